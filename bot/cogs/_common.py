@@ -1,0 +1,96 @@
+"""Glue shared by the cogs: asking the engine, recording it, replying safely."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.engine.answer import Answer
+from bot.engine.context import Asker
+from bot.render import answer_embed_dict, to_embed
+
+if TYPE_CHECKING:
+    from bot.main import LLMBot
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+# Defer an interaction if the answer is not ready by then (Discord allows 3 s).
+DEFER_AFTER_SECONDS = 2.0
+APOLOGY = {
+    "en": "Sorry, something went wrong while answering. The error was logged; please try again.",
+    "zh": "抱歉，回答时出错了。错误已记录，请稍后再试。",
+}
+
+
+def locale_language(locale: discord.Locale | str | None) -> str:
+    """zh for any Chinese Discord locale, otherwise en."""
+    return "zh" if str(locale or "").lower().startswith("zh") else "en"
+
+
+def ask_engine(
+    bot: LLMBot, question: str, *, user_id: int, channel_id: int | None, guild_id: int | None,
+) -> tuple[Answer, int | None]:
+    """Answer a free-text question and record it; returns the answer and its analytics id."""
+    started = time.perf_counter()
+    asker = Asker(channel=str(channel_id or f"dm:{user_id}"), user=str(user_id))
+    ans = bot.engine.answer(question, asker)
+    return ans, record(bot, ans, started, user_id=user_id, channel_id=channel_id,
+                       guild_id=guild_id)
+
+
+def record(
+    bot: LLMBot, ans: Answer, started: float, *, user_id: int, channel_id: int | None,
+    guild_id: int | None,
+) -> int | None:
+    return bot.analytics.record_question(
+        question=ans.question, user_id=user_id, language=ans.language, intent=ans.intent,
+        confidence=ans.confidence, answered=ans.answered,
+        latency_ms=(time.perf_counter() - started) * 1000.0,
+        guild_id=guild_id, channel_id=channel_id,
+    )
+
+
+def answer_message(bot: LLMBot, ans: Answer, question_id: int | None) -> dict[str, object]:
+    """kwargs for send/reply: the embed, the buttons, and no pings."""
+    from bot.cogs.views import answer_view
+
+    return {
+        "embed": to_embed(answer_embed_dict(ans, bot.engine.kb)),
+        "view": answer_view(ans, question_id),
+        "allowed_mentions": NO_MENTIONS,
+    }
+
+
+async def respond(
+    interaction: discord.Interaction, build: Callable[[], dict[str, object]],
+    *, ephemeral: bool = False,
+) -> None:
+    """Send ``build()``'s message; defer first if it is not ready in time."""
+    task = asyncio.ensure_future(asyncio.to_thread(build))
+    done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER_SECONDS)
+    if not done:
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    kwargs = await task
+    if interaction.response.is_done():
+        await interaction.followup.send(ephemeral=ephemeral, **kwargs)  # type: ignore[arg-type]
+    else:
+        await interaction.response.send_message(ephemeral=ephemeral, **kwargs)  # type: ignore[arg-type]
+
+
+async def apologise(interaction: discord.Interaction) -> None:
+    """Tell the user (privately) that their request failed; never raise."""
+    text = APOLOGY[locale_language(interaction.locale)]
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(text, ephemeral=True,
+                                                    allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException:
+        log.exception("could not send the apology for interaction %s", interaction.id)

@@ -1,0 +1,171 @@
+"""Build answers from knowledge-base text, in the asker's language.
+
+Every sentence here comes from the knowledge base (facts, reasons, topic
+answers, the bot's own response templates); nothing is translated or
+generated. Citations are the quotes behind the facts that were used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.engine.answer import Answer, CitationOut, CompareCell, Recommendation
+from bot.kb.schema import Citation, Fact, KnowledgeBase, Text
+
+Lang = str  # "en" | "zh"
+
+# Facts used to describe a model when no aspect is asked for.
+OVERVIEW_ASPECTS = ("origin", "release_date", "strengths", "main_use_case")
+
+
+def say(text: Text, lang: Lang) -> str:
+    return text.zh if lang == "zh" else text.en
+
+
+def fill(template: Text, lang: Lang, **values: str) -> str:
+    out = say(template, lang)
+    for key, value in values.items():
+        out = out.replace("{" + key + "}", value)
+    return out
+
+
+def cite(citations: Iterable[Citation]) -> list[CitationOut]:
+    seen: dict[tuple[str, str], CitationOut] = {}
+    for c in citations:
+        key = (c.source, c.quote)
+        if key not in seen:
+            seen[key] = CitationOut(source=c.source, section=c.section, quote=c.quote)
+    return list(seen.values())
+
+
+def join_sentences(parts: list[str], lang: Lang) -> str:
+    return ("" if lang == "zh" else " ").join(p.strip() for p in parts if p.strip())
+
+
+class Composer:
+    """Turns a decided intent into an :class:`Answer`."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+
+    def model_name(self, model_id: str) -> str:
+        return self.kb.models[model_id].name
+
+    def aspect_name(self, aspect: str, lang: Lang) -> str:
+        return say(self.kb.aspects[aspect].name, lang)
+
+    def facts(self, model_id: str, aspect: str) -> list[Fact]:
+        return [f for f in self.kb.models[model_id].facts if f.aspect == aspect]
+
+    def base(self, question: str, lang: Lang, intent: str | None, confidence: float) -> Answer:
+        return Answer(
+            question=question, answered=True, intent=intent,
+            confidence=max(0.0, min(1.0, confidence)), language=lang, answer="",
+        )
+
+    # -- answered intents ------------------------------------------------
+    def fact(self, ans: Answer, model_id: str, aspect: str) -> Answer:
+        lang = ans.language
+        facts = self.facts(model_id, aspect)
+        name = self.model_name(model_id)
+        ans.models = [model_id]
+        ans.aspect = aspect
+        ans.title = f"{name} · {self.aspect_name(aspect, lang)}"
+        if not facts:
+            ans.answered = False
+            ans.answer = fill(self.kb.responses.not_stated, lang, model=name,
+                              aspect=self.aspect_name(aspect, lang))
+            ans.suggestions = self.known_aspect_questions(model_id, lang)
+            return ans
+        ans.answer = join_sentences([say(f.text, lang) for f in facts], lang)
+        ans.citations = cite(c for f in facts for c in f.citations)
+        return ans
+
+    def overview(self, ans: Answer, model_id: str) -> Answer:
+        lang = ans.language
+        model = self.kb.models[model_id]
+        used = [f for a in OVERVIEW_ASPECTS for f in model.facts if f.aspect == a and f.stated]
+        ans.models = [model_id]
+        ans.title = model.name
+        ans.answer = join_sentences([say(f.text, lang) for f in used], lang)
+        ans.citations = cite(c for f in used for c in f.citations)
+        return ans
+
+    def recommend(self, ans: Answer, use_case_id: str, among: list[str] | None = None) -> Answer:
+        lang = ans.language
+        uc = self.kb.use_cases[use_case_id]
+        ranking = [r for r in uc.ranking if among is None or r.model in among]
+        ans.title = say(uc.name, lang)
+        lines: list[str] = []
+        if ranking:
+            lines.append(fill(self.kb.responses.recommend_intro, lang))
+            for i, ranked in enumerate(ranking, start=1):
+                reason = say(ranked.reason, lang)
+                lines.append(f"{i}. {self.model_name(ranked.model)} — {reason}")
+                ans.recommendations.append(Recommendation(model=ranked.model, reason=reason))
+            ans.citations = cite(c for r in ranking for c in r.citations)
+        else:
+            names = ", ".join(self.model_name(m) for m in among or [])
+            lines.append(fill(self.kb.responses.no_ranking, lang, models=names))
+        if uc.note is not None:
+            lines.append(say(uc.note, lang))
+        ans.models = [r.model for r in ranking] or list(among or [])
+        ans.answer = "\n".join(lines)
+        return ans
+
+    def compare(self, ans: Answer, model_ids: list[str], aspects: list[str]) -> Answer:
+        lang = ans.language
+        ans.models = list(model_ids)
+        ans.aspect = aspects[0] if aspects else None
+        names = [self.model_name(m) for m in model_ids]
+        ans.title = " vs ".join(names)
+        shown = aspects or ["main_use_case"]
+        citations: list[Citation] = []
+        lines = [fill(self.kb.responses.compare_intro, lang, models=", ".join(names))]
+        for aspect in shown:
+            if len(shown) > 1:
+                lines.append(f"【{self.aspect_name(aspect, lang)}】" if lang == "zh"
+                             else f"[{self.aspect_name(aspect, lang)}]")
+            for model_id, name in zip(model_ids, names, strict=True):
+                cell = self.cell(model_id, aspect, lang)
+                ans.table.setdefault(model_id, {})[aspect] = cell
+                lines.append(f"• {name}: {cell.text}")
+                citations.extend(c for f in self.facts(model_id, aspect) for c in f.citations)
+        ans.citations = cite(citations)
+        ans.answer = "\n".join(lines)
+        return ans
+
+    def cell(self, model_id: str, aspect: str, lang: Lang) -> CompareCell:
+        facts = self.facts(model_id, aspect)
+        if not facts:
+            text = fill(self.kb.responses.not_stated, lang, model=self.model_name(model_id),
+                        aspect=self.aspect_name(aspect, lang))
+            return CompareCell(text=text, stated=False)
+        return CompareCell(text=join_sentences([say(f.text, lang) for f in facts], lang),
+                           stated=all(f.stated for f in facts))
+
+    def topic(self, ans: Answer, topic_id: str) -> Answer:
+        topic = self.kb.topics[topic_id]
+        ans.topic = topic_id
+        ans.answer = say(topic.answer, ans.language)
+        ans.models = list(topic.models)
+        ans.citations = cite(topic.citations)
+        return ans
+
+    # -- declines ----------------------------------------------------------
+    def decline(self, ans: Answer, template: Text, **values: str) -> Answer:
+        ans.answered = False
+        ans.answer = fill(template, ans.language, **values)
+        return ans
+
+    def known_aspect_questions(self, model_id: str, lang: Lang) -> list[str]:
+        name = self.model_name(model_id)
+        out: list[str] = []
+        for fact in self.kb.models[model_id].facts:
+            if fact.stated:
+                q = f"{name} {self.aspect_name(fact.aspect, lang)}"
+                if q not in out:
+                    out.append(q)
+            if len(out) == 3:
+                break
+        return out

@@ -1,0 +1,339 @@
+"""The question-answering engine: text in, sourced :class:`Answer` out.
+
+The intent is chosen from the entities present (models, aspects, use
+cases, topic words, cue words), with rapidfuzz phrase similarity as one
+signal among several, and a calibrated confidence decides between
+answering, suggesting ("did you mean") and declining. Questions with no
+domain evidence are declined whatever any fuzzy score says.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from bot.engine.answer import Answer
+from bot.engine.compose import Composer, say
+from bot.engine.context import Asker, Context, ContextStore
+from bot.engine.entities import Entities, EntityIndex, PhraseIndex, _TermIndex
+from bot.engine.normalize import (
+    bigrams,
+    compact,
+    content_stems,
+    has_cjk,
+    normalize,
+    tokens,
+)
+from bot.kb.schema import KnowledgeBase
+
+USE_CASE_MIN = 0.7
+TOPIC_MIN = 0.62
+SMALL_TALK = ("greeting", "help")
+
+_FOLLOW_UP_EN = re.compile(r"^(and|what about|how about|also|what of|same for|ok and|and for)\b")
+_FOLLOW_UP_ZH = re.compile(r"(呢|那么|那个|那)")
+# Chinese characters too common to count as evidence of anything.
+_ZH_FILLER = set("的了吗呢吧啊呀是在有和与我你他她它们这那个么什怎样请问一下帮给能会可以就都也还")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Confidence bands: answer at or above ``answer``, suggest above ``suggest``."""
+
+    answer: float = 0.55
+    suggest: float = 0.35
+
+
+@dataclass
+class _Signals:
+    ents: Entities
+    lang: str
+    models: list[str]
+    aspects: list[str]
+    unknown: list[str]
+    entity_topics: list[str]
+    use_case: str | None
+    use_case_score: float
+    topic: str | None
+    topic_score: float
+    explained: float
+    follow_up: bool
+    candidates: list[tuple[float, str]] = field(default_factory=list)
+
+
+class Engine:
+    """Answers questions from one :class:`KnowledgeBase`; cheap to rebuild on reload."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        contexts: ContextStore | None = None,
+        thresholds: Thresholds | None = None,
+    ) -> None:
+        self.kb = kb
+        self.contexts = contexts if contexts is not None else ContextStore()
+        self.thresholds = thresholds or Thresholds()
+        self.index = EntityIndex(kb)
+        self.compose = Composer(kb)
+        self._topic_phrases = PhraseIndex()
+        self._topic_texts: dict[str, list[str]] = {}
+        self._topic_words = _TermIndex()
+        for topic in kb.topics.values():
+            self._topic_phrases.add_all(topic.id, topic.phrasings)
+            self._topic_texts[topic.id] = [normalize(p) for p in topic.phrasings.all()]
+            for kw in topic.keywords.all():
+                self._topic_words.add("topic", topic.id, kw, fuzzy=len(kw) >= 7)
+        self._vocab_stems, self._vocab_grams = self._domain_vocabulary(kb)
+
+    def with_kb(self, kb: KnowledgeBase) -> Engine:
+        """A new engine over ``kb`` that keeps the conversation context."""
+        return Engine(kb, self.contexts, self.thresholds)
+
+    @staticmethod
+    def _domain_vocabulary(kb: KnowledgeBase) -> tuple[set[str], set[str]]:
+        texts: list[str] = []
+        for model in kb.models.values():
+            texts += [model.name, *model.aliases]
+        for entity in kb.other_entities.values():
+            texts += entity.aliases
+        for aspect in kb.aspects.values():
+            texts += aspect.keywords.all()
+        for uc in kb.use_cases.values():
+            texts += uc.phrasings.all()
+        for topic in kb.topics.values():
+            texts += topic.phrasings.all() + topic.keywords.all()
+        vocab = kb.vocabulary
+        for cue in (vocab.recommend, vocab.compare, vocab.overview, vocab.domain):
+            texts += cue.all()
+        stems: set[str] = set()
+        grams: set[str] = set()
+        for text in texts:
+            norm = normalize(text)
+            stems.update(content_stems(norm))
+            stems.update(tokens(norm))
+            grams.update(g for g in bigrams(norm) if not set(g) <= _ZH_FILLER)
+        return stems, grams
+
+    # -- structured requests (slash commands) --------------------------------
+    def fact(self, model_id: str, aspect: str, lang: str) -> Answer:
+        question = f"{self.kb.models[model_id].name} {self.compose.aspect_name(aspect, lang)}"
+        return self.compose.fact(self.compose.base(question, lang, "fact", 1.0), model_id, aspect)
+
+    def overview(self, model_id: str, lang: str) -> Answer:
+        ans = self.compose.base(self.kb.models[model_id].name, lang, "overview", 1.0)
+        return self.compose.overview(ans, model_id)
+
+    def compare(self, model_ids: list[str], aspects: list[str], lang: str) -> Answer:
+        question = " vs ".join(self.kb.models[m].name for m in model_ids)
+        ans = self.compose.base(question, lang, "compare", 1.0)
+        return self.compose.compare(ans, model_ids, aspects)
+
+    def recommend(self, use_case_id: str, lang: str) -> Answer:
+        name = say(self.kb.use_cases[use_case_id].name, lang)
+        ans = self.compose.base(name, lang, "recommend", 1.0)
+        return self.compose.recommend(ans, use_case_id)
+
+    def topic(self, topic_id: str, lang: str) -> Answer:
+        intent = topic_id if topic_id in SMALL_TALK else "topic"
+        ans = self.compose.base(topic_id, lang, intent, 1.0)
+        return self.compose.topic(ans, topic_id)
+
+    # -- signals -----------------------------------------------------------
+    def _explained(self, norm: str) -> float:
+        """Share of the question's content that the knowledge base's vocabulary knows."""
+        stems = content_stems(norm)
+        grams = [g for g in bigrams(norm) if not set(g) <= _ZH_FILLER]
+        total = len(stems) + len(grams)
+        if total == 0:
+            return 1.0
+        known = sum(1 for s in stems if s in self._vocab_stems)
+        known += sum(1 for g in grams if g in self._vocab_grams)
+        return known / total
+
+    def _topic_scores(self, norm: str) -> dict[str, float]:
+        scores: dict[str, float] = {}
+        for hit in self._topic_words.find(norm, tokens(norm), compact(norm)):
+            scores[hit.ref] = max(scores.get(hit.ref, 0.0), 0.8 * hit.score)
+        coverage = self._topic_phrases.scores(norm)
+        zh = has_cjk(norm)
+        for topic_id, cov in coverage.items():
+            scorer = fuzz.ratio if zh else fuzz.token_sort_ratio
+            best = max(scorer(norm, p, processor=None) for p in self._topic_texts[topic_id])
+            score = 0.6 * cov + 0.4 * best / 100.0
+            if score > scores.get(topic_id, 0.0):
+                scores[topic_id] = score
+        return scores
+
+    def _signals(self, question: str) -> _Signals:
+        ents = self.index.find(question)
+        norm = ents.text
+        unknown = [h.ref for h in ents.entities if self.kb.other_entities[h.ref].topic is None]
+        entity_topics = [
+            t for h in ents.entities if (t := self.kb.other_entities[h.ref].topic) is not None
+        ]
+        uc_hit = ents.use_cases[0] if ents.use_cases else None
+        topics = self._topic_scores(norm)
+        topic, topic_score = max(topics.items(), key=lambda kv: kv[1], default=(None, 0.0))
+        candidates = sorted(
+            [(s, f"topic:{t}") for t, s in topics.items()]
+            + [(h.score, f"use_case:{h.ref}") for h in ents.use_cases],
+            reverse=True,
+        )
+        return _Signals(
+            ents=ents,
+            lang="zh" if has_cjk(question) else "en",
+            models=ents.model_ids(),
+            aspects=ents.aspect_ids(),
+            unknown=list(dict.fromkeys(unknown)),
+            entity_topics=list(dict.fromkeys(entity_topics)),
+            use_case=uc_hit.ref if uc_hit else None,
+            use_case_score=uc_hit.score if uc_hit else 0.0,
+            topic=topic,
+            topic_score=topic_score,
+            explained=self._explained(norm),
+            follow_up=bool(_FOLLOW_UP_EN.match(norm) or (has_cjk(norm)
+                                                        and _FOLLOW_UP_ZH.search(norm))),
+            candidates=candidates,
+        )
+
+    # -- the decision ------------------------------------------------------
+    def answer(self, question: str, asker: Asker | None = None) -> Answer:
+        """Answer ``question`` for ``asker``, using and updating their context."""
+        asker = asker or Asker()
+        question = question.strip()
+        sig = self._signals(question)
+        ctx = self.contexts.get(asker)
+        ans = self._decide(question, sig, ctx)
+        if ans.answered and ans.intent not in SMALL_TALK:
+            self.contexts.put(asker, Context(
+                intent=ans.intent,
+                models=list(ans.models),
+                aspect=(sig.aspects[0] if sig.aspects else
+                        (ctx.aspect if ctx and ans.intent in ("fact", "compare") else None)),
+                use_case=sig.use_case if sig.use_case_score >= USE_CASE_MIN else None,
+            ))
+        return ans
+
+    def _decide(self, question: str, sig: _Signals, ctx: Context | None) -> Answer:
+        c = self.compose
+        t = self.thresholds
+        responses = self.kb.responses
+        lang = sig.lang
+        models, aspects = sig.models, sig.aspects
+        has_uc = sig.use_case is not None and sig.use_case_score >= USE_CASE_MIN
+        cues = sig.ents.cues
+        strength = 0.55 + 0.45 * sig.explained
+
+        def base(intent: str | None, confidence: float) -> Answer:
+            return c.base(question, lang, intent, confidence)
+
+        if not sig.ents.text:
+            return c.decline(base("out_of_scope", 1.0), responses.out_of_scope)
+
+        # Models the article does not cover: say so rather than answer about another model.
+        if sig.unknown and not models:
+            names = ", ".join(self.kb.other_entities[e].name for e in sig.unknown)
+            return c.decline(base("unknown_model", 0.9), responses.unknown_model, model=names)
+
+        ctx_models = ctx.models if ctx else []
+        # "how does it compare to llama?" compares with the model already in context.
+        if len(models) == 1 and "compare" in cues and ctx_models and models[0] not in ctx_models:
+            models = [*ctx_models, models[0]]
+
+        if len(models) >= 2:
+            ans = base("compare", 0.9 * strength + 0.1)
+            if has_uc and not aspects:
+                ans = c.recommend(ans, sig.use_case or "", among=models)
+                ans.models = list(models)
+            else:
+                ans = c.compare(ans, models, aspects)
+            return self._note_unknown(ans, sig)
+
+        if len(models) == 1:
+            model = models[0]
+            model_score = max(h.score for h in sig.ents.models if h.ref == model)
+            if aspects:
+                ans = c.fact(base("fact", model_score * strength), model, aspects[0])
+                return self._note_unknown(ans, sig)
+            if has_uc:
+                ans = base("recommend", sig.use_case_score * strength)
+                return self._note_unknown(c.recommend(ans, sig.use_case or ""), sig)
+            # "and llama?" keeps the aspect of the previous question.
+            if ctx and ctx.aspect and (sig.follow_up or len(content_stems(sig.ents.text)) <= 2):
+                ans = base("fact", model_score * strength)
+                return self._note_unknown(c.fact(ans, model, ctx.aspect), sig)
+            if sig.topic and sig.topic_score >= 0.8 and sig.topic not in SMALL_TALK:
+                return c.topic(base("topic", sig.topic_score * strength), sig.topic)
+            ans = base("overview", model_score * (0.6 + 0.4 * sig.explained))
+            return self._note_unknown(c.overview(ans, model), sig)
+
+        # No model named.
+        if sig.entity_topics:
+            return c.topic(base("topic", 0.85), sig.entity_topics[0])
+        if aspects and ctx_models and (sig.follow_up or not has_uc):
+            if len(ctx_models) == 1:
+                return c.fact(base("fact", 0.85 * strength), ctx_models[0], aspects[0])
+            return c.compare(base("compare", 0.85 * strength), ctx_models, aspects)
+        if has_uc and (sig.explained >= 0.5 or "recommend" in cues or sig.ents.domain):
+            conf = sig.use_case_score * strength
+            if conf >= t.answer:
+                return c.recommend(base("recommend", conf), sig.use_case or "")
+        if (
+            sig.topic
+            and sig.topic_score >= TOPIC_MIN
+            and (sig.topic not in SMALL_TALK or sig.explained >= 0.5)
+        ):
+            conf = sig.topic_score * strength
+            if conf >= t.answer:
+                intent = sig.topic if sig.topic in SMALL_TALK else "topic"
+                return c.topic(base(intent, conf), sig.topic)
+        if aspects and ("compare" in cues or "recommend" in cues):
+            # "which model supports the most languages?" compares every model on it.
+            ans = base("compare", 0.8 * strength)
+            return c.compare(ans, list(self.kb.models), aspects)
+        if aspects and not ctx_models:
+            name = c.aspect_name(aspects[0], lang)
+            ans = c.decline(base("fact", 0.5), responses.need_model, aspect=name)
+            ans.suggestions = [f"{m.name} {name}" for m in list(self.kb.models.values())[:3]]
+            return ans
+        return self._low_confidence(question, sig)
+
+    def _low_confidence(self, question: str, sig: _Signals) -> Answer:
+        c = self.compose
+        best = sig.candidates[0][0] if sig.candidates else 0.0
+        evidence = best * (0.4 + 0.6 * sig.explained)
+        if sig.ents.domain or sig.explained >= 0.5:
+            evidence = max(evidence, self.thresholds.suggest)
+        if evidence >= self.thresholds.suggest and sig.candidates:
+            ans = c.decline(c.base(question, sig.lang, None, evidence),
+                            self.kb.responses.low_confidence)
+            ans.suggestions = self._suggestions(sig)
+            if ans.suggestions:
+                return ans
+        conf = 1.0 - evidence
+        return c.decline(c.base(question, sig.lang, "out_of_scope", conf),
+                         self.kb.responses.out_of_scope)
+
+    def _suggestions(self, sig: _Signals) -> list[str]:
+        out: list[str] = []
+        for score, ref in sig.candidates:
+            if score < 0.2 or len(out) == 3:
+                break
+            kind, _, ident = ref.partition(":")
+            if kind == "topic":
+                phrasings = self.kb.topics[ident].phrasings
+            else:
+                phrasings = self.kb.use_cases[ident].phrasings
+            options = phrasings.zh if sig.lang == "zh" else phrasings.en
+            if options and options[0] not in out:
+                out.append(options[0])
+        return out
+
+    def _note_unknown(self, ans: Answer, sig: _Signals) -> Answer:
+        if sig.unknown:
+            names = ", ".join(self.kb.other_entities[e].name for e in sig.unknown)
+            note = say(self.kb.responses.unknown_model, sig.lang).replace("{model}", names)
+            ans.answer = f"{ans.answer}\n{note}"
+        return ans

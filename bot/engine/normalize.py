@@ -1,0 +1,102 @@
+"""Text normalisation shared by the knowledge checks and the matcher.
+
+``normalize`` turns a raw Discord message into a canonical form: NFKC
+(full-width to half-width), case-folded, with mentions, markdown, links and
+emoji removed and punctuation runs collapsed. ``tokens`` splits Latin words
+and digits; Chinese is handled by substring and character-bigram matching,
+because it has no spaces between words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|@(?:everyone|here)\b")
+_URL = re.compile(r"https?://\S+")
+_MARKDOWN = re.compile(r"[*_~`|>]+")
+_PUNCT_RUN = re.compile(r"([!?.,;:，。！？、；：…])[!?.,;:，。！？、；：…\s]*")
+_WS = re.compile(r"\s+")
+_TOKEN = re.compile(r"[a-z0-9]+")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_NON_WORD = re.compile(r"[^a-z0-9\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def _is_emoji(ch: str) -> bool:
+    cat = unicodedata.category(ch)
+    # Symbols (So) cover emoji and pictographs; Mn/Cf cover variation selectors and ZWJ.
+    return cat == "So" or ch in "\ufe0f\u200d\u20e3" or 0x1F3FB <= ord(ch) <= 0x1F3FF
+
+
+def normalize(text: str) -> str:
+    """Canonical form of a question or phrase for matching."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _MENTION.sub(" ", text)
+    text = _URL.sub(" ", text)
+    text = text.casefold()
+    text = "".join(" " if _is_emoji(ch) else ch for ch in text)
+    text = _MARKDOWN.sub(" ", text)
+    text = _PUNCT_RUN.sub(r"\1 ", text)
+    return _WS.sub(" ", text).strip()
+
+
+def has_cjk(text: str) -> bool:
+    return _CJK.search(text) is not None
+
+
+@lru_cache(maxsize=4096)
+def tokens(text: str) -> tuple[str, ...]:
+    """Latin/digit tokens of already-normalised text ("gpt-4o mini" -> gpt, 4o, mini)."""
+    return tuple(_TOKEN.findall(text))
+
+
+def compact(text: str) -> str:
+    """Letters, digits and CJK only: "GPT-4o mini" -> "gpt4omini"."""
+    return _NON_WORD.sub("", normalize(text))
+
+
+def cjk_runs(text: str) -> list[str]:
+    return _CJK_RUN.findall(text)
+
+
+def bigrams(text: str) -> set[str]:
+    """Character bigrams of the Chinese parts of ``text``."""
+    grams: set[str] = set()
+    for run in cjk_runs(text):
+        if len(run) == 1:
+            grams.add(run)
+        grams.update(run[i : i + 2] for i in range(len(run) - 1))
+    return grams
+
+
+# Very small English stemmer: enough to make "debugging" meet "debug" and
+# "bugs" meet "bug" without pulling in a stemming library.
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ers", "ed", "es", "er", "ly", "s")
+
+
+@lru_cache(maxsize=8192)
+def stem(word: str) -> str:
+    if len(word) <= 3 or word.isdigit():
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[: -len(suffix)]
+            if suffix == "ies":
+                return base + "y"
+            # "debugging" -> "debugg" -> "debug"
+            if len(base) >= 2 and base[-1] == base[-2] and base[-1] not in "ls":
+                base = base[:-1]
+            return base
+    return word
+
+
+STOPWORDS = frozenset(
+    ["a", "an", "the", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "doing", "have", "has", "had", "having", "i", "me", "my", "we", "our", "you", "your", "he", "she", "it", "its", "they", "them", "their", "this", "that", "these", "those", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "to", "of", "in", "on", "at", "by", "for", "with", "about", "from", "into", "over", "under", "again", "further", "then", "once", "here", "there", "all", "any", "both", "each", "few", "more", "most", "other", "some", "such", "no", "nor", "not", "only", "own", "same", "so", "than", "too", "very", "s", "t", "just", "don", "now", "and", "or", "but", "if", "as", "until", "while", "up", "down", "out", "off", "please", "tell", "show", "give", "let", "know", "want", "need", "like", "get", "got", "use", "using", "used", "ok", "okay", "hey", "yo", "guys", "bro", "pls", "plz", "thanks", "thank", "u", "ur", "im", "i'm"]
+)
+
+
+def content_stems(text: str) -> list[str]:
+    """Stems of the non-stopword tokens of normalised ``text``."""
+    return [stem(t) for t in tokens(text) if t not in STOPWORDS]

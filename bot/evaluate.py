@@ -1,0 +1,158 @@
+"""Score the engine on a labelled JSONL question set (like ``rasa test nlu``).
+
+Each line: ``{"id", "q", "user"?, "channel"?, "expect": {"answered", "intent"?,
+"top"?, "models"?, "aspect"?, "topic"?}}``. Lines sharing ``user``/``channel``
+form a dialogue and share context; others each get a fresh asker.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.engine.answer import Answer
+from bot.engine.context import Asker
+from bot.engine.engine import Engine
+from bot.engine.normalize import has_cjk
+
+DECLINE_INTENTS = ("out_of_scope", "unknown_model")
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    q: str
+    expect: dict[str, Any]
+    user: str | None = None
+    channel: str | None = None
+
+
+@dataclass
+class Miss:
+    case: Case
+    got: Answer
+    reasons: list[str]
+
+
+@dataclass
+class Report:
+    total: int = 0
+    correct: int = 0
+    language_ok: int = 0
+    declines_expected: int = 0
+    declines_made: int = 0
+    false_declines: int = 0
+    answerable: int = 0
+    confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
+    misses: list[Miss] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.total if self.total else 0.0
+
+    @property
+    def rejection(self) -> float:
+        return self.declines_made / self.declines_expected if self.declines_expected else 1.0
+
+
+def load_cases(path: Path) -> list[Case]:
+    cases = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            cases.append(Case(obj["id"], obj["q"], obj["expect"], obj.get("user"),
+                              obj.get("channel")))
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{n}: bad eval line ({exc}); expected "
+                             '{"id", "q", "expect": {...}}') from exc
+    return cases
+
+
+def judge(case: Case, got: Answer) -> list[str]:
+    """Why ``got`` does not meet ``case.expect``; empty when it does."""
+    exp = case.expect
+    reasons = []
+    if got.answered != exp["answered"]:
+        reasons.append(f"answered={got.answered}, expected {exp['answered']}")
+    if "intent" in exp and got.intent != exp["intent"]:
+        reasons.append(f"intent={got.intent}, expected {exp['intent']}")
+    if "top" in exp:
+        top = got.recommendations[0].model if got.recommendations else None
+        if top != exp["top"]:
+            reasons.append(f"top={top}, expected {exp['top']}")
+    if "models" in exp:
+        want, have = set(exp["models"]), set(got.models)
+        ok = want <= have if exp.get("intent") == "compare" else want == have
+        if not ok:
+            reasons.append(f"models={sorted(have)}, expected {sorted(want)}")
+    if "aspect" in exp and got.aspect != exp["aspect"]:
+        reasons.append(f"aspect={got.aspect}, expected {exp['aspect']}")
+    if "topic" in exp and got.topic != exp["topic"]:
+        reasons.append(f"topic={got.topic}, expected {exp['topic']}")
+    want_lang = "zh" if has_cjk(case.q) else "en"
+    if got.language != want_lang:
+        reasons.append(f"language={got.language}, expected {want_lang}")
+    return reasons
+
+
+def evaluate(engine: Engine, cases: list[Case]) -> Report:
+    report = Report()
+    for case in cases:
+        if case.user is not None or case.channel is not None:
+            asker = Asker(channel=case.channel or "eval", user=case.user or "eval")
+        else:
+            asker = Asker(channel="eval", user=f"case:{case.id}")
+        got = engine.answer(case.q, asker)
+        reasons = judge(case, got)
+        report.total += 1
+        report.correct += not reasons
+        report.language_ok += got.language == ("zh" if has_cjk(case.q) else "en")
+        expected_intent = case.expect.get("intent")
+        if expected_intent in DECLINE_INTENTS:
+            report.declines_expected += 1
+            report.declines_made += not got.answered
+        elif case.expect["answered"]:
+            report.answerable += 1
+            report.false_declines += not got.answered
+        if expected_intent:
+            report.confusion[(expected_intent, got.intent or "none")] += 1
+        if reasons:
+            report.misses.append(Miss(case, got, reasons))
+    return report
+
+
+def format_report(report: Report, show_misses: bool = True) -> str:
+    lines = [
+        f"questions: {report.total}",
+        f"accuracy: {report.accuracy:.1%} ({report.correct}/{report.total})",
+        f"out-of-scope rejection: {report.rejection:.1%} "
+        f"({report.declines_made}/{report.declines_expected})",
+        f"false declines of answerable questions: {report.false_declines}/{report.answerable}",
+        f"language correct: {report.language_ok}/{report.total}",
+        "",
+        f"{'intent':<14} {'precision':>9} {'recall':>7} {'support':>8}",
+    ]
+    intents = sorted({e for e, _ in report.confusion} | {g for _, g in report.confusion})
+    for intent in intents:
+        tp = report.confusion[(intent, intent)]
+        predicted = sum(n for (_, g), n in report.confusion.items() if g == intent)
+        support = sum(n for (e, _), n in report.confusion.items() if e == intent)
+        precision = tp / predicted if predicted else 0.0
+        recall = tp / support if support else 0.0
+        lines.append(f"{intent:<14} {precision:>9.2f} {recall:>7.2f} {support:>8}")
+    confused = [(k, n) for k, n in report.confusion.most_common() if k[0] != k[1]]
+    if confused:
+        lines.append("")
+        lines.append("most confused (expected -> got):")
+        lines.extend(f"  {e} -> {g}: {n}" for (e, g), n in confused[:10])
+    if show_misses and report.misses:
+        lines.append("")
+        lines.append(f"misses ({len(report.misses)}):")
+        for miss in report.misses:
+            lines.append(f"  [{miss.case.id}] {miss.case.q!r}: {'; '.join(miss.reasons)}")
+    return "\n".join(lines)

@@ -1,0 +1,258 @@
+"""Pydantic models for the knowledge base files under ``knowledge/``.
+
+Each YAML file maps onto one of the ``*File`` models below; the loader
+assembles them into a :class:`KnowledgeBase`. Every model forbids unknown
+keys so that a typo in a YAML key is reported, not silently ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
+
+Id = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$", min_length=1, max_length=64),
+]
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+ASPECTS = (
+    "release_date",
+    "parameters",
+    "modalities",
+    "languages",
+    "pricing",
+    "training",
+    "license",
+    "safety",
+    "strengths",
+    "main_use_case",
+    "origin",
+    "context_window",
+)
+Aspect = Literal[
+    "release_date",
+    "parameters",
+    "modalities",
+    "languages",
+    "pricing",
+    "training",
+    "license",
+    "safety",
+    "strengths",
+    "main_use_case",
+    "origin",
+    "context_window",
+]
+
+
+class Strict(BaseModel):
+    """Base for every knowledge model: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """The same statement in English and Chinese. Both are required."""
+
+    en: NonEmpty
+    zh: NonEmpty
+
+
+class Phrasings(Strict):
+    """Ways people ask for something, per language. Matching is fuzzy and case-blind."""
+
+    en: list[NonEmpty] = Field(default_factory=list)
+    zh: list[NonEmpty] = Field(default_factory=list)
+
+    def all(self) -> list[str]:
+        return [*self.en, *self.zh]
+
+
+class Citation(Strict):
+    """A verbatim quote from a source. The section is derived from the source's headings."""
+
+    source: Id
+    quote: NonEmpty
+    # Filled in by the loader from the source's headings; admins never type it.
+    _section: str = PrivateAttr(default="")
+
+    @property
+    def section(self) -> str:
+        return self._section
+
+
+class Source(Strict):
+    """One source article, stored verbatim under ``knowledge/sources/``."""
+
+    id: Id
+    title: NonEmpty
+    publisher: NonEmpty
+    date: date
+    language: Literal["en", "zh"]
+    file: NonEmpty
+    url: str | None = None
+
+
+class SourcesFile(Strict):
+    sources: list[Source]
+
+
+class Fact(Strict):
+    """One claim about a model, in both languages, backed by quotes.
+
+    ``stated: false`` marks an answer that says the article does *not* give
+    this information (its text then says what the article does say instead).
+    """
+
+    aspect: Aspect
+    text: Text
+    stated: bool = True
+    citations: list[Citation] = Field(min_length=1)
+
+
+class Model(Strict):
+    """One language model that the article covers (``knowledge/models/<id>.yaml``)."""
+
+    id: Id
+    name: NonEmpty
+    vendor: NonEmpty
+    aliases: list[NonEmpty] = Field(min_length=1)
+    summary: Text
+    facts: list[Fact] = Field(min_length=1)
+
+
+class RankedModel(Strict):
+    model: Id
+    reason: Text
+    citations: list[Citation] = Field(min_length=1)
+
+
+class UseCase(Strict):
+    """A job someone wants a model for, with the article's ranking of models."""
+
+    id: Id
+    name: Text
+    phrasings: Phrasings
+    ranking: list[RankedModel] = Field(default_factory=list)
+    # Said when the article does not rank models for this job, or ranks them only weakly.
+    note: Text | None = None
+
+
+class UseCasesFile(Strict):
+    use_cases: list[UseCase]
+
+
+class Topic(Strict):
+    """A general question about the article, answered in both languages."""
+
+    id: Id
+    phrasings: Phrasings
+    # Words that on their own point at this topic ("prediction", "预测").
+    keywords: Phrasings = Field(default_factory=Phrasings)
+    answer: Text
+    models: list[Id] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class TopicsFile(Strict):
+    topics: list[Topic]
+
+
+class AspectInfo(Strict):
+    """Names and trigger words for one aspect (price, parameters, ...)."""
+
+    id: Aspect
+    name: Text
+    keywords: Phrasings
+
+
+class OtherEntity(Strict):
+    """Something people ask about that is not a first-class model.
+
+    ``topic`` set: the article mentions it, answer with that topic.
+    ``topic`` unset: the article does not cover it, and the bot says so.
+    """
+
+    id: Id
+    name: NonEmpty
+    aliases: list[NonEmpty] = Field(min_length=1)
+    topic: Id | None = None
+
+
+class Vocabulary(Strict):
+    """Cue words the intent matcher uses, editable without touching code."""
+
+    recommend: Phrasings
+    compare: Phrasings
+    overview: Phrasings
+    # Words that show a question is about LLMs at all.
+    domain: Phrasings
+
+
+class VocabularyFile(Strict):
+    vocabulary: Vocabulary
+    other_entities: list[OtherEntity] = Field(default_factory=list)
+
+
+class AspectsFile(Strict):
+    aspects: list[AspectInfo]
+
+
+class Responses(Strict):
+    """The bot's own sentences. ``{model}``, ``{aspect}``, ``{models}`` are filled in."""
+
+    out_of_scope: Text
+    unknown_model: Text
+    not_stated: Text
+    low_confidence: Text
+    need_model: Text
+    no_ranking: Text
+    recommend_intro: Text
+    compare_intro: Text
+    did_you_mean: Text
+
+
+class ResponsesFile(Strict):
+    responses: Responses
+
+
+class KnowledgeBase(Strict):
+    """Everything the engine knows, validated and cross-checked."""
+
+    sources: dict[str, Source]
+    source_texts: dict[str, str]
+    models: dict[str, Model]
+    use_cases: dict[str, UseCase]
+    topics: dict[str, Topic]
+    aspects: dict[str, AspectInfo]
+    vocabulary: Vocabulary
+    other_entities: dict[str, OtherEntity]
+    responses: Responses
+    version: str = ""
+
+    def counts(self) -> dict[str, int]:
+        facts = sum(len(m.facts) for m in self.models.values())
+        phrasings = sum(len(u.phrasings.all()) for u in self.use_cases.values()) + sum(
+            len(t.phrasings.all()) for t in self.topics.values()
+        )
+        citations = (
+            sum(len(f.citations) for m in self.models.values() for f in m.facts)
+            + sum(len(r.citations) for u in self.use_cases.values() for r in u.ranking)
+            + sum(len(t.citations) for t in self.topics.values())
+        )
+        return {
+            "sources": len(self.sources),
+            "models": len(self.models),
+            "facts": facts,
+            "use cases": len(self.use_cases),
+            "topics": len(self.topics),
+            "phrasings": phrasings,
+            "citations": citations,
+        }
+
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")

@@ -1,0 +1,216 @@
+"""The Discord bot: construction, startup and command sync.
+
+Dependencies are injected (discord.py's ``advanced_startup`` pattern): the
+bot receives its settings, knowledge store, engine and analytics in
+``__init__`` and the cogs read them from ``self.bot``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+import discord
+from discord.ext import commands
+
+from bot.analytics import Analytics
+from bot.engine.engine import Engine, Thresholds
+from bot.kb.loader import KnowledgeError
+from bot.kb.schema import KnowledgeBase
+from bot.kb.store import KnowledgeStore, ReloadResult
+from bot.kb.watch import KnowledgeWatcher
+from bot.ratelimit import Cooldown
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = (
+    "bot.cogs.ask",
+    "bot.cogs.slash",
+    "bot.cogs.admin",
+    "bot.cogs.views",
+)
+MESSAGE_CONTENT_HELP = (
+    "The message content intent is not enabled for this bot, so it will only answer "
+    "mentions, DMs and slash commands. To answer every message in ASK_CHANNEL_IDS, enable "
+    "'Message Content Intent' under Bot > Privileged Gateway Intents in the Discord "
+    "developer portal and restart."
+)
+
+
+def make_intents(message_content: bool) -> discord.Intents:
+    intents = discord.Intents.default()
+    intents.message_content = message_content
+    return intents
+
+
+class LLMBot(commands.Bot):
+    """The bot, holding the knowledge store, the engine and analytics."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: KnowledgeStore,
+        analytics: Analytics,
+        *,
+        message_content: bool = True,
+        **options: object,
+    ) -> None:
+        options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=make_intents(message_content),
+            help_command=None,
+            **options,  # type: ignore[arg-type]
+        )
+        self.settings = settings
+        self.store = store
+        self.analytics = analytics
+        self.thresholds = Thresholds(settings.answer_threshold, settings.suggest_threshold)
+        self.engine = Engine(store.current, thresholds=self.thresholds)
+        self.cooldown = Cooldown(settings.cooldown_questions, settings.cooldown_seconds)
+        self.message_content_enabled = message_content
+        self.watcher = KnowledgeWatcher(
+            store, self._on_reload, settings.reload_poll_seconds,
+            settings.reload_debounce_seconds,
+        )
+        store.on_swap(self._swap_engine)
+
+    def _swap_engine(self, kb: KnowledgeBase) -> None:
+        # Build the new engine fully before the one assignment that publishes it.
+        self.engine = self.engine.with_kb(kb)
+
+    async def setup_hook(self) -> None:
+        from bot.cogs.translator import BotTranslator
+
+        await self.tree.set_translator(BotTranslator())
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self.watcher.start()
+        if self.settings.dev_guild_id:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to dev guild %s", len(synced), guild.id)
+
+    async def close(self) -> None:
+        await self.watcher.stop()
+        await super().close()
+
+    async def on_ready(self) -> None:
+        log.info("logged in as %s (%s); knowledge version %s", self.user,
+                 getattr(self.user, "id", "?"), self.store.current.version)
+        if not self.message_content_enabled:
+            log.warning(MESSAGE_CONTENT_HELP)
+
+    async def _on_reload(self, result: ReloadResult) -> None:
+        if result.ok:
+            return
+        channel_id = self.settings.admin_log_channel_id
+        if not channel_id:
+            return
+        lines = "\n".join(str(p) for p in result.problems[:15])
+        text = ("⚠️ Knowledge reload rejected; still serving version "
+                f"{result.version}.\n```\n{lines}\n```")
+        try:
+            channel = self.get_channel(channel_id) or await self.fetch_channel(channel_id)
+            if isinstance(channel, discord.abc.Messageable):
+                from bot.render import CONTENT_MAX, truncate
+
+                await channel.send(truncate(text, CONTENT_MAX - 4) +
+                                   ("```" if len(text) > CONTENT_MAX - 4 else ""),
+                                   allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException:
+            log.exception("could not post the reload error to channel %s", channel_id)
+
+
+def build_bot(settings: Settings, *, message_content: bool = True, **options: object) -> LLMBot:
+    store = KnowledgeStore(settings.knowledge_dir)
+    analytics = Analytics(settings.database_path, salt=settings.analytics_salt,
+                          low_confidence=settings.answer_threshold)
+    return LLMBot(settings, store, analytics, message_content=message_content, **options)
+
+
+async def start_bot(settings: Settings, **options: object) -> LLMBot:
+    """Log in and run until closed; fall back if message content is not allowed."""
+    token = settings.discord_token.get_secret_value() if settings.discord_token else ""
+    bot = build_bot(settings, message_content=True, **options)
+    try:
+        async with bot:
+            await bot.start(token)
+    except discord.PrivilegedIntentsRequired:
+        log.warning(MESSAGE_CONTENT_HELP)
+        bot = build_bot(settings, message_content=False, **options)
+        async with bot:
+            await bot.start(token)
+    return bot
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+
+
+def run_bot() -> int:
+    """``python -m bot run``: returns a process exit code, never a traceback."""
+    try:
+        settings = load_settings(require_token=True)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    _configure_logging(settings.log_level)
+    try:
+        asyncio.run(start_bot(settings))
+    except discord.LoginFailure:
+        print("error: Discord rejected DISCORD_TOKEN (401). Copy the token again from the "
+              "developer portal (Bot > Reset Token) into .env.", file=sys.stderr)
+        return 2
+    except KnowledgeError as exc:
+        print(f"error: {exc}\nfix the files, then run `python -m bot check`.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+def sync_commands(global_sync: bool) -> int:
+    """``python -m bot sync [--global]``: publish slash commands deliberately, then exit."""
+    try:
+        settings = load_settings(require_token=True)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    _configure_logging(settings.log_level)
+    if not global_sync and not settings.dev_guild_id:
+        print("error: set DEV_GUILD_ID to sync to a test server, or pass --global.",
+              file=sys.stderr)
+        return 2
+
+    async def go() -> int:
+        bot = build_bot(settings, message_content=False)
+        token = settings.discord_token.get_secret_value() if settings.discord_token else ""
+        async with bot:
+            await bot.login(token)
+            from bot.cogs.translator import BotTranslator
+
+            await bot.tree.set_translator(BotTranslator())
+            for extension in EXTENSIONS:
+                await bot.load_extension(extension)
+            if global_sync:
+                synced = await bot.tree.sync()
+                print(f"synced {len(synced)} global commands (may take up to an hour to show)")
+            else:
+                guild = discord.Object(id=settings.dev_guild_id or 0)
+                bot.tree.copy_global_to(guild=guild)
+                synced = await bot.tree.sync(guild=guild)
+                print(f"synced {len(synced)} commands to guild {guild.id}")
+        return 0
+
+    try:
+        return asyncio.run(go())
+    except discord.LoginFailure:
+        print("error: Discord rejected DISCORD_TOKEN (401).", file=sys.stderr)
+        return 2

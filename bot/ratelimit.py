@@ -1,0 +1,53 @@
+"""Per-user sliding-window cooldown that tells a user once, not on every message."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from enum import Enum
+
+
+class Verdict(Enum):
+    ALLOW = "allow"
+    NOTIFY = "notify"  # over the limit: tell the user once
+    SILENT = "silent"  # still over the limit and already told
+
+
+class Cooldown:
+    """At most ``limit`` questions per ``window`` seconds for each key."""
+
+    def __init__(
+        self, limit: int, window: float, clock: Callable[[], float] = time.monotonic,
+        max_keys: int = 50_000,
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._hits: dict[object, deque[float]] = {}
+        self._notified: dict[object, float] = {}
+        self._max_keys = max_keys
+
+    def check(self, key: object) -> Verdict:
+        now = self._clock()
+        hits = self._hits.setdefault(key, deque())
+        while hits and now - hits[0] >= self.window:
+            hits.popleft()
+        if len(hits) < self.limit:
+            hits.append(now)
+            self._notified.pop(key, None)
+            return Verdict.ALLOW
+        if key in self._notified:
+            return Verdict.SILENT
+        self._notified[key] = now
+        if len(self._hits) > self._max_keys:  # forget idle users so memory stays bounded
+            for stale in [k for k, d in self._hits.items() if not d or now - d[-1] > self.window]:
+                self._hits.pop(stale, None)
+                self._notified.pop(stale, None)
+        return Verdict.NOTIFY
+
+    def retry_after(self, key: object) -> float:
+        hits = self._hits.get(key)
+        if not hits:
+            return 0.0
+        return max(0.0, self.window - (self._clock() - hits[0]))
