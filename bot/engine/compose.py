@@ -29,7 +29,8 @@ def fill(template: Text, lang: Lang, **values: str) -> str:
     return out
 
 
-def cite(citations: Iterable[Citation]) -> list[CitationOut]:
+def cite(citations: Iterable[Citation | CitationOut]) -> list[CitationOut]:
+    """Citations for an answer, in order, each quote once."""
     seen: dict[tuple[str, str], CitationOut] = {}
     for c in citations:
         key = (c.source, c.quote)
@@ -143,6 +144,36 @@ class Composer:
             return CompareCell(text=text, stated=False)
         return CompareCell(text=join_sentences([say(f.text, lang) for f in facts], lang),
                            stated=all(f.stated for f in facts))
+
+    def model_for_use_case(self, ans: Answer, model_id: str, use_case_id: str) -> Answer:
+        """"Is Mistral good for coding?": the model's strengths and where the article ranks it."""
+        lang = ans.language
+        uc = self.kb.use_cases[use_case_id]
+        self.fact(ans, model_id, "strengths")
+        ranked = [r.model for r in uc.ranking]
+        values = {"use_case": say(uc.name, lang), "model": self.model_name(model_id)}
+        if model_id in ranked:
+            line = fill(self.kb.responses.rank_position, lang,
+                        rank=str(ranked.index(model_id) + 1), **values)
+            ans.citations = cite([*ans.citations, *uc.ranking[ranked.index(model_id)].citations])
+        elif ranked:
+            names = ", ".join(self.model_name(m) for m in ranked)
+            line = fill(self.kb.responses.rank_absent, lang, models=names, **values)
+        else:
+            line = fill(self.kb.responses.no_ranking, lang)
+        ans.answered = True
+        ans.answer = join_sentences([ans.answer, line], lang) if ans.answer else line
+        return ans
+
+    def compare_for_use_case(self, ans: Answer, model_ids: list[str], use_case_id: str) -> Answer:
+        """"Llama or Mistral for coding?": the article's ranking among them, then strengths."""
+        self.recommend(ans, use_case_id, among=model_ids)
+        ranking_text, ranking_cites = ans.answer, list(ans.citations)
+        self.compare(ans, model_ids, ["strengths"])
+        body = ans.answer.split("\n", 1)[1] if "\n" in ans.answer else ans.answer
+        ans.answer = f"{ranking_text}\n{body}"
+        ans.citations = cite([*ranking_cites, *ans.citations])
+        return ans
 
     def topic(self, ans: Answer, topic_id: str) -> Answer:
         topic = self.kb.topics[topic_id]

@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.engine.answer import Answer
 from bot.engine.compose import Composer, say
 from bot.engine.context import Asker, Context, ContextStore
-from bot.engine.entities import Entities, EntityIndex, PhraseIndex, _TermIndex
+from bot.engine.entities import Entities, EntityIndex, PhraseIndex, TermIndex, generic_phrases
 from bot.engine.normalize import (
-    bigrams,
+    cjk_runs,
     compact,
     content_stems,
     has_cjk,
@@ -30,6 +30,12 @@ from bot.kb.schema import KnowledgeBase
 
 USE_CASE_MIN = 0.7
 TOPIC_MIN = 0.62
+TOPIC_STRONG = 0.8
+WHOLE_MATCH_MIN = 80.0
+# Share of a question's words the knowledge base must know before we answer it
+# without a model name; lower when a domain word ("model", "LLM") is present.
+EXPLAINED_MIN = 0.75
+EXPLAINED_MIN_DOMAIN = 0.5
 SMALL_TALK = ("greeting", "help")
 
 _FOLLOW_UP_EN = re.compile(r"^(and|what about|how about|also|what of|same for|ok and|and for)\b")
@@ -59,6 +65,7 @@ class _Signals:
     topic: str | None
     topic_score: float
     explained: float
+    small_talk: str | None
     follow_up: bool
     candidates: list[tuple[float, str]] = field(default_factory=list)
 
@@ -78,21 +85,28 @@ class Engine:
         self.index = EntityIndex(kb)
         self.compose = Composer(kb)
         self._topic_phrases = PhraseIndex()
+        self._topic_phrases.set_generic(generic_phrases(kb))
         self._topic_texts: dict[str, list[str]] = {}
-        self._topic_words = _TermIndex()
+        self._topic_words = TermIndex()
+        self._topic_choices: list[str] = []
+        self._topic_refs: list[str] = []
         for topic in kb.topics.values():
+            for phrase in topic.phrasings.all():
+                self._topic_choices.append(normalize(phrase))
+                self._topic_refs.append(topic.id)
             self._topic_phrases.add_all(topic.id, topic.phrasings)
             self._topic_texts[topic.id] = [normalize(p) for p in topic.phrasings.all()]
             for kw in topic.keywords.all():
-                self._topic_words.add("topic", topic.id, kw, fuzzy=len(kw) >= 7)
-        self._vocab_stems, self._vocab_grams = self._domain_vocabulary(kb)
+                self._topic_words.add("topic", topic.id, kw, fuzzy=len(kw) >= 7 and " " not in kw)
+        self._vocab = self._domain_vocabulary(kb)
 
     def with_kb(self, kb: KnowledgeBase) -> Engine:
         """A new engine over ``kb`` that keeps the conversation context."""
         return Engine(kb, self.contexts, self.thresholds)
 
     @staticmethod
-    def _domain_vocabulary(kb: KnowledgeBase) -> tuple[set[str], set[str]]:
+    def _domain_vocabulary(kb: KnowledgeBase) -> PhraseIndex:
+        """Every word and Chinese bigram the knowledge base uses to match questions."""
         texts: list[str] = []
         for model in kb.models.values():
             texts += [model.name, *model.aliases]
@@ -107,64 +121,51 @@ class Engine:
         vocab = kb.vocabulary
         for cue in (vocab.recommend, vocab.compare, vocab.overview, vocab.domain):
             texts += cue.all()
-        stems: set[str] = set()
-        grams: set[str] = set()
+        index = PhraseIndex()
         for text in texts:
-            norm = normalize(text)
-            stems.update(content_stems(norm))
-            stems.update(tokens(norm))
-            grams.update(g for g in bigrams(norm) if not set(g) <= _ZH_FILLER)
-        return stems, grams
-
-    # -- structured requests (slash commands) --------------------------------
-    def fact(self, model_id: str, aspect: str, lang: str) -> Answer:
-        question = f"{self.kb.models[model_id].name} {self.compose.aspect_name(aspect, lang)}"
-        return self.compose.fact(self.compose.base(question, lang, "fact", 1.0), model_id, aspect)
-
-    def overview(self, model_id: str, lang: str) -> Answer:
-        ans = self.compose.base(self.kb.models[model_id].name, lang, "overview", 1.0)
-        return self.compose.overview(ans, model_id)
-
-    def compare(self, model_ids: list[str], aspects: list[str], lang: str) -> Answer:
-        question = " vs ".join(self.kb.models[m].name for m in model_ids)
-        ans = self.compose.base(question, lang, "compare", 1.0)
-        return self.compose.compare(ans, model_ids, aspects)
-
-    def recommend(self, use_case_id: str, lang: str) -> Answer:
-        name = say(self.kb.use_cases[use_case_id].name, lang)
-        ans = self.compose.base(name, lang, "recommend", 1.0)
-        return self.compose.recommend(ans, use_case_id)
-
-    def topic(self, topic_id: str, lang: str) -> Answer:
-        intent = topic_id if topic_id in SMALL_TALK else "topic"
-        ans = self.compose.base(topic_id, lang, intent, 1.0)
-        return self.compose.topic(ans, topic_id)
+            index.add("vocabulary", text)
+        return index
 
     # -- signals -----------------------------------------------------------
     def _explained(self, norm: str) -> float:
-        """Share of the question's content that the knowledge base's vocabulary knows."""
+        """Share of the question's words (and Chinese characters) the knowledge base knows."""
         stems = content_stems(norm)
-        grams = [g for g in bigrams(norm) if not set(g) <= _ZH_FILLER]
-        total = len(stems) + len(grams)
-        if total == 0:
-            return 1.0
-        known = sum(1 for s in stems if s in self._vocab_stems)
-        known += sum(1 for g in grams if g in self._vocab_grams)
-        return known / total
+        known = sum(1 for s in stems if self._vocab.knows(s))
+        total = len(stems)
+        grams = self._vocab.by_gram
+        for run in cjk_runs(norm):
+            for i, ch in enumerate(run):
+                if ch in _ZH_FILLER:
+                    continue
+                total += 1
+                if run[max(0, i - 1) : i + 1] in grams or run[i : i + 2] in grams:
+                    known += 1
+        return known / total if total else 1.0
 
-    def _topic_scores(self, norm: str) -> dict[str, float]:
+    def _topic_scores(
+        self, norm: str, article_cue: bool
+    ) -> tuple[dict[str, float], str | None]:
+        """Score topics; also return a small-talk topic the whole question closely matches."""
         scores: dict[str, float] = {}
-        for hit in self._topic_words.find(norm, tokens(norm), compact(norm)):
-            scores[hit.ref] = max(scores.get(hit.ref, 0.0), 0.8 * hit.score)
-        coverage = self._topic_phrases.scores(norm)
+        # Whole-question similarity catches stopword-only phrasings ("what can you do").
+        whole = process.extractOne(norm, self._topic_choices, scorer=fuzz.ratio,
+                                   processor=None, score_cutoff=WHOLE_MATCH_MIN)
+        small_talk = None
+        if whole is not None:
+            ref = self._topic_refs[whole[2]]
+            scores[ref] = whole[1] / 100.0
+            small_talk = ref if ref in SMALL_TALK else None
         zh = has_cjk(norm)
-        for topic_id, cov in coverage.items():
+        for topic_id, cov in self._topic_phrases.scores(norm).items():
             scorer = fuzz.ratio if zh else fuzz.token_sort_ratio
             best = max(scorer(norm, p, processor=None) for p in self._topic_texts[topic_id])
-            score = 0.6 * cov + 0.4 * best / 100.0
-            if score > scores.get(topic_id, 0.0):
-                scores[topic_id] = score
-        return scores
+            scores[topic_id] = max(scores.get(topic_id, 0.0), 0.6 * min(cov, 1.0) + 0.4 * best / 100)
+        # A topic keyword ("prediction", "来源") is strong evidence on its own.
+        for ref in {h.ref for h in self._topic_words.find(norm, tokens(norm), compact(norm))}:
+            scores[ref] = max(0.8, scores.get(ref, 0.0) + 0.25)
+        if article_cue:
+            scores = {ref: v + 0.1 if ref not in SMALL_TALK else v for ref, v in scores.items()}
+        return scores, small_talk
 
     def _signals(self, question: str) -> _Signals:
         ents = self.index.find(question)
@@ -174,7 +175,7 @@ class Engine:
             t for h in ents.entities if (t := self.kb.other_entities[h.ref].topic) is not None
         ]
         uc_hit = ents.use_cases[0] if ents.use_cases else None
-        topics = self._topic_scores(norm)
+        topics, small_talk = self._topic_scores(norm, "article" in ents.cues)
         topic, topic_score = max(topics.items(), key=lambda kv: kv[1], default=(None, 0.0))
         candidates = sorted(
             [(s, f"topic:{t}") for t, s in topics.items()]
@@ -193,6 +194,7 @@ class Engine:
             topic=topic,
             topic_score=topic_score,
             explained=self._explained(norm),
+            small_talk=small_talk,
             follow_up=bool(_FOLLOW_UP_EN.match(norm) or (has_cjk(norm)
                                                         and _FOLLOW_UP_ZH.search(norm))),
             candidates=candidates,
@@ -223,14 +225,20 @@ class Engine:
         lang = sig.lang
         models, aspects = sig.models, sig.aspects
         has_uc = sig.use_case is not None and sig.use_case_score >= USE_CASE_MIN
+        use_case = sig.use_case or ""
         cues = sig.ents.cues
         strength = 0.55 + 0.45 * sig.explained
+        in_domain = sig.explained >= EXPLAINED_MIN or (
+            bool({"domain", "recommend", "article"} & cues)
+            and sig.explained >= EXPLAINED_MIN_DOMAIN)
 
         def base(intent: str | None, confidence: float) -> Answer:
             return c.base(question, lang, intent, confidence)
 
         if not sig.ents.text:
             return c.decline(base("out_of_scope", 1.0), responses.out_of_scope)
+        if sig.small_talk and not models and not aspects and not has_uc:
+            return c.topic(base(sig.small_talk, sig.topic_score), sig.small_talk)
 
         # Models the article does not cover: say so rather than answer about another model.
         if sig.unknown and not models:
@@ -245,8 +253,7 @@ class Engine:
         if len(models) >= 2:
             ans = base("compare", 0.9 * strength + 0.1)
             if has_uc and not aspects:
-                ans = c.recommend(ans, sig.use_case or "", among=models)
-                ans.models = list(models)
+                ans = c.compare_for_use_case(ans, models, use_case)
             else:
                 ans = c.compare(ans, models, aspects)
             return self._note_unknown(ans, sig)
@@ -258,62 +265,70 @@ class Engine:
                 ans = c.fact(base("fact", model_score * strength), model, aspects[0])
                 return self._note_unknown(ans, sig)
             if has_uc:
-                ans = base("recommend", sig.use_case_score * strength)
-                return self._note_unknown(c.recommend(ans, sig.use_case or ""), sig)
+                ans = base("fact", min(model_score, sig.use_case_score) * strength)
+                return self._note_unknown(c.model_for_use_case(ans, model, use_case), sig)
             # "and llama?" keeps the aspect of the previous question.
             if ctx and ctx.aspect and (sig.follow_up or len(content_stems(sig.ents.text)) <= 2):
                 ans = base("fact", model_score * strength)
                 return self._note_unknown(c.fact(ans, model, ctx.aspect), sig)
-            if sig.topic and sig.topic_score >= 0.8 and sig.topic not in SMALL_TALK:
+            if sig.topic and sig.topic_score >= TOPIC_STRONG and sig.topic not in SMALL_TALK:
                 return c.topic(base("topic", sig.topic_score * strength), sig.topic)
             ans = base("overview", model_score * (0.6 + 0.4 * sig.explained))
             return self._note_unknown(c.overview(ans, model), sig)
 
         # No model named.
-        if sig.entity_topics:
-            return c.topic(base("topic", 0.85), sig.entity_topics[0])
+        if not in_domain:
+            return self._low_confidence(question, sig)
         if aspects and ctx_models and (sig.follow_up or not has_uc):
             if len(ctx_models) == 1:
                 return c.fact(base("fact", 0.85 * strength), ctx_models[0], aspects[0])
             return c.compare(base("compare", 0.85 * strength), ctx_models, aspects)
-        if has_uc and (sig.explained >= 0.5 or "recommend" in cues or sig.ents.domain):
+        if sig.entity_topics:
+            return c.topic(base("topic", 0.85 * strength), sig.entity_topics[0])
+        strong_topic = (sig.topic is not None and sig.topic not in SMALL_TALK
+                        and sig.topic_score >= TOPIC_STRONG
+                        and sig.topic_score > sig.use_case_score)
+        # A job alone ("translate good morning into french") is not a request for a model;
+        # a cue word, a domain word, or a question that is just the job's name is.
+        asks_for_model = bool({"recommend", "compare", "domain"} & cues) or (
+            len(content_stems(sig.ents.text)) <= 3 and len(sig.ents.text) <= 24)
+        if has_uc and not strong_topic and asks_for_model:
             conf = sig.use_case_score * strength
             if conf >= t.answer:
-                return c.recommend(base("recommend", conf), sig.use_case or "")
-        if (
-            sig.topic
-            and sig.topic_score >= TOPIC_MIN
-            and (sig.topic not in SMALL_TALK or sig.explained >= 0.5)
-        ):
+                return c.recommend(base("recommend", conf), use_case)
+        if "compare" in cues and not strong_topic and not has_uc:
+            # "compare all three models" / "三个模型的价格对比一下"
+            return c.compare(base("compare", 0.8 * strength), list(self.kb.models), aspects)
+        if sig.topic and sig.topic not in SMALL_TALK and sig.topic_score >= TOPIC_MIN:
             conf = sig.topic_score * strength
             if conf >= t.answer:
-                intent = sig.topic if sig.topic in SMALL_TALK else "topic"
-                return c.topic(base(intent, conf), sig.topic)
-        if aspects and ("compare" in cues or "recommend" in cues):
+                return c.topic(base("topic", conf), sig.topic)
+        if aspects and "recommend" in cues:
             # "which model supports the most languages?" compares every model on it.
-            ans = base("compare", 0.8 * strength)
-            return c.compare(ans, list(self.kb.models), aspects)
-        if aspects and not ctx_models:
+            return c.compare(base("compare", 0.8 * strength), list(self.kb.models), aspects)
+        if aspects:
+            ans = c.decline(base(None, 0.5), responses.need_model,
+                            models=", ".join(m.name for m in self.kb.models.values()))
             name = c.aspect_name(aspects[0], lang)
-            ans = c.decline(base("fact", 0.5), responses.need_model, aspect=name)
             ans.suggestions = [f"{m.name} {name}" for m in list(self.kb.models.values())[:3]]
             return ans
         return self._low_confidence(question, sig)
 
     def _low_confidence(self, question: str, sig: _Signals) -> Answer:
+        """Suggest close questions when there is some domain evidence, else decline."""
         c = self.compose
-        best = sig.candidates[0][0] if sig.candidates else 0.0
-        evidence = best * (0.4 + 0.6 * sig.explained)
-        if sig.ents.domain or sig.explained >= 0.5:
+        best = min(1.0, sig.candidates[0][0]) if sig.candidates else 0.0
+        evidence = best * (0.3 + 0.7 * sig.explained)
+        if best >= 0.5 and (sig.ents.domain or sig.explained >= EXPLAINED_MIN_DOMAIN):
             evidence = max(evidence, self.thresholds.suggest)
-        if evidence >= self.thresholds.suggest and sig.candidates:
-            ans = c.decline(c.base(question, sig.lang, None, evidence),
-                            self.kb.responses.low_confidence)
-            ans.suggestions = self._suggestions(sig)
-            if ans.suggestions:
+        if evidence >= self.thresholds.suggest:
+            suggestions = self._suggestions(sig)
+            if suggestions:
+                ans = c.decline(c.base(question, sig.lang, None, evidence),
+                                self.kb.responses.low_confidence)
+                ans.suggestions = suggestions
                 return ans
-        conf = 1.0 - evidence
-        return c.decline(c.base(question, sig.lang, "out_of_scope", conf),
+        return c.decline(c.base(question, sig.lang, "out_of_scope", 1.0 - evidence),
                          self.kb.responses.out_of_scope)
 
     def _suggestions(self, sig: _Signals) -> list[str]:

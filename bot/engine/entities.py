@@ -82,7 +82,7 @@ def _digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
 
-class _TermIndex:
+class TermIndex:
     """Finds short terms (aliases, keywords, cue words) in a question."""
 
     def __init__(self) -> None:
@@ -146,6 +146,21 @@ def _resolve_overlaps(hits: list[Hit]) -> list[Hit]:
     return sorted(kept, key=lambda h: h.start)
 
 
+# What may follow a stem in another form of the same word ("writ"+"e", "migr"+"ate").
+_ENDINGS = frozenset(
+    "e s es ed ing er ers or ors ion ions ation ations ate ates ated ating y ies ly ment ments "
+    "al ity ize izes ized izing ise ises ised ising ive ic ical".split()
+)
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Whether two stems are forms of one word ("writ" ~ "write") or a small typo apart."""
+    short, long_ = sorted((a, b), key=len)
+    if len(short) >= 3 and long_.startswith(short) and long_[len(short):] in _ENDINGS:
+        return True
+    return len(short) >= 6 and len(long_) - len(short) <= 2 and fuzz.ratio(a, b) >= 85
+
+
 @dataclass(frozen=True)
 class _Phrase:
     ref: str
@@ -168,6 +183,16 @@ class PhraseIndex:
         self.by_stem: dict[str, list[_Phrase]] = defaultdict(list)
         self.by_gram: dict[str, list[_Phrase]] = defaultdict(list)
         self.vocab: set[str] = set()
+        self.buckets: dict[str, set[str]] = defaultdict(set)  # first 3 letters -> stems
+        # Words such as "model" or "文章" that appear everywhere and prove little alone.
+        self.generic_stems: set[str] = set()
+        self.generic_grams: set[str] = set()
+
+    def set_generic(self, phrases: list[str]) -> None:
+        for phrase in phrases:
+            norm = normalize(phrase)
+            self.generic_stems.update(content_stems(norm))
+            self.generic_grams.update(bigrams(norm))
 
     def add(self, ref: str, phrase: str) -> None:
         norm = normalize(phrase)
@@ -177,6 +202,7 @@ class PhraseIndex:
         for s in stems:
             self.by_stem[s].append(item)
             self.vocab.add(s)
+            self.buckets[s[:3]].add(s)
         for g in grams:
             self.by_gram[g].append(item)
 
@@ -185,12 +211,13 @@ class PhraseIndex:
             self.add(ref, phrase)
 
     def _expand(self, stems: list[str]) -> set[str]:
+        """Add known stems that a question word is a form or typo of ("writ" ~ "write")."""
         found = set(stems)
         for s in stems:
-            if s in self.vocab or len(s) < 6:
+            if s in self.vocab or len(s) < 3:
                 continue
-            for v in self.vocab:
-                if abs(len(v) - len(s)) <= 2 and v[0] == s[0] and fuzz.ratio(v, s) >= 85:
+            for v in self.buckets.get(s[:3], ()):
+                if _same_word(s, v):
                     found.add(v)
         return found
 
@@ -207,40 +234,60 @@ class PhraseIndex:
             candidates.update(self.by_gram.get(g, ()))
         for phrase in candidates:
             score = 0.0
+            matched = 0
             if phrase.grams:
                 if phrase.text and phrase.text in squashed:
-                    score = 1.0
+                    score, matched = 1.0, len(phrase.text) * 2
                 else:
-                    score = 0.9 * len(phrase.grams & q_grams) / len(phrase.grams)
+                    shared_grams = phrase.grams & q_grams
+                    shared = len(shared_grams)
+                    score, matched = 0.9 * shared / len(phrase.grams), shared
+                    if shared_grams <= self.generic_grams:
+                        score *= 0.5
             if phrase.stems:
-                present = sum(1 for s in phrase.stems if s in q_stems)
-                latin = present / len(phrase.stems)
+                present = [s for s in phrase.stems if s in q_stems]
+                latin = len(present) / len(phrase.stems)
+                if all(s in self.generic_stems for s in present):
+                    latin *= 0.5
                 score = max(score, latin) if not phrase.grams else (score + latin) / 2
+                matched += sum(len(s) for s in present)
+            # Ties go to the phrase that explains more of the question
+            # ("math reasoning" beats "reasoning", "客服聊天机器人" beats "聊天机器人").
+            score = min(1.0, score) + 0.001 * min(matched, 99)
             if score > best.get(phrase.ref, 0.0):
                 best[phrase.ref] = score
         return best
+
+    def knows(self, stem_: str) -> bool:
+        """Whether ``stem_`` (or a form or typo of it) occurs in any phrase."""
+        if stem_ in self.vocab:
+            return True
+        return len(stem_) >= 3 and any(_same_word(stem_, v) for v in self.buckets.get(stem_[:3], ()))
 
 
 class EntityIndex:
     """All recognisers for one knowledge base."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
-        self.names = _TermIndex()
+        self.names = TermIndex()
         for model in kb.models.values():
             for alias in [model.name, model.id, *model.aliases]:
                 self.names.add("model", model.id, alias, fuzzy=True)
         for entity in kb.other_entities.values():
             for alias in entity.aliases:
                 self.names.add("entity", entity.id, alias, fuzzy=True)
-        self.words = _TermIndex()
+        self.words = TermIndex()
         for aspect in kb.aspects.values():
             for kw in aspect.keywords.all():
-                self.words.add("aspect", aspect.id, kw, fuzzy=len(kw) >= 7)
+                # Typo tolerance only for single long words: multi-word phrases such as
+                # "what can it do" are too close to unrelated questions ("what can u do").
+                self.words.add("aspect", aspect.id, kw, fuzzy=len(kw) >= 7 and " " not in kw)
         vocab = kb.vocabulary
-        for cue in ("recommend", "compare", "overview", "domain"):
+        for cue in ("recommend", "compare", "overview", "domain", "article"):
             for kw in getattr(vocab, cue).all():
                 self.words.add(f"cue:{cue}", cue, kw, fuzzy=False)
         self.use_cases = PhraseIndex()
+        self.use_cases.set_generic(generic_phrases(kb))
         for uc in kb.use_cases.values():
             self.use_cases.add_all(uc.id, uc.phrasings)
 
@@ -256,13 +303,17 @@ class EntityIndex:
                 found.aspects.append(hit)
             else:
                 found.cues.add(hit.ref)
-        found.domain = "domain" in found.cues or bool(found.models or found.entities)
+        found.domain = bool({"domain", "article"} & found.cues or found.models or found.entities)
         for ref, score in self.use_cases.scores(norm).items():
             found.use_cases.append(Hit("use_case", ref, 0, 0, score))
         found.use_cases.sort(key=lambda h: -h.score)
         return found
 
 
-def content_words(norm: str) -> list[str]:
-    """Non-stopword Latin tokens; used to judge how much of a question is unexplained."""
-    return [t for t in tokens(norm) if t not in STOPWORDS and stem(t) not in STOPWORDS]
+def generic_phrases(kb: KnowledgeBase) -> list[str]:
+    """Cue and domain words: common across phrasings, so weak evidence on their own."""
+    vocab = kb.vocabulary
+    out: list[str] = []
+    for cue in (vocab.domain, vocab.article, vocab.recommend, vocab.compare, vocab.overview):
+        out += cue.all()
+    return out

@@ -85,6 +85,8 @@ def stem(word: str) -> str:
             base = word[: -len(suffix)]
             if suffix == "ies":
                 return base + "y"
+            if suffix == "es" and not base.endswith(("s", "x", "z", "ch", "sh")):
+                base = word[:-1]  # "phones" -> "phone", but "fixes" -> "fix"
             # "debugging" -> "debugg" -> "debug"
             if len(base) >= 2 and base[-1] == base[-2] and base[-1] not in "ls":
                 base = base[:-1]
@@ -92,9 +94,17 @@ def stem(word: str) -> str:
     return word
 
 
-STOPWORDS = frozenset(
-    ["a", "an", "the", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "doing", "have", "has", "had", "having", "i", "me", "my", "we", "our", "you", "your", "he", "she", "it", "its", "they", "them", "their", "this", "that", "these", "those", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "to", "of", "in", "on", "at", "by", "for", "with", "about", "from", "into", "over", "under", "again", "further", "then", "once", "here", "there", "all", "any", "both", "each", "few", "more", "most", "other", "some", "such", "no", "nor", "not", "only", "own", "same", "so", "than", "too", "very", "s", "t", "just", "don", "now", "and", "or", "but", "if", "as", "until", "while", "up", "down", "out", "off", "please", "tell", "show", "give", "let", "know", "want", "need", "like", "get", "got", "use", "using", "used", "ok", "okay", "hey", "yo", "guys", "bro", "pls", "plz", "thanks", "thank", "u", "ur", "im", "i'm"]
-)
+_STOPWORD_TEXT = """
+a an the is are was were be been being am do does did doing have has had having i me my we our
+you your he she it its they them their this that these those what which who whom whose when
+where why how can could should would will shall may might must to of in on at by for with about
+from into over under again further then once here there all any both each few more most other
+some such no nor not only own same so than too very s t just don now and or but if as until
+while up down out off please tell show give let know want wanna need like get got use using used
+ok okay hey yo guys bro pls plz thanks thank u ur im something anything thing stuff one ones
+really actually currently rn lol gonna gotta kinda
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 def content_stems(text: str) -> list[str]:

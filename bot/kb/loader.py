@@ -47,7 +47,7 @@ SINGLE_FILES: dict[str, type[BaseModel]] = {
     "responses.yaml": ResponsesFile,
 }
 MODELS_DIR = "models"
-ALLOWED_PLACEHOLDERS = {"model", "aspect", "models"}
+ALLOWED_PLACEHOLDERS = {"model", "aspect", "models", "use_case", "rank"}
 
 
 class KnowledgeError(Exception):

@@ -191,6 +191,8 @@ class Vocabulary(Strict):
     overview: Phrasings
     # Words that show a question is about LLMs at all.
     domain: Phrasings
+    # Words that point at the source article itself ("the article", "作者").
+    article: Phrasings = Field(default_factory=Phrasings)
 
 
 class VocabularyFile(Strict):
@@ -203,7 +205,7 @@ class AspectsFile(Strict):
 
 
 class Responses(Strict):
-    """The bot's own sentences. ``{model}``, ``{aspect}``, ``{models}`` are filled in."""
+    """The bot's own sentences; placeholders such as ``{model}`` are filled in."""
 
     out_of_scope: Text
     unknown_model: Text
@@ -214,6 +216,10 @@ class Responses(Strict):
     recommend_intro: Text
     compare_intro: Text
     did_you_mean: Text
+    # "For {use_case}, the article ranks {model} #{rank}."
+    rank_position: Text
+    # "For {use_case}, the article does not name {model}; it recommends {models}."
+    rank_absent: Text
 
 
 class ResponsesFile(Strict):
