@@ -10,6 +10,7 @@ domain evidence are declined whatever any fuzzy score says.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -38,8 +39,12 @@ EXPLAINED_MIN = 0.75
 EXPLAINED_MIN_DOMAIN = 0.5
 SMALL_TALK = ("greeting", "help")
 
-_FOLLOW_UP_EN = re.compile(r"^(and|what about|how about|also|what of|same for|ok and|and for)\b")
-_FOLLOW_UP_ZH = re.compile(r"(呢|那么|那个|那)")
+_FOLLOW_UP_EN = re.compile(
+    r"^(and|what about|how about|also|what of|same for|ok and|and for)\b"
+    r"|\b(it|its|it's|this one|that one|this model|that model|they|them|their)\b"
+)
+_FOLLOW_UP_ZH = re.compile(r"(呢|那么|那个|那|它|该模型|这个模型|这款)")
+SUGGEST_MIN = 0.6
 # Chinese characters too common to count as evidence of anything.
 _ZH_FILLER = set("的了吗呢吧啊呀是在有和与我你他她它们这那个么什怎样请问一下帮给能会可以就都也还")
 
@@ -160,9 +165,10 @@ class Engine:
             scorer = fuzz.ratio if zh else fuzz.token_sort_ratio
             best = max(scorer(norm, p, processor=None) for p in self._topic_texts[topic_id])
             scores[topic_id] = max(scores.get(topic_id, 0.0), 0.6 * min(cov, 1.0) + 0.4 * best / 100)
-        # A topic keyword ("prediction", "来源") is strong evidence on its own.
-        for ref in {h.ref for h in self._topic_words.find(norm, tokens(norm), compact(norm))}:
-            scores[ref] = max(0.8, scores.get(ref, 0.0) + 0.25)
+        # A topic keyword ("prediction", "来源") is strong evidence on its own; more is stronger.
+        hits = Counter(h.ref for h in self._topic_words.find(norm, tokens(norm), compact(norm)))
+        for ref, n in hits.items():
+            scores[ref] = max(0.8, scores.get(ref, 0.0) + 0.25) + 0.05 * (n - 1)
         if article_cue:
             scores = {ref: v + 0.1 if ref not in SMALL_TALK else v for ref, v in scores.items()}
         return scores, small_talk
@@ -290,7 +296,7 @@ class Engine:
                         and sig.topic_score > sig.use_case_score)
         # A job alone ("translate good morning into french") is not a request for a model;
         # a cue word, a domain word, or a question that is just the job's name is.
-        asks_for_model = bool({"recommend", "compare", "domain"} & cues) or (
+        asks_for_model = bool({"recommend", "compare", "domain"} & cues) or sig.follow_up or (
             len(content_stems(sig.ents.text)) <= 3 and len(sig.ents.text) <= 24)
         if has_uc and not strong_topic and asks_for_model:
             conf = sig.use_case_score * strength
@@ -319,7 +325,7 @@ class Engine:
         c = self.compose
         best = min(1.0, sig.candidates[0][0]) if sig.candidates else 0.0
         evidence = best * (0.3 + 0.7 * sig.explained)
-        if best >= 0.5 and (sig.ents.domain or sig.explained >= EXPLAINED_MIN_DOMAIN):
+        if best >= SUGGEST_MIN and (sig.ents.domain or sig.explained >= EXPLAINED_MIN_DOMAIN):
             evidence = max(evidence, self.thresholds.suggest)
         if evidence >= self.thresholds.suggest:
             suggestions = self._suggestions(sig)
@@ -334,9 +340,11 @@ class Engine:
     def _suggestions(self, sig: _Signals) -> list[str]:
         out: list[str] = []
         for score, ref in sig.candidates:
-            if score < 0.2 or len(out) == 3:
+            if score < 0.3 or len(out) == 3:
                 break
             kind, _, ident = ref.partition(":")
+            if ident in SMALL_TALK:
+                continue
             if kind == "topic":
                 phrasings = self.kb.topics[ident].phrasings
             else:
