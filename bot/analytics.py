@@ -81,7 +81,8 @@ class Analytics:
             elif int(row[0]) > SCHEMA_VERSION:
                 raise sqlite3.DatabaseError(
                     f"database schema version {row[0]} is newer than this bot "
-                    f"({SCHEMA_VERSION}); upgrade the bot or point DATABASE_PATH elsewhere")
+                    f"({SCHEMA_VERSION}); upgrade the bot or point DATABASE_PATH elsewhere"
+                )
             conn.commit()
             self._conn = conn
         except (sqlite3.Error, OSError) as exc:
@@ -89,8 +90,11 @@ class Analytics:
 
     def _fail(self, exc: Exception) -> None:
         if not self._failed:
-            log.error("analytics database %s unavailable (%s); answering without recording",
-                      self.path, exc)
+            log.error(
+                "analytics database %s unavailable (%s); answering without recording",
+                self.path,
+                exc,
+            )
         self._failed = True
 
     def hash_user(self, user_id: object) -> str:
@@ -117,8 +121,18 @@ class Analytics:
                     "INSERT INTO questions (asked_at, guild_id, channel_id, user_hash, question,"
                     " language, intent, confidence, answered, latency_ms)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (time.time(), _opt(guild_id), _opt(channel_id), self.hash_user(user_id),
-                     question[:2000], language, intent, confidence, int(answered), latency_ms),
+                    (
+                        time.time(),
+                        _opt(guild_id),
+                        _opt(channel_id),
+                        self.hash_user(user_id),
+                        question[:2000],
+                        language,
+                        intent,
+                        confidence,
+                        int(answered),
+                        latency_ms,
+                    ),
                 )
             return cur.lastrowid
         except sqlite3.Error as exc:
@@ -146,7 +160,9 @@ class Analytics:
             with self._lock:
                 rows = self._conn.execute(
                     "SELECT question FROM questions WHERE answered = 0 OR confidence < ?"
-                    " ORDER BY id DESC LIMIT ?", (self.low_confidence, scan)).fetchall()
+                    " ORDER BY id DESC LIMIT ?",
+                    (self.low_confidence, scan),
+                ).fetchall()
         except sqlite3.Error as exc:
             self._fail(exc)
             return []
@@ -168,9 +184,11 @@ class Analytics:
         try:
             with self._lock:
                 q = self._conn.execute(
-                    "SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM questions").fetchone()
+                    "SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM questions"
+                ).fetchone()
                 f = self._conn.execute(
-                    "SELECT COUNT(*), COALESCE(SUM(helpful), 0) FROM feedback").fetchone()
+                    "SELECT COUNT(*), COALESCE(SUM(helpful), 0) FROM feedback"
+                ).fetchone()
         except sqlite3.Error as exc:
             self._fail(exc)
             return {}
@@ -180,8 +198,10 @@ class Analytics:
         c = self.counts()
         if not c:
             return f"analytics database {self.path} is not available"
-        return (f"{c['questions']} questions, {c['answered']} answered; "
-                f"{c['feedback']} feedback, {c['helpful']} helpful")
+        return (
+            f"{c['questions']} questions, {c['answered']} answered; "
+            f"{c['feedback']} feedback, {c['helpful']} helpful"
+        )
 
     def close(self) -> None:
         if self._conn is not None:

@@ -43,20 +43,28 @@ def parse_line(line: str, line_no: int) -> tuple[str, Asker, str | None]:
     try:
         obj = json.loads(stripped)
     except json.JSONDecodeError as exc:
-        return stripped, default, f"line {line_no} is not valid JSON ({exc.msg} at column " \
-                                  f"{exc.colno}); send plain text or {{\"q\": \"...\"}}"
+        return (
+            stripped,
+            default,
+            f"line {line_no} is not valid JSON ({exc.msg} at column "
+            f'{exc.colno}); send plain text or {{"q": "..."}}',
+        )
     if not isinstance(obj, dict) or not isinstance(obj.get("q"), str):
-        return stripped, default, f"line {line_no}: the JSON object needs a string field \"q\""
+        return stripped, default, f'line {line_no}: the JSON object needs a string field "q"'
     asker = Asker(channel=str(obj.get("channel", "stdin")), user=str(obj.get("user", "stdin")))
     if not obj["q"].strip():
-        return "", asker, f"line {line_no}: \"q\" is empty"
+        return "", asker, f'line {line_no}: "q" is empty'
     return obj["q"], asker, None
 
 
 def error_answer(question: str, message: str) -> Answer:
     return Answer(
-        question=question, answered=False, intent=None, confidence=0.0,
-        language="zh" if has_cjk(question) else "en", answer=message,
+        question=question,
+        answered=False,
+        intent=None,
+        confidence=0.0,
+        language="zh" if has_cjk(question) else "en",
+        answer=message,
     )
 
 
@@ -90,8 +98,10 @@ def format_answer(ans: Answer, kb: KnowledgeBase) -> str:
         out.append("你是不是想问：" if zh else "Did you mean:")
         out.extend(f"  • {s}" for s in ans.suggestions)
     label = ans.intent or "unsure"
-    out.append(f"({'意图' if zh else 'intent'}: {label}, "
-               f"{'置信度' if zh else 'confidence'}: {ans.confidence:.2f})")
+    out.append(
+        f"({'意图' if zh else 'intent'}: {label}, "
+        f"{'置信度' if zh else 'confidence'}: {ans.confidence:.2f})"
+    )
     return "\n".join(out)
 
 
@@ -124,8 +134,10 @@ def repl(engine: Engine, stdin: IO[str], stdout: IO[str], interactive: bool) -> 
         write("LLM guide — ask about GPT-4o mini, Llama 3.1 405B, Mistral Large 2, DeepSeek-V2.")
         write("用中文或英文提问。Type 'help' for examples, 'quit' to leave.")
         if not os.environ.get("DISCORD_TOKEN"):
-            write("(Console mode. To run the Discord bot, set DISCORD_TOKEN in .env and run "
-                  "`python -m bot run`.)")
+            write(
+                "(Console mode. To run the Discord bot, set DISCORD_TOKEN in .env and run "
+                "`python -m bot run`.)"
+            )
     while True:
         if interactive:
             stdout.write("> ")
@@ -213,8 +225,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="LLM guide bot: answers questions about GPT-4o mini, Llama 3.1 405B, "
         "Mistral Large 2 and DeepSeek-V2 from a cited knowledge base.",
     )
-    parser.add_argument("-k", "--knowledge", type=Path, default=None,
-                        help="knowledge directory (default: $KNOWLEDGE_DIR or ./knowledge)")
+    parser.add_argument(
+        "-k",
+        "--knowledge",
+        type=Path,
+        default=None,
+        help="knowledge directory (default: $KNOWLEDGE_DIR or ./knowledge)",
+    )
     sub = parser.add_subparsers(dest="command")
 
     p = sub.add_parser("ask", help="answer one question, or one per stdin line with '-'")
@@ -243,8 +260,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("sync", help="publish slash commands to Discord")
-    p.add_argument("--global", dest="global_", action="store_true",
-                   help="sync globally (slow to propagate) instead of to DEV_GUILD_ID")
+    p.add_argument(
+        "--global",
+        dest="global_",
+        action="store_true",
+        help="sync globally (slow to propagate) instead of to DEV_GUILD_ID",
+    )
     p.set_defaults(func=cmd_sync)
 
     p = sub.add_parser("stats", help="print the most frequent unanswered questions")

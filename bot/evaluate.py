@@ -65,11 +65,13 @@ def load_cases(path: Path) -> list[Case]:
             continue
         try:
             obj = json.loads(line)
-            cases.append(Case(obj["id"], obj["q"], obj["expect"], obj.get("user"),
-                              obj.get("channel")))
+            cases.append(
+                Case(obj["id"], obj["q"], obj["expect"], obj.get("user"), obj.get("channel"))
+            )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{n}: bad eval line ({exc}); expected "
-                             '{"id", "q", "expect": {...}}') from exc
+            raise ValueError(
+                f'{path}:{n}: bad eval line ({exc}); expected {{"id", "q", "expect": {{...}}}}'
+            ) from exc
     return cases
 
 

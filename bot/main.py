@@ -72,7 +72,9 @@ class LLMBot(commands.Bot):
         self.cooldown = Cooldown(settings.cooldown_questions, settings.cooldown_seconds)
         self.message_content_enabled = message_content
         self.watcher = KnowledgeWatcher(
-            store, self._on_reload, settings.reload_poll_seconds,
+            store,
+            self._on_reload,
+            settings.reload_poll_seconds,
             settings.reload_debounce_seconds,
         )
         store.on_swap(self._swap_engine)
@@ -85,6 +87,7 @@ class LLMBot(commands.Bot):
         from bot.cogs.translator import BotTranslator
 
         await self.tree.set_translator(BotTranslator())
+        self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.watcher.start()
@@ -94,13 +97,32 @@ class LLMBot(commands.Bot):
             synced = await self.tree.sync(guild=guild)
             log.info("synced %d commands to dev guild %s", len(synced), guild.id)
 
+    async def _on_tree_error(
+        self, interaction: discord.Interaction, error: discord.app_commands.AppCommandError
+    ) -> None:
+        from bot.cogs._common import apologise
+
+        # A failed check has already answered the user (for example "admins only").
+        if isinstance(error, discord.app_commands.CheckFailure) and interaction.response.is_done():
+            return
+        log.error(
+            "app command failed: %s",
+            getattr(interaction.command, "qualified_name", "?"),
+            exc_info=error,
+        )
+        await apologise(interaction)
+
     async def close(self) -> None:
         await self.watcher.stop()
         await super().close()
 
     async def on_ready(self) -> None:
-        log.info("logged in as %s (%s); knowledge version %s", self.user,
-                 getattr(self.user, "id", "?"), self.store.current.version)
+        log.info(
+            "logged in as %s (%s); knowledge version %s",
+            self.user,
+            getattr(self.user, "id", "?"),
+            self.store.current.version,
+        )
         if not self.message_content_enabled:
             log.warning(MESSAGE_CONTENT_HELP)
 
@@ -111,24 +133,31 @@ class LLMBot(commands.Bot):
         if not channel_id:
             return
         lines = "\n".join(str(p) for p in result.problems[:15])
-        text = ("⚠️ Knowledge reload rejected; still serving version "
-                f"{result.version}.\n```\n{lines}\n```")
+        text = (
+            "⚠️ Knowledge reload rejected; still serving version "
+            f"{result.version}.\n```\n{lines}\n```"
+        )
         try:
             channel = self.get_channel(channel_id) or await self.fetch_channel(channel_id)
             if isinstance(channel, discord.abc.Messageable):
                 from bot.render import CONTENT_MAX, truncate
 
-                await channel.send(truncate(text, CONTENT_MAX - 4) +
-                                   ("```" if len(text) > CONTENT_MAX - 4 else ""),
-                                   allowed_mentions=discord.AllowedMentions.none())
+                await channel.send(
+                    truncate(text, CONTENT_MAX - 4)
+                    + ("```" if len(text) > CONTENT_MAX - 4 else ""),
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
         except discord.HTTPException:
             log.exception("could not post the reload error to channel %s", channel_id)
 
 
 def build_bot(settings: Settings, *, message_content: bool = True, **options: object) -> LLMBot:
     store = KnowledgeStore(settings.knowledge_dir)
-    analytics = Analytics(settings.database_path, salt=settings.analytics_salt,
-                          low_confidence=settings.answer_threshold)
+    analytics = Analytics(
+        settings.database_path,
+        salt=settings.analytics_salt,
+        low_confidence=settings.answer_threshold,
+    )
     return LLMBot(settings, store, analytics, message_content=message_content, **options)
 
 
@@ -165,8 +194,11 @@ def run_bot() -> int:
     try:
         asyncio.run(start_bot(settings))
     except discord.LoginFailure:
-        print("error: Discord rejected DISCORD_TOKEN (401). Copy the token again from the "
-              "developer portal (Bot > Reset Token) into .env.", file=sys.stderr)
+        print(
+            "error: Discord rejected DISCORD_TOKEN (401). Copy the token again from the "
+            "developer portal (Bot > Reset Token) into .env.",
+            file=sys.stderr,
+        )
         return 2
     except KnowledgeError as exc:
         print(f"error: {exc}\nfix the files, then run `python -m bot check`.", file=sys.stderr)
@@ -185,8 +217,9 @@ def sync_commands(global_sync: bool) -> int:
         return 2
     _configure_logging(settings.log_level)
     if not global_sync and not settings.dev_guild_id:
-        print("error: set DEV_GUILD_ID to sync to a test server, or pass --global.",
-              file=sys.stderr)
+        print(
+            "error: set DEV_GUILD_ID to sync to a test server, or pass --global.", file=sys.stderr
+        )
         return 2
 
     async def go() -> int:

@@ -18,7 +18,10 @@ class Cooldown:
     """At most ``limit`` questions per ``window`` seconds for each key."""
 
     def __init__(
-        self, limit: int, window: float, clock: Callable[[], float] = time.monotonic,
+        self,
+        limit: int,
+        window: float,
+        clock: Callable[[], float] = time.monotonic,
         max_keys: int = 50_000,
     ) -> None:
         self.limit = limit

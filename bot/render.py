@@ -32,11 +32,22 @@ COLOR_UNSURE = 0xE67700
 COLOR_DECLINED = 0x868E96
 
 LABELS = {
-    "en": {"sources": "Sources", "more": "Sources (cont.)", "confidence": "Confidence",
-           "recommend": "Recommendation", "not_stated": "not stated in the article",
-           "did_you_mean": "Did you mean…"},
-    "zh": {"sources": "来源", "more": "来源（续）", "confidence": "置信度",
-           "recommend": "推荐", "not_stated": "文章未说明", "did_you_mean": "你是不是想问…"},
+    "en": {
+        "sources": "Sources",
+        "more": "Sources (cont.)",
+        "confidence": "Confidence",
+        "recommend": "Recommendation",
+        "not_stated": "not stated in the article",
+        "did_you_mean": "Did you mean…",
+    },
+    "zh": {
+        "sources": "来源",
+        "more": "来源（续）",
+        "confidence": "置信度",
+        "recommend": "推荐",
+        "not_stated": "文章未说明",
+        "did_you_mean": "你是不是想问…",
+    },
 }
 
 
@@ -75,8 +86,11 @@ def fit_embed(data: dict[str, Any]) -> dict[str, Any]:
     if "author" in out:
         out["author"] = {**out["author"], "name": truncate(out["author"]["name"], AUTHOR_MAX)}
     fields = [
-        {**f, "name": truncate(f["name"] or "\u200b", FIELD_NAME_MAX),
-         "value": truncate(f["value"] or "\u200b", FIELD_VALUE_MAX)}
+        {
+            **f,
+            "name": truncate(f["name"] or "\u200b", FIELD_NAME_MAX),
+            "value": truncate(f["value"] or "\u200b", FIELD_VALUE_MAX),
+        }
         for f in out.get("fields", [])
     ][:FIELDS_MAX]
     out["fields"] = fields
@@ -113,21 +127,28 @@ def citation_fields(ans: Answer, kb: KnowledgeBase) -> list[dict[str, Any]]:
     current = header
     for entry in entries:
         if len(current) + len(entry) + 1 > FIELD_VALUE_MAX:
-            fields.append({"name": labels["more"] if fields else labels["sources"],
-                           "value": current, "inline": False})
+            fields.append(
+                {
+                    "name": labels["more"] if fields else labels["sources"],
+                    "value": current,
+                    "inline": False,
+                }
+            )
             current = entry
         else:
             current = f"{current}\n{entry}"
-    fields.append({"name": labels["more"] if fields else labels["sources"],
-                   "value": current, "inline": False})
+    fields.append(
+        {"name": labels["more"] if fields else labels["sources"], "value": current, "inline": False}
+    )
     return fields
 
 
 def answer_embed_dict(ans: Answer, kb: KnowledgeBase) -> dict[str, Any]:
     """The embed for an answer, as a Discord embed JSON object."""
     labels = LABELS[ans.language]
-    color = COLOR_ANSWERED if ans.answered else (
-        COLOR_UNSURE if ans.suggestions else COLOR_DECLINED)
+    color = (
+        COLOR_ANSWERED if ans.answered else (COLOR_UNSURE if ans.suggestions else COLOR_DECLINED)
+    )
     data: dict[str, Any] = {
         "type": "rich",
         "title": ans.title or ans.question or "LLM guide",
@@ -138,18 +159,25 @@ def answer_embed_dict(ans: Answer, kb: KnowledgeBase) -> dict[str, Any]:
     if ans.recommendations:
         data["description"] = ans.answer.split("\n", 1)[0]
         for i, rec in enumerate(ans.recommendations, start=1):
-            data["fields"].append({"name": f"{i}. {kb.models[rec.model].name}",
-                                   "value": rec.reason, "inline": False})
-        note = ans.answer.split("\n")[1 + len(ans.recommendations):]
+            data["fields"].append(
+                {"name": f"{i}. {kb.models[rec.model].name}", "value": rec.reason, "inline": False}
+            )
+        note = ans.answer.split("\n")[1 + len(ans.recommendations) :]
         if note:
             data["description"] += "\n\n" + "\n".join(note)
     if ans.suggestions:
-        data["fields"].append({"name": labels["did_you_mean"],
-                               "value": "\n".join(f"• {s}" for s in ans.suggestions),
-                               "inline": False})
+        data["fields"].append(
+            {
+                "name": labels["did_you_mean"],
+                "value": "\n".join(f"• {s}" for s in ans.suggestions),
+                "inline": False,
+            }
+        )
     data["fields"].extend(citation_fields(ans, kb))
-    data["footer"] = {"text": f"{labels['confidence']}: {ans.confidence:.0%} · "
-                              f"{ans.intent or '?'} · kb {kb.version}"}
+    data["footer"] = {
+        "text": f"{labels['confidence']}: {ans.confidence:.0%} · "
+        f"{ans.intent or '?'} · kb {kb.version}"
+    }
     return fit_embed(data)
 
 
@@ -161,13 +189,19 @@ def compare_embed_dict(ans: Answer, kb: KnowledgeBase) -> dict[str, Any]:
     columns = 3  # Discord shows at most three inline fields per row
     fields: list[dict[str, Any]] = []
     for aspect in aspects:
-        aspect_name = kb.aspects[aspect].name.zh if ans.language == "zh" else \
-            kb.aspects[aspect].name.en
+        aspect_name = (
+            kb.aspects[aspect].name.zh if ans.language == "zh" else kb.aspects[aspect].name.en
+        )
         for model_id in models:
             cell = ans.table[model_id][aspect]
             text = cell.text if cell.stated else f"⚠️ {cell.text}"
-            fields.append({"name": f"{kb.models[model_id].name} · {aspect_name}",
-                           "value": text or labels["not_stated"], "inline": True})
+            fields.append(
+                {
+                    "name": f"{kb.models[model_id].name} · {aspect_name}",
+                    "value": text or labels["not_stated"],
+                    "inline": True,
+                }
+            )
         for _ in range((-len(models)) % columns):
             fields.append({"name": "\u200b", "value": "\u200b", "inline": True})
     data: dict[str, Any] = {
@@ -176,8 +210,9 @@ def compare_embed_dict(ans: Answer, kb: KnowledgeBase) -> dict[str, Any]:
         "description": ans.answer.split("\n", 1)[0],
         "color": COLOR_ANSWERED,
         "fields": fields[: FIELDS_MAX - 2] + citation_fields(ans, kb),
-        "footer": {"text": f"{labels['confidence']}: {ans.confidence:.0%} · compare · "
-                           f"kb {kb.version}"},
+        "footer": {
+            "text": f"{labels['confidence']}: {ans.confidence:.0%} · compare · kb {kb.version}"
+        },
     }
     return fit_embed(data)
 

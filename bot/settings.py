@@ -59,15 +59,21 @@ def load_settings(require_token: bool = True) -> Settings:
     try:
         settings = Settings()
     except SourceError as exc:
-        raise SettingsError(f"{exc}. Fix it in .env or the environment "
-                            "(see .env.example).") from exc
+        raise SettingsError(
+            f"{exc}. Fix it in .env or the environment (see .env.example)."
+        ) from exc
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "?"
-        raise SettingsError(f"setting {name} is invalid: {first['msg']}. "
-                            "Fix it in .env or the environment (see .env.example).") from exc
-    if require_token and (settings.discord_token is None
-                          or not settings.discord_token.get_secret_value().strip()):
-        raise SettingsError("DISCORD_TOKEN is not set. Put your bot token in .env "
-                            "(see .env.example), or run `python -m bot repl` for the console.")
+        raise SettingsError(
+            f"setting {name} is invalid: {first['msg']}. "
+            "Fix it in .env or the environment (see .env.example)."
+        ) from exc
+    if require_token and (
+        settings.discord_token is None or not settings.discord_token.get_secret_value().strip()
+    ):
+        raise SettingsError(
+            "DISCORD_TOKEN is not set. Put your bot token in .env "
+            "(see .env.example), or run `python -m bot repl` for the console."
+        )
     return settings

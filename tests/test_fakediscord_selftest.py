@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import discord
@@ -139,20 +141,25 @@ class MiniBot(commands.Bot):
             await message.reply(embed=embed, mention_author=False)
 
 
-async def start(fake: FakeDiscord, **kwargs: Any) -> tuple[MiniBot, asyncio.Task[None]]:
-    """Start a MiniBot against ``fake`` and wait for its on_ready."""
+@contextlib.asynccontextmanager
+async def minibot(fake: FakeDiscord, **kwargs: Any) -> AsyncIterator[MiniBot]:
+    """Run a MiniBot against ``fake``: started, on_ready seen, closed on exit."""
     bot = MiniBot(fake.guild.id, **kwargs)
     task = await start_bot(bot)
-    await asyncio.wait_for(bot.ready_event.wait(), 2)
-    return bot, task
+    try:
+        await asyncio.wait_for(bot.ready_event.wait(), 2)
+        yield bot
+    finally:
+        await stop_bot(bot, task)
 
 
 # --------------------------------------------------------------------------- tests
 
 
 async def test_login_ready_and_guild(fake_discord: FakeDiscord) -> None:
+    # The generic harness helper (waits for wait_until_ready) works for any Client too.
     async with running_bot(MiniBot(fake_discord.guild.id)) as bot:
-        assert bot.ready_event.is_set()
+        await asyncio.wait_for(bot.ready_event.wait(), 2)
         assert bot.user is not None and str(bot.user.id) == fake_discord.bot_user.id
         guild = bot.get_guild(int(fake_discord.guild.id))
         assert guild is not None
@@ -168,7 +175,7 @@ async def test_login_ready_and_guild(fake_discord: FakeDiscord) -> None:
 
 
 async def test_mention_gets_reply_embed(fake_discord: FakeDiscord) -> None:
-    async with running_bot(MiniBot(fake_discord.guild.id)):
+    async with minibot(fake_discord):
         sent = await fake_discord.send_message("what is llama?", mentions_bot=True)
         req = await fake_discord.wait_for("POST", rf"/channels/{fake_discord.channel_id}/messages")
     body = req.json
@@ -183,7 +190,7 @@ async def test_mention_gets_reply_embed(fake_discord: FakeDiscord) -> None:
 
 async def test_content_empty_without_message_content_intent(fake_discord: FakeDiscord) -> None:
     fake_discord.message_content_intent = False  # "disabled in the developer portal"
-    async with running_bot(MiniBot(fake_discord.guild.id, message_content=False)) as bot:
+    async with minibot(fake_discord, message_content=False) as bot:
         await fake_discord.send_message("plain text")
         plain = await asyncio.wait_for(bot.seen.get(), 2)
         await fake_discord.send_message("with mention", mentions_bot=True)
@@ -202,7 +209,7 @@ async def test_content_empty_without_message_content_intent(fake_discord: FakeDi
 
 
 async def test_content_present_with_intent(fake_discord: FakeDiscord) -> None:
-    async with running_bot(MiniBot(fake_discord.guild.id)) as bot:
+    async with minibot(fake_discord) as bot:
         await fake_discord.send_message("plain text")
         message = await asyncio.wait_for(bot.seen.get(), 2)
     assert message.content == "plain text"
@@ -218,31 +225,31 @@ async def test_disallowed_privileged_intent_closes_4014(fake_discord: FakeDiscor
 
 
 async def test_slash_command_reply(fake_discord: FakeDiscord) -> None:
-    async with running_bot(MiniBot(fake_discord.guild.id)):
+    async with minibot(fake_discord):
         interaction = await fake_discord.invoke_slash("ask", {"question": "best small model?"})
         record = await fake_discord.wait_for_interaction_response(interaction)
     assert record.callback_type == 4
-    data = record.callback["data"]  # type: ignore[index]
+    data = record.data
     assert data["flags"] == 64  # ephemeral
     assert data["embeds"][0]["description"] == "You asked: best small model?"
-    assert fake_discord.get_message(record.message_id)["flags"] & 64  # type: ignore[arg-type]
+    assert fake_discord.get_message(record.message_id)["flags"] & 64
 
 
 async def test_subcommand_and_admin_permissions(fake_discord: FakeDiscord) -> None:
-    async with running_bot(MiniBot(fake_discord.guild.id)):
+    async with minibot(fake_discord):
         sub = await fake_discord.invoke_slash("config set", {"key": "lang", "value": "de"})
         sub_record = await fake_discord.wait_for_interaction_response(sub)
         plain = await fake_discord.invoke_slash("admin")
         plain_record = await fake_discord.wait_for_interaction_response(plain)
         admin = await fake_discord.invoke_slash("admin", user=fake_discord.admin_user)
         admin_record = await fake_discord.wait_for_interaction_response(admin)
-    assert sub_record.callback["data"]["content"] == "lang=de"  # type: ignore[index]
-    assert plain_record.callback["data"]["content"] == "denied roles="  # type: ignore[index]
-    assert admin_record.callback["data"]["content"] == "allowed roles=admin"  # type: ignore[index]
+    assert sub_record.data["content"] == "lang=de"
+    assert plain_record.data["content"] == "denied roles="
+    assert admin_record.data["content"] == "allowed roles=admin"
 
 
 async def test_deferred_slash_command_with_followup(fake_discord: FakeDiscord) -> None:
-    async with running_bot(MiniBot(fake_discord.guild.id)):
+    async with minibot(fake_discord):
         interaction = await fake_discord.invoke_slash("slow")
         record = await fake_discord.wait_for_interaction_response(interaction, followups=1)
     assert record.callback == {"type": 5}
@@ -250,12 +257,12 @@ async def test_deferred_slash_command_with_followup(fake_discord: FakeDiscord) -
     followup = record.requests[-1]
     assert followup.query.get("wait") in ("1", "true")
     assert "Authorization" not in followup.headers  # webhooks are token-authenticated
-    message = fake_discord.get_message(record.message_id)  # type: ignore[arg-type]
+    message = fake_discord.get_message(record.message_id)
     assert message["content"] == "done thinking" and not message["flags"] & 128  # not loading
 
 
 async def test_autocomplete_returns_choices(fake_discord: FakeDiscord) -> None:
-    async with running_bot(MiniBot(fake_discord.guild.id)):
+    async with minibot(fake_discord):
         interaction = await fake_discord.autocomplete("pick", {"topic": "ll"}, focused="topic")
         record = await fake_discord.wait_for_interaction_response(interaction)
     assert record.callback_type == 8
@@ -263,7 +270,7 @@ async def test_autocomplete_returns_choices(fake_discord: FakeDiscord) -> None:
 
 
 async def test_guild_command_sync_payload(fake_discord: FakeDiscord) -> None:
-    async with running_bot(MiniBot(fake_discord.guild.id)):
+    async with minibot(fake_discord):
         app, guild = fake_discord.application["id"], fake_discord.guild.id
         req = await fake_discord.wait_for("PUT", rf"/applications/{app}/guilds/{guild}/commands")
     names = sorted(c["name"] for c in req.json)
@@ -276,32 +283,26 @@ async def test_guild_command_sync_payload(fake_discord: FakeDiscord) -> None:
 
 
 async def test_persistent_button_survives_restart(fake_discord: FakeDiscord) -> None:
-    bot, task = await start(fake_discord, instance=1)
-    try:
+    async with minibot(fake_discord, instance=1):
         panel = await fake_discord.invoke_slash("panel")
         panel_record = await fake_discord.wait_for_interaction_response(panel)
-        message = fake_discord.get_message(panel_record.message_id)  # type: ignore[arg-type]
+        message = fake_discord.get_message(panel_record.message_id)
         click = await fake_discord.click_button(PANEL_BUTTON, message)
         first = await fake_discord.wait_for_interaction_response(click)
-    finally:
-        await stop_bot(bot, task)
     assert first.callback_type == 7
-    assert first.callback["data"]["content"] == "clicked on instance 1 by tester"  # type: ignore[index]
+    assert first.data["content"] == "clicked on instance 1 by tester"
 
-    # A new process would be a new Client: only the persistent view can answer now.
-    bot2, task2 = await start(fake_discord, instance=2)
-    try:
+    # A restarted process is a new Client: only the persistent view can answer now.
+    async with minibot(fake_discord, instance=2):
         click = await fake_discord.click_button(PANEL_BUTTON, message["id"])
         second = await fake_discord.wait_for_interaction_response(click)
-    finally:
-        await stop_bot(bot2, task2)
-    assert second.callback["data"]["content"] == "clicked on instance 2 by tester"  # type: ignore[index]
+    assert second.data["content"] == "clicked on instance 2 by tester"
     assert fake_discord.get_message(message["id"])["content"].startswith("clicked on instance 2")
     assert len(fake_discord.identify_payloads) == 2
 
 
 async def test_gateway_resume_after_drop(fake_discord: FakeDiscord) -> None:
-    async with running_bot(MiniBot(fake_discord.guild.id)) as bot:
+    async with minibot(fake_discord) as bot:
         before = fake_discord.connection
         assert before is not None
         session_id = before.session_id
@@ -349,7 +350,7 @@ async def test_bad_payload_is_recorded_as_violation(monkeypatch: pytest.MonkeyPa
     # A standalone fake (not the fixture) so the expected violation does not fail teardown.
     async with FakeDiscord() as fake:
         patch_discord(monkeypatch, fake)
-        async with running_bot(MiniBot(fake.guild.id)):
+        async with minibot(fake):
             interaction = await fake.invoke_slash("shout")
             await fake.wait_for("POST", r"/interactions/\d+/[^/]+/callback")
         assert interaction.callback is not None

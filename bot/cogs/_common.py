@@ -34,25 +34,39 @@ def locale_language(locale: discord.Locale | str | None) -> str:
 
 
 def ask_engine(
-    bot: LLMBot, question: str, *, user_id: int, channel_id: int | None, guild_id: int | None,
+    bot: LLMBot,
+    question: str,
+    *,
+    user_id: int,
+    channel_id: int | None,
+    guild_id: int | None,
 ) -> tuple[Answer, int | None]:
     """Answer a free-text question and record it; returns the answer and its analytics id."""
     started = time.perf_counter()
     asker = Asker(channel=str(channel_id or f"dm:{user_id}"), user=str(user_id))
     ans = bot.engine.answer(question, asker)
-    return ans, record(bot, ans, started, user_id=user_id, channel_id=channel_id,
-                       guild_id=guild_id)
+    return ans, record(bot, ans, started, user_id=user_id, channel_id=channel_id, guild_id=guild_id)
 
 
 def record(
-    bot: LLMBot, ans: Answer, started: float, *, user_id: int, channel_id: int | None,
+    bot: LLMBot,
+    ans: Answer,
+    started: float,
+    *,
+    user_id: int,
+    channel_id: int | None,
     guild_id: int | None,
 ) -> int | None:
     return bot.analytics.record_question(
-        question=ans.question, user_id=user_id, language=ans.language, intent=ans.intent,
-        confidence=ans.confidence, answered=ans.answered,
+        question=ans.question,
+        user_id=user_id,
+        language=ans.language,
+        intent=ans.intent,
+        confidence=ans.confidence,
+        answered=ans.answered,
         latency_ms=(time.perf_counter() - started) * 1000.0,
-        guild_id=guild_id, channel_id=channel_id,
+        guild_id=guild_id,
+        channel_id=channel_id,
     )
 
 
@@ -68,8 +82,10 @@ def answer_message(bot: LLMBot, ans: Answer, question_id: int | None) -> dict[st
 
 
 async def respond(
-    interaction: discord.Interaction, build: Callable[[], dict[str, object]],
-    *, ephemeral: bool = False,
+    interaction: discord.Interaction,
+    build: Callable[[], dict[str, object]],
+    *,
+    ephemeral: bool = False,
 ) -> None:
     """Send ``build()``'s message; defer first if it is not ready in time."""
     task = asyncio.ensure_future(asyncio.to_thread(build))
@@ -90,7 +106,8 @@ async def apologise(interaction: discord.Interaction) -> None:
         if interaction.response.is_done():
             await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
         else:
-            await interaction.response.send_message(text, ephemeral=True,
-                                                    allowed_mentions=NO_MENTIONS)
+            await interaction.response.send_message(
+                text, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
     except discord.HTTPException:
         log.exception("could not send the apology for interaction %s", interaction.id)

@@ -25,19 +25,27 @@ log = logging.getLogger(__name__)
 THANKS = {"en": "Thanks for the feedback!", "zh": "感谢你的反馈！"}
 
 
-class SuggestionButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
-                       template=r"dym:(?P<index>[0-9])"):
+class SuggestionButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"dym:(?P<index>[0-9])"
+):
     """Asks the suggested question (the button's label) on the clicker's behalf."""
 
     def __init__(self, index: int, label: str) -> None:
-        super().__init__(discord.ui.Button(
-            label=button_label(label), style=discord.ButtonStyle.secondary,
-            custom_id=f"dym:{index}", row=0,
-        ))
+        super().__init__(
+            discord.ui.Button(
+                label=button_label(label),
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"dym:{index}",
+                row=0,
+            )
+        )
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str],
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
     ) -> SuggestionButton:
         label = getattr(item, "label", None) or ""
         return cls(int(match["index"]), label)
@@ -46,29 +54,42 @@ class SuggestionButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         bot: LLMBot = interaction.client  # type: ignore[assignment]
         try:
             question = self.item.label or ""
-            ans, qid = ask_engine(bot, question, user_id=interaction.user.id,
-                                  channel_id=interaction.channel_id, guild_id=interaction.guild_id)
+            ans, qid = ask_engine(
+                bot,
+                question,
+                user_id=interaction.user.id,
+                channel_id=interaction.channel_id,
+                guild_id=interaction.guild_id,
+            )
             await interaction.response.send_message(**answer_message(bot, ans, qid))  # type: ignore[arg-type]
         except Exception:
             log.exception("suggestion button failed")
             await apologise(interaction)
 
 
-class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
-                     template=r"fb:(?P<vote>up|down):(?P<qid>[0-9]+)"):
+class FeedbackButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fb:(?P<vote>up|down):(?P<qid>[0-9]+)"
+):
     """Records whether an answer helped."""
 
     def __init__(self, vote: str, question_id: int) -> None:
-        super().__init__(discord.ui.Button(
-            emoji="👍" if vote == "up" else "👎", style=discord.ButtonStyle.secondary,
-            custom_id=f"fb:{vote}:{question_id}", row=1,
-        ))
+        super().__init__(
+            discord.ui.Button(
+                emoji="👍" if vote == "up" else "👎",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"fb:{vote}:{question_id}",
+                row=1,
+            )
+        )
         self.vote = vote
         self.question_id = question_id
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str],
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
     ) -> FeedbackButton:
         return cls(match["vote"], int(match["qid"]))
 
@@ -76,11 +97,13 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         bot: LLMBot = interaction.client  # type: ignore[assignment]
         try:
             bot.analytics.record_feedback(
-                question_id=self.question_id or None, user_id=interaction.user.id,
+                question_id=self.question_id or None,
+                user_id=interaction.user.id,
                 helpful=self.vote == "up",
             )
             await interaction.response.send_message(
-                THANKS[locale_language(interaction.locale)], ephemeral=True)
+                THANKS[locale_language(interaction.locale)], ephemeral=True
+            )
         except Exception:
             log.exception("feedback button failed")
             await apologise(interaction)

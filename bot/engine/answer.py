@@ -49,8 +49,16 @@ class Answer(BaseModel):
     table: dict[str, dict[str, CompareCell]] = Field(default_factory=dict)
 
     CONTRACT_KEYS: ClassVar[tuple[str, ...]] = (
-        "question", "answered", "intent", "confidence", "language", "answer",
-        "recommendations", "models", "citations", "suggestions",
+        "question",
+        "answered",
+        "intent",
+        "confidence",
+        "language",
+        "answer",
+        "recommendations",
+        "models",
+        "citations",
+        "suggestions",
     )
 
     def to_contract(self) -> dict[str, Any]:

@@ -60,8 +60,12 @@ class Composer:
 
     def base(self, question: str, lang: Lang, intent: str | None, confidence: float) -> Answer:
         return Answer(
-            question=question, answered=True, intent=intent,
-            confidence=max(0.0, min(1.0, confidence)), language=lang, answer="",
+            question=question,
+            answered=True,
+            intent=intent,
+            confidence=max(0.0, min(1.0, confidence)),
+            language=lang,
+            answer="",
         )
 
     # -- answered intents ------------------------------------------------
@@ -74,8 +78,12 @@ class Composer:
         ans.title = f"{name} · {self.aspect_name(aspect, lang)}"
         if not facts:
             ans.answered = False
-            ans.answer = fill(self.kb.responses.not_stated, lang, model=name,
-                              aspect=self.aspect_name(aspect, lang))
+            ans.answer = fill(
+                self.kb.responses.not_stated,
+                lang,
+                model=name,
+                aspect=self.aspect_name(aspect, lang),
+            )
             ans.suggestions = self.known_aspect_questions(model_id, lang)
             return ans
         ans.answer = join_sentences([say(f.text, lang) for f in facts], lang)
@@ -125,8 +133,11 @@ class Composer:
         lines = [fill(self.kb.responses.compare_intro, lang, models=", ".join(names))]
         for aspect in shown:
             if len(shown) > 1:
-                lines.append(f"【{self.aspect_name(aspect, lang)}】" if lang == "zh"
-                             else f"[{self.aspect_name(aspect, lang)}]")
+                lines.append(
+                    f"【{self.aspect_name(aspect, lang)}】"
+                    if lang == "zh"
+                    else f"[{self.aspect_name(aspect, lang)}]"
+                )
             for model_id, name in zip(model_ids, names, strict=True):
                 cell = self.cell(model_id, aspect, lang)
                 ans.table.setdefault(model_id, {})[aspect] = cell
@@ -139,22 +150,32 @@ class Composer:
     def cell(self, model_id: str, aspect: str, lang: Lang) -> CompareCell:
         facts = self.facts(model_id, aspect)
         if not facts:
-            text = fill(self.kb.responses.not_stated, lang, model=self.model_name(model_id),
-                        aspect=self.aspect_name(aspect, lang))
+            text = fill(
+                self.kb.responses.not_stated,
+                lang,
+                model=self.model_name(model_id),
+                aspect=self.aspect_name(aspect, lang),
+            )
             return CompareCell(text=text, stated=False)
-        return CompareCell(text=join_sentences([say(f.text, lang) for f in facts], lang),
-                           stated=all(f.stated for f in facts))
+        return CompareCell(
+            text=join_sentences([say(f.text, lang) for f in facts], lang),
+            stated=all(f.stated for f in facts),
+        )
 
     def model_for_use_case(self, ans: Answer, model_id: str, use_case_id: str) -> Answer:
-        """"Is Mistral good for coding?": the model's strengths and where the article ranks it."""
+        """ "Is Mistral good for coding?": the model's strengths and where the article ranks it."""
         lang = ans.language
         uc = self.kb.use_cases[use_case_id]
         self.fact(ans, model_id, "strengths")
         ranked = [r.model for r in uc.ranking]
         values = {"use_case": say(uc.name, lang), "model": self.model_name(model_id)}
         if model_id in ranked:
-            line = fill(self.kb.responses.rank_position, lang,
-                        rank=str(ranked.index(model_id) + 1), **values)
+            line = fill(
+                self.kb.responses.rank_position,
+                lang,
+                rank=str(ranked.index(model_id) + 1),
+                **values,
+            )
             ans.citations = cite([*ans.citations, *uc.ranking[ranked.index(model_id)].citations])
         elif ranked:
             names = ", ".join(self.model_name(m) for m in ranked)
@@ -166,7 +187,7 @@ class Composer:
         return ans
 
     def compare_for_use_case(self, ans: Answer, model_ids: list[str], use_case_id: str) -> Answer:
-        """"Llama or Mistral for coding?": the article's ranking among them, then strengths."""
+        """ "Llama or Mistral for coding?": the article's ranking among them, then strengths."""
         self.recommend(ans, use_case_id, among=model_ids)
         ranking_text, ranking_cites = ans.answer, list(ans.citations)
         self.compare(ans, model_ids, ["strengths"])

@@ -147,14 +147,17 @@ class Engine:
                     known += 1
         return known / total if total else 1.0
 
-    def _topic_scores(
-        self, norm: str, article_cue: bool
-    ) -> tuple[dict[str, float], str | None]:
+    def _topic_scores(self, norm: str, article_cue: bool) -> tuple[dict[str, float], str | None]:
         """Score topics; also return a small-talk topic the whole question closely matches."""
         scores: dict[str, float] = {}
         # Whole-question similarity catches stopword-only phrasings ("what can you do").
-        whole = process.extractOne(norm, self._topic_choices, scorer=fuzz.ratio,
-                                   processor=None, score_cutoff=WHOLE_MATCH_MIN)
+        whole = process.extractOne(
+            norm,
+            self._topic_choices,
+            scorer=fuzz.ratio,
+            processor=None,
+            score_cutoff=WHOLE_MATCH_MIN,
+        )
         small_talk = None
         if whole is not None:
             ref = self._topic_refs[whole[2]]
@@ -164,7 +167,9 @@ class Engine:
         for topic_id, cov in self._topic_phrases.scores(norm).items():
             scorer = fuzz.ratio if zh else fuzz.token_sort_ratio
             best = max(scorer(norm, p, processor=None) for p in self._topic_texts[topic_id])
-            scores[topic_id] = max(scores.get(topic_id, 0.0), 0.6 * min(cov, 1.0) + 0.4 * best / 100)
+            scores[topic_id] = max(
+                scores.get(topic_id, 0.0), 0.6 * min(cov, 1.0) + 0.4 * best / 100
+            )
         # A topic keyword ("prediction", "来源") is strong evidence on its own; more is stronger.
         hits = Counter(h.ref for h in self._topic_words.find(norm, tokens(norm), compact(norm)))
         for ref, n in hits.items():
@@ -201,8 +206,9 @@ class Engine:
             topic_score=topic_score,
             explained=self._explained(norm),
             small_talk=small_talk,
-            follow_up=bool(_FOLLOW_UP_EN.match(norm) or (has_cjk(norm)
-                                                        and _FOLLOW_UP_ZH.search(norm))),
+            follow_up=bool(
+                _FOLLOW_UP_EN.match(norm) or (has_cjk(norm) and _FOLLOW_UP_ZH.search(norm))
+            ),
             candidates=candidates,
         )
 
@@ -215,13 +221,19 @@ class Engine:
         ctx = self.contexts.get(asker)
         ans = self._decide(question, sig, ctx)
         if ans.answered and ans.intent not in SMALL_TALK:
-            self.contexts.put(asker, Context(
-                intent=ans.intent,
-                models=list(ans.models),
-                aspect=(sig.aspects[0] if sig.aspects else
-                        (ctx.aspect if ctx and ans.intent in ("fact", "compare") else None)),
-                use_case=sig.use_case if sig.use_case_score >= USE_CASE_MIN else None,
-            ))
+            self.contexts.put(
+                asker,
+                Context(
+                    intent=ans.intent,
+                    models=list(ans.models),
+                    aspect=(
+                        sig.aspects[0]
+                        if sig.aspects
+                        else (ctx.aspect if ctx and ans.intent in ("fact", "compare") else None)
+                    ),
+                    use_case=sig.use_case if sig.use_case_score >= USE_CASE_MIN else None,
+                ),
+            )
         return ans
 
     def _decide(self, question: str, sig: _Signals, ctx: Context | None) -> Answer:
@@ -236,7 +248,8 @@ class Engine:
         strength = 0.55 + 0.45 * sig.explained
         in_domain = sig.explained >= EXPLAINED_MIN or (
             bool({"domain", "recommend", "article"} & cues)
-            and sig.explained >= EXPLAINED_MIN_DOMAIN)
+            and sig.explained >= EXPLAINED_MIN_DOMAIN
+        )
 
         def base(intent: str | None, confidence: float) -> Answer:
             return c.base(question, lang, intent, confidence)
@@ -291,13 +304,19 @@ class Engine:
             return c.compare(base("compare", 0.85 * strength), ctx_models, aspects)
         if sig.entity_topics:
             return c.topic(base("topic", 0.85 * strength), sig.entity_topics[0])
-        strong_topic = (sig.topic is not None and sig.topic not in SMALL_TALK
-                        and sig.topic_score >= TOPIC_STRONG
-                        and sig.topic_score > sig.use_case_score)
+        strong_topic = (
+            sig.topic is not None
+            and sig.topic not in SMALL_TALK
+            and sig.topic_score >= TOPIC_STRONG
+            and sig.topic_score > sig.use_case_score
+        )
         # A job alone ("translate good morning into french") is not a request for a model;
         # a cue word, a domain word, or a question that is just the job's name is.
-        asks_for_model = bool({"recommend", "compare", "domain"} & cues) or sig.follow_up or (
-            len(content_stems(sig.ents.text)) <= 3 and len(sig.ents.text) <= 24)
+        asks_for_model = (
+            bool({"recommend", "compare", "domain"} & cues)
+            or sig.follow_up
+            or (len(content_stems(sig.ents.text)) <= 3 and len(sig.ents.text) <= 24)
+        )
         if has_uc and not strong_topic and asks_for_model:
             conf = sig.use_case_score * strength
             if conf >= t.answer:
@@ -313,8 +332,11 @@ class Engine:
             # "which model supports the most languages?" compares every model on it.
             return c.compare(base("compare", 0.8 * strength), list(self.kb.models), aspects)
         if aspects:
-            ans = c.decline(base(None, 0.5), responses.need_model,
-                            models=", ".join(m.name for m in self.kb.models.values()))
+            ans = c.decline(
+                base(None, 0.5),
+                responses.need_model,
+                models=", ".join(m.name for m in self.kb.models.values()),
+            )
             name = c.aspect_name(aspects[0], lang)
             ans.suggestions = [f"{m.name} {name}" for m in list(self.kb.models.values())[:3]]
             return ans
@@ -330,12 +352,15 @@ class Engine:
         if evidence >= self.thresholds.suggest:
             suggestions = self._suggestions(sig)
             if suggestions:
-                ans = c.decline(c.base(question, sig.lang, None, evidence),
-                                self.kb.responses.low_confidence)
+                ans = c.decline(
+                    c.base(question, sig.lang, None, evidence), self.kb.responses.low_confidence
+                )
                 ans.suggestions = suggestions
                 return ans
-        return c.decline(c.base(question, sig.lang, "out_of_scope", 1.0 - evidence),
-                         self.kb.responses.out_of_scope)
+        return c.decline(
+            c.base(question, sig.lang, "out_of_scope", 1.0 - evidence),
+            self.kb.responses.out_of_scope,
+        )
 
     def _suggestions(self, sig: _Signals) -> list[str]:
         out: list[str] = []

@@ -15,13 +15,11 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from bot.engine.normalize import (
-    STOPWORDS,
     bigrams,
     compact,
     content_stems,
     has_cjk,
     normalize,
-    stem,
     tokens,
 )
 from bot.kb.schema import KnowledgeBase, Phrasings
@@ -148,15 +146,15 @@ def _resolve_overlaps(hits: list[Hit]) -> list[Hit]:
 
 # What may follow a stem in another form of the same word ("writ"+"e", "migr"+"ate").
 _ENDINGS = frozenset(
-    "e s es ed ing er ers or ors ion ions ation ations ate ates ated ating y ies ly ment ments "
-    "al ity ize izes ized izing ise ises ised ising ive ic ical".split()
+    "e s es ed ing er ers or ors ion ions ation ations ate ates ated ating y ies ly ment "
+    "ments al ity ize izes ized izing ise ises ised ising ive ic ical".split()
 )
 
 
 def _same_word(a: str, b: str) -> bool:
     """Whether two stems are forms of one word ("writ" ~ "write") or a small typo apart."""
     short, long_ = sorted((a, b), key=len)
-    if len(short) >= 3 and long_.startswith(short) and long_[len(short):] in _ENDINGS:
+    if len(short) >= 3 and long_.startswith(short) and long_[len(short) :] in _ENDINGS:
         return True
     return len(short) >= 6 and len(long_) - len(short) <= 2 and fuzz.ratio(a, b) >= 85
 
@@ -262,7 +260,9 @@ class PhraseIndex:
         """Whether ``stem_`` (or a form or typo of it) occurs in any phrase."""
         if stem_ in self.vocab:
             return True
-        return len(stem_) >= 3 and any(_same_word(stem_, v) for v in self.buckets.get(stem_[:3], ()))
+        return len(stem_) >= 3 and any(
+            _same_word(stem_, v) for v in self.buckets.get(stem_[:3], ())
+        )
 
 
 class EntityIndex:

@@ -128,8 +128,13 @@ class _Builder:
         self.docs[display] = doc
         self.hash.update(display.encode() + b"\0" + path.read_bytes())
         if doc.data is None:
-            self.problems.append(doc.problem((), "file is empty; see the comment at the top of "
-                                             "a sibling file for the expected layout"))
+            self.problems.append(
+                doc.problem(
+                    (),
+                    "file is empty; see the comment at the top of "
+                    "a sibling file for the expected layout",
+                )
+            )
             return None
         try:
             return schema.model_validate(doc.data)
@@ -141,24 +146,44 @@ class _Builder:
 
     def run(self) -> CheckResult:
         if not self.root.is_dir():
-            return CheckResult([Problem(str(self.root), 0, 0,
-                                        "knowledge directory not found; pass the path to the "
-                                        "folder that holds sources.yaml")])
+            return CheckResult(
+                [
+                    Problem(
+                        str(self.root),
+                        0,
+                        0,
+                        "knowledge directory not found; pass the path to the "
+                        "folder that holds sources.yaml",
+                    )
+                ]
+            )
         parsed: dict[str, Any] = {}
         for name, schema in SINGLE_FILES.items():
             path = self.root / name
             if not path.is_file():
-                self.problems.append(Problem(self._display(path), 0, 0,
-                                             f"required file {name} is missing; create it "
-                                             "(see README 'Editing the knowledge base')"))
+                self.problems.append(
+                    Problem(
+                        self._display(path),
+                        0,
+                        0,
+                        f"required file {name} is missing; create it "
+                        "(see README 'Editing the knowledge base')",
+                    )
+                )
                 continue
             parsed[name] = self._read(path, schema)
         models: dict[str, tuple[Model, str]] = {}
         model_dir = self.root / MODELS_DIR
         model_paths = sorted(model_dir.glob("*.yaml")) if model_dir.is_dir() else []
         if not model_paths:
-            self.problems.append(Problem(self._display(model_dir), 0, 0,
-                                         "no model files found; add models/<model-id>.yaml"))
+            self.problems.append(
+                Problem(
+                    self._display(model_dir),
+                    0,
+                    0,
+                    "no model files found; add models/<model-id>.yaml",
+                )
+            )
         for path in model_paths:
             model = self._read(path, Model)
             if model is None:
@@ -166,14 +191,22 @@ class _Builder:
             display = self._display(path)
             if model.id in models:
                 first = models[model.id][1]
-                self.problems.append(self.docs[display].problem(
-                    ("id",), f"duplicate model id '{model.id}' (also in {first}); "
-                    "each model needs its own id"))
+                self.problems.append(
+                    self.docs[display].problem(
+                        ("id",),
+                        f"duplicate model id '{model.id}' (also in {first}); "
+                        "each model needs its own id",
+                    )
+                )
                 continue
             if path.stem != model.id:
-                self.problems.append(self.docs[display].problem(
-                    ("id",), f"model id '{model.id}' does not match the file name "
-                    f"'{path.name}'; rename the file to {model.id}.yaml"))
+                self.problems.append(
+                    self.docs[display].problem(
+                        ("id",),
+                        f"model id '{model.id}' does not match the file name "
+                        f"'{path.name}'; rename the file to {model.id}.yaml",
+                    )
+                )
             models[model.id] = (model, display)
 
         if any(parsed.get(name) is None for name in SINGLE_FILES) or not models:
@@ -199,47 +232,66 @@ class _Builder:
         self._unique_ids("use_cases.yaml", "use_cases", [u.id for u in use_cases.use_cases])
         self._unique_ids("topics.yaml", "topics", [t.id for t in topics.topics])
         self._unique_ids("aspects.yaml", "aspects", [a.id for a in aspects.aspects])
-        self._unique_ids("vocabulary.yaml", "other_entities",
-                         [e.id for e in vocab.other_entities])
+        self._unique_ids("vocabulary.yaml", "other_entities", [e.id for e in vocab.other_entities])
 
         missing_aspects = sorted(set(ASPECTS) - {a.id for a in aspects.aspects})
         for aspect in missing_aspects:
-            self.problems.append(self._doc("aspects.yaml").problem(
-                ("aspects",), f"aspect '{aspect}' has no entry; add its names and keywords"))
+            self.problems.append(
+                self._doc("aspects.yaml").problem(
+                    ("aspects",), f"aspect '{aspect}' has no entry; add its names and keywords"
+                )
+            )
 
         topic_ids = {t.id for t in topics.topics}
         for i, uc in enumerate(use_cases.use_cases):
             doc = self._doc("use_cases.yaml")
             for j, ranked in enumerate(uc.ranking):
                 if ranked.model not in models:
-                    self.problems.append(doc.problem(
-                        ("use_cases", i, "ranking", j, "model"),
-                        f"unknown model '{ranked.model}'; known models: "
-                        f"{', '.join(sorted(models))}"))
+                    self.problems.append(
+                        doc.problem(
+                            ("use_cases", i, "ranking", j, "model"),
+                            f"unknown model '{ranked.model}'; known models: "
+                            f"{', '.join(sorted(models))}",
+                        )
+                    )
             if not uc.ranking and uc.note is None:
-                self.problems.append(doc.problem(
-                    ("use_cases", i), f"use case '{uc.id}' has no ranking and no note; "
-                    "rank models or add a note saying the article is silent"))
+                self.problems.append(
+                    doc.problem(
+                        ("use_cases", i),
+                        f"use case '{uc.id}' has no ranking and no note; "
+                        "rank models or add a note saying the article is silent",
+                    )
+                )
             for lang in ("en", "zh"):
                 if not getattr(uc.phrasings, lang):
-                    self.problems.append(doc.problem(
-                        ("use_cases", i, "phrasings"),
-                        f"use case '{uc.id}' has no {lang} phrasings; add at least one"))
+                    self.problems.append(
+                        doc.problem(
+                            ("use_cases", i, "phrasings"),
+                            f"use case '{uc.id}' has no {lang} phrasings; add at least one",
+                        )
+                    )
         for i, topic in enumerate(topics.topics):
             doc = self._doc("topics.yaml")
             for j, model_id in enumerate(topic.models):
                 if model_id not in models:
-                    self.problems.append(doc.problem(
-                        ("topics", i, "models", j), f"unknown model '{model_id}'"))
+                    self.problems.append(
+                        doc.problem(("topics", i, "models", j), f"unknown model '{model_id}'")
+                    )
             for lang in ("en", "zh"):
                 if not getattr(topic.phrasings, lang):
-                    self.problems.append(doc.problem(
-                        ("topics", i, "phrasings"),
-                        f"topic '{topic.id}' has no {lang} phrasings; add at least one"))
+                    self.problems.append(
+                        doc.problem(
+                            ("topics", i, "phrasings"),
+                            f"topic '{topic.id}' has no {lang} phrasings; add at least one",
+                        )
+                    )
         for i, entity in enumerate(vocab.other_entities):
             if entity.topic is not None and entity.topic not in topic_ids:
-                self.problems.append(self._doc("vocabulary.yaml").problem(
-                    ("other_entities", i, "topic"), f"unknown topic '{entity.topic}'"))
+                self.problems.append(
+                    self._doc("vocabulary.yaml").problem(
+                        ("other_entities", i, "topic"), f"unknown topic '{entity.topic}'"
+                    )
+                )
 
         self._check_conflicts(use_cases, topics, aspects, models, vocab)
         self._check_placeholders(responses)
@@ -269,14 +321,20 @@ class _Builder:
         for i, source in enumerate(sources_file.sources):
             path = (self.root / source.file).resolve()
             if not path.is_relative_to(root):
-                self.problems.append(doc.problem(
-                    ("sources", i, "file"), "source file must be inside the knowledge directory"))
+                self.problems.append(
+                    doc.problem(
+                        ("sources", i, "file"), "source file must be inside the knowledge directory"
+                    )
+                )
                 continue
             if not path.is_file():
-                self.problems.append(doc.problem(
-                    ("sources", i, "file"),
-                    f"source file '{source.file}' not found; paths are relative to "
-                    f"{self._display(self.root)}"))
+                self.problems.append(
+                    doc.problem(
+                        ("sources", i, "file"),
+                        f"source file '{source.file}' not found; paths are relative to "
+                        f"{self._display(self.root)}",
+                    )
+                )
                 continue
             try:
                 raw = read_text(path, source.file)
@@ -293,10 +351,13 @@ class _Builder:
         for i, item_id in enumerate(ids):
             if item_id in seen:
                 first_line = doc.position((key, seen[item_id]))[0]
-                self.problems.append(doc.problem(
-                    (key, i, "id"),
-                    f"duplicate id '{item_id}' (first used on line {first_line}); "
-                    "ids must be unique"))
+                self.problems.append(
+                    doc.problem(
+                        (key, i, "id"),
+                        f"duplicate id '{item_id}' (first used on line {first_line}); "
+                        "ids must be unique",
+                    )
+                )
             else:
                 seen[item_id] = i
 
@@ -315,15 +376,23 @@ class _Builder:
 
         def claim(
             table: dict[str, tuple[str, str, int]],
-            text: str, owner: str, doc: YamlDoc, loc: tuple[int | str, ...], what: str,
+            text: str,
+            owner: str,
+            doc: YamlDoc,
+            loc: tuple[int | str, ...],
+            what: str,
         ) -> None:
             key = normalize(text)
             line = doc.position(loc)[0]
             if key in table and table[key][0] != owner:
                 other, other_path, other_line = table[key]
-                self.problems.append(doc.problem(
-                    loc, f"{what} '{text}' conflicts: it is also used by '{other}' "
-                    f"({other_path}:{other_line}); keep it under one of them"))
+                self.problems.append(
+                    doc.problem(
+                        loc,
+                        f"{what} '{text}' conflicts: it is also used by '{other}' "
+                        f"({other_path}:{other_line}); keep it under one of them",
+                    )
+                )
             else:
                 table.setdefault(key, (owner, doc.path, line))
 
@@ -331,22 +400,40 @@ class _Builder:
         for i, uc in enumerate(use_cases.use_cases):
             for lang in ("en", "zh"):
                 for j, text in enumerate(getattr(uc.phrasings, lang)):
-                    claim(phrasing_owner, text, f"use case {uc.id}", uc_doc,
-                          ("use_cases", i, "phrasings", lang, j), "phrasing")
+                    claim(
+                        phrasing_owner,
+                        text,
+                        f"use case {uc.id}",
+                        uc_doc,
+                        ("use_cases", i, "phrasings", lang, j),
+                        "phrasing",
+                    )
         topic_doc = self._doc("topics.yaml")
         for i, topic in enumerate(topics.topics):
             for lang in ("en", "zh"):
                 for j, text in enumerate(getattr(topic.phrasings, lang)):
-                    claim(phrasing_owner, text, f"topic {topic.id}", topic_doc,
-                          ("topics", i, "phrasings", lang, j), "phrasing")
+                    claim(
+                        phrasing_owner,
+                        text,
+                        f"topic {topic.id}",
+                        topic_doc,
+                        ("topics", i, "phrasings", lang, j),
+                        "phrasing",
+                    )
 
         keyword_owner: dict[str, tuple[str, str, int]] = {}
         aspect_doc = self._doc("aspects.yaml")
         for i, aspect in enumerate(aspects.aspects):
             for lang in ("en", "zh"):
                 for j, text in enumerate(getattr(aspect.keywords, lang)):
-                    claim(keyword_owner, text, f"aspect {aspect.id}", aspect_doc,
-                          ("aspects", i, "keywords", lang, j), "keyword")
+                    claim(
+                        keyword_owner,
+                        text,
+                        f"aspect {aspect.id}",
+                        aspect_doc,
+                        ("aspects", i, "keywords", lang, j),
+                        "keyword",
+                    )
 
         alias_owner: dict[str, tuple[str, str, int]] = {}
         for model_id, (model, display) in models.items():
@@ -357,8 +444,14 @@ class _Builder:
         vocab_doc = self._doc("vocabulary.yaml")
         for i, entity in enumerate(vocab.other_entities):
             for j, alias in enumerate(entity.aliases):
-                claim(alias_owner, alias, f"entity {entity.id}", vocab_doc,
-                      ("other_entities", i, "aliases", j), "alias")
+                claim(
+                    alias_owner,
+                    alias,
+                    f"entity {entity.id}",
+                    vocab_doc,
+                    ("other_entities", i, "aliases", j),
+                    "alias",
+                )
 
     def _check_placeholders(self, responses: ResponsesFile) -> None:
         doc = self._doc("responses.yaml")
@@ -366,10 +459,13 @@ class _Builder:
             for lang in ("en", "zh"):
                 for found in PLACEHOLDER.findall(getattr(text, lang)):
                     if found not in ALLOWED_PLACEHOLDERS:
-                        self.problems.append(doc.problem(
-                            ("responses", name, lang),
-                            f"unknown placeholder '{{{found}}}'; use one of "
-                            f"{', '.join('{' + p + '}' for p in sorted(ALLOWED_PLACEHOLDERS))}"))
+                        self.problems.append(
+                            doc.problem(
+                                ("responses", name, lang),
+                                f"unknown placeholder '{{{found}}}'; use one of "
+                                f"{', '.join('{' + p + '}' for p in sorted(ALLOWED_PLACEHOLDERS))}",
+                            )
+                        )
 
     def _citations(
         self, use_cases: UseCasesFile, topics: TopicsFile, models: dict[str, tuple[Model, str]]
@@ -398,19 +494,25 @@ class _Builder:
         doc = self.docs[doc_name]
         source = texts.get(citation.source)
         if source is None:
-            self.problems.append(doc.problem(
-                (*loc, "source"),
-                f"unknown source '{citation.source}'; known sources: "
-                f"{', '.join(sorted(texts)) or 'none'}"))
+            self.problems.append(
+                doc.problem(
+                    (*loc, "source"),
+                    f"unknown source '{citation.source}'; known sources: "
+                    f"{', '.join(sorted(texts)) or 'none'}",
+                )
+            )
             return
         section = source.section_of(citation.quote)
         if section is None:
             closest = source.closest(citation.quote)
-            self.problems.append(doc.problem(
-                (*loc, "quote"),
-                "quote is not verbatim in source "
-                f"'{citation.source}'; closest passage: \"{closest}\" — copy the text exactly "
-                "(only whitespace may differ)"))
+            self.problems.append(
+                doc.problem(
+                    (*loc, "quote"),
+                    "quote is not verbatim in source "
+                    f"'{citation.source}'; closest passage: \"{closest}\" — copy the text exactly "
+                    "(only whitespace may differ)",
+                )
+            )
             return
         # The section comes from the source's headings, never from the YAML.
         citation._section = section

@@ -115,9 +115,8 @@ def _child(node: Node, part: int | str) -> Node | None:
         for key, value in node.value:
             if isinstance(key, ScalarNode) and key.value == str(part):
                 return value  # type: ignore[no-any-return]
-    elif isinstance(node, SequenceNode) and isinstance(part, int):
-        if 0 <= part < len(node.value):
-            return node.value[part]  # type: ignore[no-any-return]
+    elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+        return node.value[part]  # type: ignore[no-any-return]
     return None
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 from .models import (
     FakeChannel,
@@ -137,11 +137,16 @@ class InteractionRecord:
         return None if self.callback is None else self.callback.get("type")
 
     @property
+    def data(self) -> dict[str, Any]:
+        """The callback's ``data`` (message payload, choices or modal); {} if none."""
+        return dict((self.callback or {}).get("data") or {})
+
+    @property
     def choices(self) -> list[dict[str, Any]] | None:
         """Autocomplete choices, if the callback was type 8."""
         if self.callback_type != 8:
             return None
-        return list((self.callback.get("data") or {}).get("choices") or [])  # type: ignore[union-attr]
+        return list(self.data.get("choices") or [])
 
 
 @dataclass
@@ -160,7 +165,7 @@ class GatewayConnection:
     @property
     def ready(self) -> bool:
         """True once IDENTIFY (or RESUME) succeeded and the socket is still open."""
-        return self.session_id is not None and not self.closed
+        return self.session_id is not None and not (self.closed or self.ws.closed)
 
     async def send(self, payload: dict[str, Any]) -> None:
         """Send one JSON text frame (no compression: discord.py only inflates binary)."""
@@ -625,14 +630,11 @@ class FakeDiscord:
                     return command
         return None
 
-    def get_message(self, message_id: str | int) -> dict[str, Any]:
-        """A message (bot's or test's) by id, with edits applied."""
+    def get_message(self, message_id: str | int | None) -> dict[str, Any]:
+        """A message (bot's or test's) by id, with edits applied; KeyError once deleted."""
+        if message_id is None:
+            raise KeyError("no message id (did the bot answer with a message?)")
         return self._messages_by_id[str(message_id)]
-
-    @property
-    def bot_messages(self) -> list[dict[str, Any]]:
-        """Alias of :attr:`messages`."""
-        return self.messages
 
     # ----------------------------------------------------------- gateway side
 
@@ -649,6 +651,8 @@ class FakeDiscord:
                 try:
                     payload = json.loads(msg.data)
                     await self._on_gateway_payload(conn, payload)
+                except ConnectionResetError:
+                    break  # the bot hung up while we answered (e.g. during shutdown)
                 except Exception as exc:
                     self.errors.append(f"gateway: {type(exc).__name__}: {exc}")
                     await self._close(conn, 4000, "fake error")
@@ -752,14 +756,15 @@ class FakeDiscord:
         return guild.to_gateway_dict(members=me)
 
     async def _resume(self, conn: GatewayConnection, data: dict[str, Any]) -> None:
-        old = self._sessions.get(str(data.get("session_id")))
+        session_id = str(data.get("session_id"))
+        old = self._sessions.get(session_id)
         if old is None or not data.get("token"):
             await conn.send({"op": 9, "d": False})  # invalid session, not resumable
             return
-        conn.session_id, conn.intents, conn.identify = old.session_id, old.intents, old.identify
+        conn.session_id, conn.intents, conn.identify = session_id, old.intents, old.identify
         conn.seq = max(old.seq, int(data.get("seq") or 0))
-        self._sessions[old.session_id] = conn  # type: ignore[index]
-        old.session_id = None
+        self._sessions[session_id] = conn
+        old.session_id = None  # the dropped socket no longer owns the session
         await conn.dispatch("RESUMED", {})
         self._notify()
 
@@ -825,7 +830,9 @@ class FakeDiscord:
                 member = self.guilds[message["guild_id"]].member(self.bot_user.id)
                 if member is not None:
                     data["member"] = member.to_dict(with_user=False)
-        await conn.dispatch(event, data)
+        # The bot may be shutting down right after its REST call; that is not an error.
+        with contextlib.suppress(ConnectionResetError):
+            await conn.dispatch(event, data)
 
     # ------------------------------------------------------------ test driving
 
@@ -1302,7 +1309,7 @@ class FakeDiscord:
         opener = opener or self.interactions[str(interaction)]
         if opener.callback_type != 9:
             raise ValueError(f"interaction {opener.id} did not open a modal")
-        modal = opener.callback["data"]  # type: ignore[index]
+        modal = opener.data
 
         def answer(comp: dict[str, Any]) -> dict[str, Any]:
             cid = comp.get("custom_id")
@@ -1363,15 +1370,16 @@ class FakeDiscord:
         elif ctype.startswith("multipart/"):
             reader = await request.multipart()
             async for part in reader:
-                name = getattr(part, "name", None)
-                if name == "payload_json":
-                    req.json = json.loads(await part.text())  # type: ignore[union-attr]
+                if not isinstance(part, BodyPartReader):
+                    continue  # nested multipart: discord.py never sends it
+                if part.name == "payload_json":
+                    req.json = json.loads(await part.text())
                 else:
-                    content = await part.read()  # type: ignore[union-attr]
+                    content = await part.read()
                     req.files.append(
                         {
-                            "field": name,
-                            "filename": getattr(part, "filename", None),
+                            "field": part.name,
+                            "filename": part.filename,
                             "content_type": part.headers.get("Content-Type"),
                             "size": len(content),
                             "data": content,
@@ -1399,8 +1407,8 @@ class FakeDiscord:
             self.errors.append(f"{req.method} {req.path}: {type(exc).__name__}: {exc}")
             response = _error(400, 0, f"fake discord error: {exc}")
         req.status = response.status
-        if response.body and response.content_type == "application/json":
-            req.response = json.loads(response.body)  # type: ignore[arg-type]
+        if isinstance(response.body, bytes) and response.content_type == "application/json":
+            req.response = json.loads(response.body)
         for violation in req.violations:
             self.violations.append(f"{req.method} {req.path} (request #{req.index}): {violation}")
         self._notify()

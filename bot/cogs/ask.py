@@ -1,0 +1,97 @@
+"""Answer questions asked in channels: mentions, DMs and the configured ask channels."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands
+
+from bot.cogs._common import NO_MENTIONS, answer_message, ask_engine
+from bot.engine.normalize import has_cjk
+from bot.ratelimit import Verdict
+
+if TYPE_CHECKING:
+    from bot.main import LLMBot
+
+log = logging.getLogger(__name__)
+
+COOLDOWN_NOTICE = {
+    "en": "You're asking quickly — please wait {seconds:.0f}s before the next question.",
+    "zh": "提问有点快了，请等 {seconds:.0f} 秒再问下一个问题。",
+}
+ERROR_REPLY = {
+    "en": "Sorry, something went wrong while answering. The error was logged; please try again.",
+    "zh": "抱歉，回答时出错了。错误已记录，请稍后再试。",
+}
+EMPTY_MENTION_QUESTION = "help"
+MAX_QUESTION_CHARS = 500
+
+
+class AskCog(commands.Cog):
+    """Replies to questions with an answer embed, politely rate-limited per user."""
+
+    def __init__(self, bot: LLMBot) -> None:
+        self.bot = bot
+
+    def _addressed(self, message: discord.Message) -> bool:
+        if message.guild is None:
+            return True
+        if self.bot.user is not None and self.bot.user in message.mentions:
+            return True
+        return message.channel.id in self.bot.settings.ask_channel_ids
+
+    def _question(self, message: discord.Message) -> str:
+        text = message.content
+        if self.bot.user is not None:
+            text = re.sub(rf"<@!?{self.bot.user.id}>", " ", text)
+        text = text.strip()[:MAX_QUESTION_CHARS]
+        return text or EMPTY_MENTION_QUESTION
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or message.webhook_id is not None:
+            return
+        if not self._addressed(message):
+            return
+        # Without the message content intent, guild messages arrive empty; stay quiet.
+        mentioned = self.bot.user is not None and self.bot.user in message.mentions
+        if not message.content.strip() and message.guild and not mentioned:
+            return
+        question = self._question(message)
+        lang = "zh" if has_cjk(question) else "en"
+        verdict = self.bot.cooldown.check(message.author.id)
+        if verdict is Verdict.SILENT:
+            return
+        if verdict is Verdict.NOTIFY:
+            wait = self.bot.cooldown.retry_after(message.author.id)
+            await self._reply(message, content=COOLDOWN_NOTICE[lang].format(seconds=wait))
+            return
+        try:
+            async with message.channel.typing():
+                ans, qid = await asyncio.to_thread(
+                    ask_engine,
+                    self.bot,
+                    question,
+                    user_id=message.author.id,
+                    channel_id=message.channel.id,
+                    guild_id=message.guild.id if message.guild else None,
+                )
+                await self._reply(message, **answer_message(self.bot, ans, qid))
+        except Exception:
+            log.exception("failed to answer message %s", message.id)
+            await self._reply(message, content=ERROR_REPLY[lang])
+
+    async def _reply(self, message: discord.Message, **kwargs: object) -> None:
+        kwargs.setdefault("allowed_mentions", NO_MENTIONS)
+        try:
+            await message.reply(mention_author=False, **kwargs)  # type: ignore[arg-type]
+        except discord.HTTPException:
+            log.exception("could not reply to message %s", message.id)
+
+
+async def setup(bot: LLMBot) -> None:
+    await bot.add_cog(AskCog(bot))

@@ -1,0 +1,291 @@
+"""Slash commands: /ask, /compare, /model, /recommend, /sources, /help."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str as _
+from discord.ext import commands
+
+from bot.cogs._common import (
+    NO_MENTIONS,
+    answer_message,
+    ask_engine,
+    locale_language,
+    record,
+    respond,
+)
+from bot.engine.answer import Answer
+from bot.engine.compose import say
+from bot.kb.schema import ASPECTS
+from bot.render import compare_embed_dict, to_embed
+
+if TYPE_CHECKING:
+    from bot.main import LLMBot
+
+log = logging.getLogger(__name__)
+
+ASPECT_NAMES = {
+    "release_date": "Release date",
+    "parameters": "Parameters",
+    "modalities": "Modalities",
+    "languages": "Languages",
+    "pricing": "Pricing",
+    "training": "Training",
+    "license": "License & access",
+    "safety": "Safety",
+    "strengths": "Strengths",
+    "main_use_case": "Main use case",
+    "origin": "Origin",
+    "context_window": "Context window",
+}
+ASPECT_CHOICES = [app_commands.Choice(name=_(ASPECT_NAMES[a]), value=a) for a in ASPECTS]
+# Shown side by side when /compare is given no aspect.
+DEFAULT_COMPARE_ASPECTS = [
+    "release_date",
+    "parameters",
+    "pricing",
+    "languages",
+    "strengths",
+    "main_use_case",
+]
+AUTOCOMPLETE_LIMIT = 25
+UNKNOWN_CHOICE = {
+    "en": "I don't know '{value}'. Pick one of the suggestions: {options}.",
+    "zh": "我不认识“{value}”。请从候选项中选择：{options}。",
+}
+
+
+def _matches(query: str, *texts: str) -> bool:
+    q = query.casefold().strip()
+    return not q or any(q in t.casefold() for t in texts)
+
+
+class SlashCog(commands.Cog):
+    """Structured questions; answers follow the interaction's locale unless text decides."""
+
+    def __init__(self, bot: LLMBot) -> None:
+        self.bot = bot
+
+    # -- helpers ---------------------------------------------------------------
+    def _model_id(self, value: str) -> str | None:
+        """Accept a model id, or a name/alias typed without using autocomplete."""
+        kb = self.bot.engine.kb
+        if value in kb.models:
+            return value
+        found = self.bot.engine.index.find(value).model_ids()
+        return found[0] if len(found) == 1 else None
+
+    def _use_case_id(self, value: str) -> str | None:
+        kb = self.bot.engine.kb
+        if value in kb.use_cases:
+            return value
+        for uc in kb.use_cases.values():
+            if value.casefold() in (uc.name.en.casefold(), uc.name.zh.casefold()):
+                return uc.id
+        return None
+
+    async def _reject(self, interaction: discord.Interaction, value: str, options: list[str]):
+        lang = locale_language(interaction.locale)
+        text = UNKNOWN_CHOICE[lang].format(value=value[:100], options=", ".join(options))
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    def _send_answer(self, interaction: discord.Interaction, ans: Answer, started: float):
+        qid = record(
+            self.bot,
+            ans,
+            started,
+            user_id=interaction.user.id,
+            channel_id=interaction.channel_id,
+            guild_id=interaction.guild_id,
+        )
+        return answer_message(self.bot, ans, qid)
+
+    async def model_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        kb = self.bot.engine.kb
+        return [
+            app_commands.Choice(name=m.name, value=m.id)
+            for m in kb.models.values()
+            if _matches(current, m.name, m.id, *m.aliases)
+        ][:AUTOCOMPLETE_LIMIT]
+
+    # -- commands --------------------------------------------------------------
+    @app_commands.command(
+        name=_("ask"), description=_("Ask a question about the LLMs in the article")
+    )
+    @app_commands.describe(question=_("Your question, in English or Chinese"))
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: app_commands.Range[str, 1, 500],
+    ) -> None:
+        def build() -> dict[str, object]:
+            ans, qid = ask_engine(
+                self.bot,
+                question,
+                user_id=interaction.user.id,
+                channel_id=interaction.channel_id,
+                guild_id=interaction.guild_id,
+            )
+            return answer_message(self.bot, ans, qid)
+
+        await respond(interaction, build)
+
+    @app_commands.command(
+        name=_("compare"), description=_("Compare two or three models side by side")
+    )
+    @app_commands.describe(
+        model_a=_("First model"),
+        model_b=_("Second model"),
+        model_c=_("Optional third model"),
+        aspect=_("Compare only this aspect"),
+    )
+    @app_commands.choices(aspect=ASPECT_CHOICES)
+    async def compare(
+        self,
+        interaction: discord.Interaction,
+        model_a: str,
+        model_b: str,
+        model_c: str | None = None,
+        aspect: app_commands.Choice[str] | None = None,
+    ) -> None:
+        started = time.perf_counter()
+        picked: list[str] = []
+        for raw in (model_a, model_b, model_c):
+            if raw is None:
+                continue
+            model_id = self._model_id(raw)
+            if model_id is None:
+                await self._reject(interaction, raw, list(self.bot.engine.kb.models))
+                return
+            if model_id not in picked:
+                picked.append(model_id)
+        if len(picked) < 2:
+            lang = locale_language(interaction.locale)
+            text = (
+                "请选择两个不同的模型。"
+                if lang == "zh"
+                else "Pick two different models to compare."
+            )
+            await interaction.response.send_message(text, ephemeral=True)
+            return
+        lang = locale_language(interaction.locale)
+        aspects = [aspect.value] if aspect else DEFAULT_COMPARE_ASPECTS
+
+        def build() -> dict[str, object]:
+            ans = self.bot.engine.compare(picked, aspects, lang)
+            kwargs = self._send_answer(interaction, ans, started)
+            kwargs["embed"] = to_embed(compare_embed_dict(ans, self.bot.engine.kb))
+            return kwargs
+
+        await respond(interaction, build)
+
+    compare.autocomplete("model_a")(model_autocomplete)
+    compare.autocomplete("model_b")(model_autocomplete)
+    compare.autocomplete("model_c")(model_autocomplete)
+
+    @app_commands.command(name=_("model"), description=_("What the article says about one model"))
+    @app_commands.describe(name=_("The model"), aspect=_("Only this aspect"))
+    @app_commands.choices(aspect=ASPECT_CHOICES)
+    async def model(
+        self,
+        interaction: discord.Interaction,
+        name: str,
+        aspect: app_commands.Choice[str] | None = None,
+    ) -> None:
+        started = time.perf_counter()
+        model_id = self._model_id(name)
+        if model_id is None:
+            await self._reject(interaction, name, list(self.bot.engine.kb.models))
+            return
+        lang = locale_language(interaction.locale)
+
+        def build() -> dict[str, object]:
+            engine = self.bot.engine
+            ans = (
+                engine.fact(model_id, aspect.value, lang)
+                if aspect
+                else engine.overview(model_id, lang)
+            )
+            return self._send_answer(interaction, ans, started)
+
+        await respond(interaction, build)
+
+    model.autocomplete("name")(model_autocomplete)
+
+    @app_commands.command(
+        name=_("recommend"), description=_("Which model the article recommends for a job")
+    )
+    @app_commands.describe(use_case=_("The job, e.g. code generation or customer support"))
+    async def recommend(self, interaction: discord.Interaction, use_case: str) -> None:
+        started = time.perf_counter()
+        use_case_id = self._use_case_id(use_case)
+        lang = locale_language(interaction.locale)
+        if use_case_id is None:
+            # Free text typed without autocomplete: let the engine interpret it.
+            found = self.bot.engine.index.find(use_case).use_cases
+            if found and found[0].score >= 0.7:
+                use_case_id = found[0].ref
+            else:
+                names = [say(u.name, lang) for u in self.bot.engine.kb.use_cases.values()][:8]
+                await self._reject(interaction, use_case, [*names, "…"])
+                return
+        chosen = use_case_id
+
+        def build() -> dict[str, object]:
+            ans = self.bot.engine.recommend(chosen, lang)
+            return self._send_answer(interaction, ans, started)
+
+        await respond(interaction, build)
+
+    @recommend.autocomplete("use_case")
+    async def use_case_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        lang = locale_language(interaction.locale)
+        kb = self.bot.engine.kb
+        out = []
+        for uc in kb.use_cases.values():
+            if _matches(current, uc.name.en, uc.name.zh, uc.id, *uc.phrasings.all()):
+                label = f"{say(uc.name, lang)} · {uc.name.zh if lang == 'en' else uc.name.en}"
+                out.append(app_commands.Choice(name=label[:100], value=uc.id))
+        return out[:AUTOCOMPLETE_LIMIT]
+
+    @app_commands.command(
+        name=_("sources"), description=_("The source article and what the bot covers")
+    )
+    async def sources(self, interaction: discord.Interaction) -> None:
+        lang = locale_language(interaction.locale)
+        ans = self.bot.engine.topic("source", lang)
+        kb = self.bot.engine.kb
+        counts = kb.counts()
+        coverage = (
+            f"\n\n{counts['models']} 个模型 · {counts['facts']} 条事实 · "
+            f"{counts['use cases']} 个用例 · {counts['citations']} 处引用"
+            if lang == "zh"
+            else f"\n\n{counts['models']} models · {counts['facts']} facts · "
+            f"{counts['use cases']} use cases · {counts['citations']} citations"
+        )
+        ans.answer += coverage
+        await interaction.response.send_message(
+            **self._send_answer(interaction, ans, time.perf_counter())
+        )  # type: ignore[arg-type]
+
+    @app_commands.command(name=_("help"), description=_("How to use the bot, with examples"))
+    async def help(self, interaction: discord.Interaction) -> None:
+        lang = locale_language(interaction.locale)
+        ans = self.bot.engine.topic("help", lang)
+        await interaction.response.send_message(
+            **self._send_answer(interaction, ans, time.perf_counter()),  # type: ignore[arg-type]
+            ephemeral=True,
+        )
+
+
+async def setup(bot: LLMBot) -> None:
+    await bot.add_cog(SlashCog(bot))
