@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Callable
 
 import discord
 from discord.ext import commands
@@ -161,19 +162,26 @@ def build_bot(settings: Settings, *, message_content: bool = True, **options: ob
     return LLMBot(settings, store, analytics, message_content=message_content, **options)
 
 
-async def start_bot(settings: Settings, **options: object) -> LLMBot:
-    """Log in and run until closed; fall back if message content is not allowed."""
+async def start_bot(
+    settings: Settings, on_bot: Callable[[LLMBot], None] | None = None, **options: object
+) -> None:
+    """Log in and run until closed; without the message content intent, run without it.
+
+    ``on_bot`` is told about each bot instance created (tests use it to reach the bot).
+    """
     token = settings.discord_token.get_secret_value() if settings.discord_token else ""
-    bot = build_bot(settings, message_content=True, **options)
-    try:
-        async with bot:
-            await bot.start(token)
-    except discord.PrivilegedIntentsRequired:
-        log.warning(MESSAGE_CONTENT_HELP)
-        bot = build_bot(settings, message_content=False, **options)
-        async with bot:
-            await bot.start(token)
-    return bot
+    for message_content in (True, False):
+        bot = build_bot(settings, message_content=message_content, **options)
+        if on_bot is not None:
+            on_bot(bot)
+        try:
+            async with bot:
+                await bot.start(token)
+            return
+        except discord.PrivilegedIntentsRequired:
+            if not message_content:
+                raise
+            log.warning(MESSAGE_CONTENT_HELP)
 
 
 def _configure_logging(level: str) -> None:

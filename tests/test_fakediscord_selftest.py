@@ -337,6 +337,109 @@ def test_validator_flags_uppercase_command_name() -> None:
     assert check_limits("bulk_set_application_commands", [{"name": "ok", "description": ""}])
 
 
+def _command(**overrides: Any) -> dict[str, Any]:
+    return {"name": "ask", "description": "Ask", "type": 1, **overrides}
+
+
+def _option(name: str = "q", **overrides: Any) -> dict[str, Any]:
+    return {"name": name, "description": "d", "type": 3, **overrides}
+
+
+def _row(buttons: int, **button: Any) -> dict[str, Any]:
+    base = {"type": 2, "style": 1, "label": "x"}
+    items = [{**base, "custom_id": f"b{i}", **button} for i in range(buttons)]
+    return {"type": 1, "components": items}
+
+
+LIMIT_CASES: list[tuple[str, str, str, Any, str]] = [
+    ("content", "POST", "/channels/1/messages", {"content": "x" * 2001}, "$.content"),
+    (
+        "embed total",
+        "POST",
+        "/channels/1/messages",
+        {"embeds": [{"description": "x" * 4000}, {"description": "x" * 2001}]},
+        "6000",
+    ),
+    (
+        "fields",
+        "POST",
+        "/webhooks/1/tok",
+        {"embeds": [{"fields": [{"name": "n", "value": "v"}] * 26}]},
+        "$.embeds[0].fields",
+    ),
+    ("rows", "POST", "/channels/1/messages", {"components": [_row(1)] * 6}, "$.components"),
+    ("buttons", "POST", "/channels/1/messages", {"components": [_row(6)]}, "components[0]"),
+    (
+        "label",
+        "POST",
+        "/channels/1/messages",
+        {"components": [_row(1, label="x" * 81)]},
+        ".label",
+    ),
+    (
+        "custom_id",
+        "POST",
+        "/channels/1/messages",
+        {"components": [_row(1, custom_id="x" * 101)]},
+        ".custom_id",
+    ),
+    (
+        "description",
+        "PUT",
+        "/applications/1/commands",
+        [_command(description="x" * 101)],
+        "$[0].description",
+    ),
+    (
+        "options",
+        "PUT",
+        "/applications/1/commands",
+        [_command(options=[_option(f"o{i}") for i in range(26)])],
+        "$[0].options",
+    ),
+    (
+        "choices",
+        "PUT",
+        "/applications/1/commands",
+        [_command(options=[_option(choices=[{"name": "c", "value": "v"}] * 26)])],
+        "choices",
+    ),
+    (
+        "option name",
+        "PUT",
+        "/applications/1/guilds/2/commands",
+        [_command(options=[_option("Bad Name")])],
+        "$[0].options[0].name",
+    ),
+    (
+        "autocomplete choices",
+        "POST",
+        "/interactions/1/tok/callback",
+        {"type": 8, "data": {"choices": [{"name": "c", "value": "v"}] * 26}},
+        "$.data.choices",
+    ),
+    (
+        "choice name",
+        "POST",
+        "/interactions/1/tok/callback",
+        {"type": 8, "data": {"choices": [{"name": "x" * 101, "value": "v"}]}},
+        "$.data.choices[0].name",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "where"),
+    [case[1:] for case in LIMIT_CASES],
+    ids=[case[0] for case in LIMIT_CASES],
+)
+def test_validator_enforces_documented_limits(
+    method: str, path: str, body: Any, where: str
+) -> None:
+    problems = get_validator().validate(method, path, body)
+    assert any(where in p for p in problems), problems
+
+
 def test_validator_accepts_what_discord_accepts() -> None:
     body = {
         "content": "hi",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -43,8 +44,11 @@ def test_shipped_knowledge_base_is_clean(capsys: pytest.CaptureFixture[str]) -> 
     """The shipped knowledge directory has no problems and prints its counts."""
     code, out = run_check(KNOWLEDGE, capsys)
     assert code == 0, out
-    assert re.search(r"OK .*: 1 sources, 4 models, \d+ facts, \d+ use cases, \d+ topics, "
-                     r"\d+ phrasings, \d+ citations", out), out
+    assert re.search(
+        r"OK .*: 1 sources, 4 models, \d+ facts, \d+ use cases, \d+ topics, "
+        r"\d+ phrasings, \d+ citations",
+        out,
+    ), out
 
 
 def test_every_citation_gets_a_section_from_the_headings() -> None:
@@ -52,10 +56,13 @@ def test_every_citation_gets_a_section_from_the_headings() -> None:
     result = check_directory(KNOWLEDGE)
     assert result.kb is not None
     headings = {
-        "OpenAI, Meta, Mistral — 开发者之争", "GPT4o mini — OpenAI 迄今为止最有效的 AI 模型",
+        "OpenAI, Meta, Mistral — 开发者之争",
+        "GPT4o mini — OpenAI 迄今为止最有效的 AI 模型",
         "LLama 3.1 405B — Meta迄今为止最大的AI模型",
         "Mistral Large 2 123B — Mistral（一个法国初创公司）的最新AI模型",
-        "那么这有什么大不了的呢？三种模型的第一大实际应用案例。", "结论", "一窥东方",
+        "那么这有什么大不了的呢？三种模型的第一大实际应用案例。",
+        "结论",
+        "一窥东方",
     }
     sections = {c.section for m in result.kb.models.values() for f in m.facts for c in f.citations}
     assert sections <= headings
@@ -92,14 +99,16 @@ def _misquote(d: Path) -> tuple[str, str]:
 
 
 def _unknown_model(d: Path) -> tuple[str, str]:
-    edit_yaml(d / "use_cases.yaml",
-              lambda u: u["use_cases"][0]["ranking"][0].__setitem__("model", "gpt-5"))
+    edit_yaml(
+        d / "use_cases.yaml",
+        lambda u: u["use_cases"][0]["ranking"][0].__setitem__("model", "gpt-5"),
+    )
     return "use_cases.yaml", "unknown model 'gpt-5'"
 
 
 def _duplicate_id(d: Path) -> tuple[str, str]:
     def change(t: Any) -> None:
-        extra = dict(t["topics"][1])
+        extra = copy.deepcopy(t["topics"][1])
         extra["phrasings"] = {"en": ["zzz unique"], "zh": ["独一无二"]}
         extra["id"] = t["topics"][0]["id"]
         t["topics"].append(extra)

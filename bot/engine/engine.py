@@ -10,7 +10,6 @@ domain evidence are declined whatever any fuzzy score says.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -36,7 +35,10 @@ WHOLE_MATCH_MIN = 80.0
 # Share of a question's words the knowledge base must know before we answer it
 # without a model name; lower when a domain word ("model", "LLM") is present.
 EXPLAINED_MIN = 0.75
-EXPLAINED_MIN_DOMAIN = 0.5
+EXPLAINED_MIN_DOMAIN = 0.35
+EXPLAINED_MIN_CUE = 0.5
+# A question this close to a use-case phrasing ("code debugging") asks for a model.
+PHRASE_QUESTION_MIN = 90.0
 SMALL_TALK = ("greeting", "help")
 
 _FOLLOW_UP_EN = re.compile(
@@ -45,8 +47,12 @@ _FOLLOW_UP_EN = re.compile(
 )
 _FOLLOW_UP_ZH = re.compile(r"(呢|那么|那个|那|它|该模型|这个模型|这款)")
 SUGGEST_MIN = 0.6
+NEAR_MATCH = 0.85
 # Chinese characters too common to count as evidence of anything.
-_ZH_FILLER = set("的了吗呢吧啊呀是在有和与我你他她它们这那个么什怎样请问一下帮给能会可以就都也还")
+_ZH_FILLER = set(
+    "的了吗呢吧啊呀是在有和与我你他她它们这那个么什怎样请问一下帮给能会可以就都也还"
+    "很要把做该应因为拿到不没最较想让得地着过对从被所但而且或又再才只已正用些种款哦嘛"
+)
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,8 @@ class _Signals:
     topic_score: float
     explained: float
     small_talk: str | None
+    keyword_topics: set[str]
+    phrase_question: bool
     follow_up: bool
     candidates: list[tuple[float, str]] = field(default_factory=list)
 
@@ -94,6 +102,9 @@ class Engine:
         self._topic_texts: dict[str, list[str]] = {}
         self._topic_words = TermIndex()
         self._topic_choices: list[str] = []
+        self._use_case_choices = [
+            normalize(p) for uc in kb.use_cases.values() for p in uc.phrasings.all()
+        ]
         self._topic_refs: list[str] = []
         for topic in kb.topics.values():
             for phrase in topic.phrasings.all():
@@ -122,19 +133,49 @@ class Engine:
         for uc in kb.use_cases.values():
             texts += uc.phrasings.all()
         for topic in kb.topics.values():
-            texts += topic.phrasings.all() + topic.keywords.all()
+            # Small talk ("good morning") says nothing about being on topic.
+            if topic.id not in SMALL_TALK:
+                texts += topic.phrasings.all() + topic.keywords.all()
         vocab = kb.vocabulary
         for cue in (vocab.recommend, vocab.compare, vocab.overview, vocab.domain):
             texts += cue.all()
         index = PhraseIndex()
+        index.set_generic([*vocab.recommend.all(), *vocab.compare.all(), *vocab.overview.all()])
         for text in texts:
             index.add("vocabulary", text)
         return index
 
+    # -- structured requests (slash commands) --------------------------------
+    def fact(self, model_id: str, aspect: str, lang: str) -> Answer:
+        question = f"{self.kb.models[model_id].name} {self.compose.aspect_name(aspect, lang)}"
+        return self.compose.fact(self.compose.base(question, lang, "fact", 1.0), model_id, aspect)
+
+    def overview(self, model_id: str, lang: str) -> Answer:
+        ans = self.compose.base(self.kb.models[model_id].name, lang, "overview", 1.0)
+        return self.compose.overview(ans, model_id)
+
+    def compare(self, model_ids: list[str], aspects: list[str], lang: str) -> Answer:
+        question = " vs ".join(self.kb.models[m].name for m in model_ids)
+        ans = self.compose.base(question, lang, "compare", 1.0)
+        return self.compose.compare(ans, model_ids, aspects)
+
+    def recommend(self, use_case_id: str, lang: str) -> Answer:
+        name = say(self.kb.use_cases[use_case_id].name, lang)
+        ans = self.compose.base(name, lang, "recommend", 1.0)
+        return self.compose.recommend(ans, use_case_id)
+
+    def topic(self, topic_id: str, lang: str) -> Answer:
+        intent = topic_id if topic_id in SMALL_TALK else "topic"
+        ans = self.compose.base(topic_id, lang, intent, 1.0)
+        return self.compose.topic(ans, topic_id)
+
     # -- signals -----------------------------------------------------------
     def _explained(self, norm: str) -> float:
         """Share of the question's words (and Chinese characters) the knowledge base knows."""
-        stems = content_stems(norm)
+        # Digits and cue words ("best", "which") are neutral: they appear in any question.
+        stems = [
+            s for s in content_stems(norm) if not s.isdigit() and s not in self._vocab.generic_stems
+        ]
         known = sum(1 for s in stems if self._vocab.knows(s))
         total = len(stems)
         grams = self._vocab.by_gram
@@ -147,7 +188,9 @@ class Engine:
                     known += 1
         return known / total if total else 1.0
 
-    def _topic_scores(self, norm: str, article_cue: bool) -> tuple[dict[str, float], str | None]:
+    def _topic_scores(
+        self, norm: str, article_cue: bool
+    ) -> tuple[dict[str, float], str | None, set[str]]:
         """Score topics; also return a small-talk topic the whole question closely matches."""
         scores: dict[str, float] = {}
         # Whole-question similarity catches stopword-only phrasings ("what can you do").
@@ -170,13 +213,19 @@ class Engine:
             scores[topic_id] = max(
                 scores.get(topic_id, 0.0), 0.6 * min(cov, 1.0) + 0.4 * best / 100
             )
-        # A topic keyword ("prediction", "来源") is strong evidence on its own; more is stronger.
-        hits = Counter(h.ref for h in self._topic_words.find(norm, tokens(norm), compact(norm)))
-        for ref, n in hits.items():
-            scores[ref] = max(0.8, scores.get(ref, 0.0) + 0.25) + 0.05 * (n - 1)
+        # A topic keyword ("prediction", "来源") is strong evidence on its own, and a
+        # longer keyword is more specific ("software developers" beats "china").
+        longest: dict[str, int] = {}
+        for hit in self._topic_words.find(norm, tokens(norm), compact(norm)):
+            length = (
+                len(compact(" ".join(tokens(norm)[hit.start : hit.end]))) or hit.end - hit.start
+            )
+            longest[hit.ref] = max(longest.get(hit.ref, 0), length)
+        for ref, length in longest.items():
+            scores[ref] = max(0.8, scores.get(ref, 0.0) + 0.25) + 0.005 * min(length, 20)
         if article_cue:
             scores = {ref: v + 0.1 if ref not in SMALL_TALK else v for ref, v in scores.items()}
-        return scores, small_talk
+        return scores, small_talk, set(longest)
 
     def _signals(self, question: str) -> _Signals:
         ents = self.index.find(question)
@@ -186,7 +235,17 @@ class Engine:
             t for h in ents.entities if (t := self.kb.other_entities[h.ref].topic) is not None
         ]
         uc_hit = ents.use_cases[0] if ents.use_cases else None
-        topics, small_talk = self._topic_scores(norm, "article" in ents.cues)
+        topics, small_talk, keyword_topics = self._topic_scores(norm, "article" in ents.cues)
+        phrase_question = (
+            process.extractOne(
+                norm,
+                self._use_case_choices,
+                scorer=fuzz.ratio,
+                processor=None,
+                score_cutoff=PHRASE_QUESTION_MIN,
+            )
+            is not None
+        )
         topic, topic_score = max(topics.items(), key=lambda kv: kv[1], default=(None, 0.0))
         candidates = sorted(
             [(s, f"topic:{t}") for t, s in topics.items()]
@@ -206,6 +265,8 @@ class Engine:
             topic_score=topic_score,
             explained=self._explained(norm),
             small_talk=small_talk,
+            keyword_topics=keyword_topics,
+            phrase_question=phrase_question,
             follow_up=bool(
                 _FOLLOW_UP_EN.match(norm) or (has_cjk(norm) and _FOLLOW_UP_ZH.search(norm))
             ),
@@ -246,9 +307,10 @@ class Engine:
         use_case = sig.use_case or ""
         cues = sig.ents.cues
         strength = 0.55 + 0.45 * sig.explained
-        in_domain = sig.explained >= EXPLAINED_MIN or (
-            bool({"domain", "recommend", "article"} & cues)
-            and sig.explained >= EXPLAINED_MIN_DOMAIN
+        in_domain = (
+            sig.explained >= EXPLAINED_MIN
+            or ("domain" in cues and sig.explained >= EXPLAINED_MIN_DOMAIN)
+            or (bool({"recommend", "article"} & cues) and sig.explained >= EXPLAINED_MIN_CUE)
         )
 
         def base(intent: str | None, confidence: float) -> Answer:
@@ -290,10 +352,24 @@ class Engine:
             if ctx and ctx.aspect and (sig.follow_up or len(content_stems(sig.ents.text)) <= 2):
                 ans = base("fact", model_score * strength)
                 return self._note_unknown(c.fact(ans, model, ctx.aspect), sig)
-            if sig.topic and sig.topic_score >= TOPIC_STRONG and sig.topic not in SMALL_TALK:
+            # A topic keyword ("prediction") outranks the model name it mentions.
+            if (
+                sig.topic in sig.keyword_topics
+                and sig.topic not in ("overview", *SMALL_TALK)
+                and sig.topic_score >= TOPIC_STRONG
+            ):
                 return c.topic(base("topic", sig.topic_score * strength), sig.topic)
-            ans = base("overview", model_score * (0.6 + 0.4 * sig.explained))
-            return self._note_unknown(c.overview(ans, model), sig)
+            # "how long do llamas live?" names a model but asks nothing we know about it.
+            others = [s for s in content_stems(sig.ents.text) if not s.isdigit()]
+            if "overview" in cues or sig.explained >= EXPLAINED_MIN or len(others) <= 2:
+                ans = base("overview", model_score * (0.6 + 0.4 * sig.explained))
+                return self._note_unknown(c.overview(ans, model), sig)
+            ans = c.decline(base(None, 0.4), responses.low_confidence)
+            ans.suggestions = [
+                self.kb.models[model].name,
+                *c.known_aspect_questions(model, lang)[:2],
+            ]
+            return ans
 
         # No model named.
         if not in_domain:
@@ -315,7 +391,8 @@ class Engine:
         asks_for_model = (
             bool({"recommend", "compare", "domain"} & cues)
             or sig.follow_up
-            or (len(content_stems(sig.ents.text)) <= 3 and len(sig.ents.text) <= 24)
+            or sig.use_case_score >= 0.95
+            or sig.phrase_question
         )
         if has_uc and not strong_topic and asks_for_model:
             conf = sig.use_case_score * strength
@@ -352,8 +429,10 @@ class Engine:
         if evidence >= self.thresholds.suggest:
             suggestions = self._suggestions(sig)
             if suggestions:
+                # Close to something we know: unsure (no intent). Far: out of scope, with hints.
+                intent = None if best >= NEAR_MATCH else "out_of_scope"
                 ans = c.decline(
-                    c.base(question, sig.lang, None, evidence), self.kb.responses.low_confidence
+                    c.base(question, sig.lang, intent, evidence), self.kb.responses.low_confidence
                 )
                 ans.suggestions = suggestions
                 return ans

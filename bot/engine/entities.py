@@ -159,12 +159,16 @@ def _same_word(a: str, b: str) -> bool:
     return len(short) >= 6 and len(long_) - len(short) <= 2 and fuzz.ratio(a, b) >= 85
 
 
+SHORT_PHRASE_SCORE = 0.85
+
+
 @dataclass(frozen=True)
 class _Phrase:
     ref: str
     text: str
     stems: tuple[str, ...]
     grams: frozenset[str]
+    short: bool  # a single word, or at most three Chinese characters
 
 
 class PhraseIndex:
@@ -196,7 +200,9 @@ class PhraseIndex:
         norm = normalize(phrase)
         stems = tuple(dict.fromkeys(content_stems(norm)))
         grams = frozenset(bigrams(norm))
-        item = _Phrase(ref, compact(norm), stems, grams)
+        squashed = compact(norm)
+        short = len(stems) <= 1 if not grams else len(squashed) <= 3
+        item = _Phrase(ref, squashed, stems, grams, short)
         for s in stems:
             self.by_stem[s].append(item)
             self.vocab.add(s)
@@ -245,10 +251,15 @@ class PhraseIndex:
             if phrase.stems:
                 present = [s for s in phrase.stems if s in q_stems]
                 latin = len(present) / len(phrase.stems)
+                if len(phrase.stems) > 1 and not phrase.grams and phrase.text in squashed:
+                    latin = 1.0  # "helpdesk" for "help desk"
                 if all(s in self.generic_stems for s in present):
                     latin *= 0.5
                 score = max(score, latin) if not phrase.grams else (score + latin) / 2
                 matched += sum(len(s) for s in present)
+            if score >= 1.0 and phrase.short:
+                # One short word ("french", "德语") is weaker evidence than a phrase.
+                score = SHORT_PHRASE_SCORE
             # Ties go to the phrase that explains more of the question
             # ("math reasoning" beats "reasoning", "客服聊天机器人" beats "聊天机器人").
             score = min(1.0, score) + 0.001 * min(matched, 99)
@@ -298,11 +309,10 @@ class EntityIndex:
         found = Entities(norm)
         for hit in _resolve_overlaps(self.names.find(norm, toks, squashed)):
             (found.models if hit.kind == "model" else found.entities).append(hit)
-        for hit in _resolve_overlaps(self.words.find(norm, toks, squashed)):
-            if hit.kind == "aspect":
-                found.aspects.append(hit)
-            else:
-                found.cues.add(hit.ref)
+        word_hits = self.words.find(norm, toks, squashed)
+        found.aspects = _resolve_overlaps([h for h in word_hits if h.kind == "aspect"])
+        # Cues may overlap ("which model" is a recommend cue and contains "model").
+        found.cues = {h.ref for h in word_hits if h.kind != "aspect"}
         found.domain = bool({"domain", "article"} & found.cues or found.models or found.entities)
         for ref, score in self.use_cases.scores(norm).items():
             found.use_cases.append(Hit("use_case", ref, 0, 0, score))

@@ -94,29 +94,35 @@ class YamlDoc:
     root: Node | None
 
     def position(self, loc: tuple[int | str, ...]) -> tuple[int, int]:
-        """Line and column (1-based) of the deepest node that ``loc`` reaches."""
+        """Line and column (1-based) of the deepest node that ``loc`` reaches.
+
+        For a mapping entry this is the key's position, which is where people look.
+        """
         node = self.root
         if node is None:
             return 1, 1
+        mark = node.start_mark
         for part in loc:
-            child = _child(node, part)
-            if child is None:
+            found = _child(node, part)
+            if found is None:
                 break
-            node = child
-        return node.start_mark.line + 1, node.start_mark.column + 1
+            key, node = found
+            mark = (key or node).start_mark
+        return mark.line + 1, mark.column + 1
 
     def problem(self, loc: tuple[int | str, ...], message: str) -> Problem:
         line, col = self.position(loc)
         return Problem(self.path, line, col, message)
 
 
-def _child(node: Node, part: int | str) -> Node | None:
+def _child(node: Node, part: int | str) -> tuple[Node | None, Node] | None:
+    """The (key, value) nodes under ``node`` for one location part."""
     if isinstance(node, MappingNode):
         for key, value in node.value:
             if isinstance(key, ScalarNode) and key.value == str(part):
-                return value  # type: ignore[no-any-return]
+                return key, value
     elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-        return node.value[part]  # type: ignore[no-any-return]
+        return None, node.value[part]
     return None
 
 

@@ -1,0 +1,375 @@
+"""The real bot (discord.py) end to end against the local fake Discord.
+
+Every REST body the bot sends is validated by the fake against Discord's
+OpenAPI spec and documented limits; any violation fails the test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from bot.main import LLMBot, build_bot, start_bot
+from bot.settings import Settings
+from tests.fakediscord import FakeDiscord, FakeDiscordTimeout, fixtures, running_bot
+
+fake_discord = fixtures.fake_discord
+
+ASK_CHANNEL = "3000000000000000002"  # the fake's "bot-commands" channel
+GENERAL = "3000000000000000001"
+ADMIN_ROLE = "2000000000000000101"
+LOG_CHANNEL = GENERAL
+
+
+@pytest.fixture
+def settings(kb_copy: Path, tmp_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        discord_token=SecretStr("fake-bot-token"),
+        knowledge_dir=kb_copy,
+        database_path=tmp_path / "analytics.sqlite3",
+        ask_channel_ids=[int(ASK_CHANNEL)],
+        admin_role_id=int(ADMIN_ROLE),
+        admin_log_channel_id=int(LOG_CHANNEL),
+        dev_guild_id=2000000000000000001,
+        reload_poll_seconds=0.05,
+        reload_debounce_seconds=0.1,
+    )
+
+
+@contextlib.asynccontextmanager
+async def bot_running(settings: Settings) -> AsyncIterator[LLMBot]:
+    bot = build_bot(settings, guild_ready_timeout=0.05)
+    async with running_bot(bot):
+        yield bot
+
+
+def embed_text(message: dict[str, Any]) -> str:
+    parts = []
+    for embed in message.get("embeds", []):
+        parts += [embed.get("title", ""), embed.get("description", "")]
+        parts += [f"{f['name']} {f['value']}" for f in embed.get("fields", [])]
+        parts.append(embed.get("footer", {}).get("text", ""))
+    return "\n".join(parts)
+
+
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for row in message.get("components", []) for c in row.get("components", [])]
+
+
+async def test_login_ready_and_guild_sync(fake_discord: FakeDiscord, settings: Settings) -> None:
+    """The bot logs in, syncs its commands to the dev guild with zh-CN names, and is ready."""
+    async with bot_running(settings) as bot:
+        assert bot.is_ready()
+        commands = {c["name"]: c for c in fake_discord.guild_commands[fake_discord.guild.id]}
+    assert set(commands) == {"ask", "compare", "model", "recommend", "sources", "help", "kb"}
+    assert commands["ask"]["name_localizations"]["zh-CN"] == "提问"
+    assert commands["compare"]["description_localizations"]["zh-CN"]
+    assert str(commands["kb"]["default_member_permissions"]) == str(1 << 5)  # manage_guild
+    assert fake_discord.global_commands == []  # never a global sync on start
+
+
+async def test_mention_gets_reply_embed_in_english(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    """A mention is answered with a reply embed: answer, recommendation, sources, confidence."""
+    async with bot_running(settings):
+        asked = await fake_discord.send_message(
+            "which model for code debugging?", mentions_bot=True, channel_id=GENERAL
+        )
+        reply = await fake_discord.wait_for_message(channel_id=GENERAL)
+    assert str(reply["message_reference"]["message_id"]) == asked["id"]
+    text = embed_text(reply)
+    assert "Mistral Large 2" in text
+    assert "Sources" in text and "AI Business Asia" in text and "2024-07-29" in text
+    assert "Confidence" in text
+    ids = [b["custom_id"] for b in buttons(reply)]
+    assert any(i.startswith("fb:up:") for i in ids) and any(i.startswith("fb:down:") for i in ids)
+
+
+async def test_mention_gets_reply_in_chinese(fake_discord: FakeDiscord, settings: Settings) -> None:
+    """A Chinese question is answered in Chinese."""
+    async with bot_running(settings):
+        await fake_discord.send_message("GPT-4o mini 多少钱？", mentions_bot=True)
+        reply = await fake_discord.wait_for_message()
+    text = embed_text(reply)
+    assert "来源" in text and "0.15" in text
+
+
+async def test_silent_outside_ask_channels_but_answers_inside(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    """Plain messages elsewhere are ignored; every message in an ask channel is answered."""
+    async with bot_running(settings):
+        ignored = await fake_discord.send_message("which model for chatbots?", channel_id=GENERAL)
+        with pytest.raises(FakeDiscordTimeout):
+            await fake_discord.wait_for_message(channel_id=GENERAL, timeout=0.5)
+        await fake_discord.send_message("which model for chatbots?", channel_id=ASK_CHANNEL)
+        reply = await fake_discord.wait_for_message(channel_id=ASK_CHANNEL)
+    assert "GPT-4o mini" in embed_text(reply)
+    referenced = {
+        str(m.get("message_reference", {}).get("message_id")) for m in fake_discord.messages
+    }
+    assert ignored["id"] not in referenced
+
+
+async def test_everyone_in_a_question_pings_nobody(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    """Quoting @everyone never pings: allowed_mentions parses nothing."""
+    async with bot_running(settings):
+        await fake_discord.send_message(
+            "@everyone which model for debugging?", channel_id=ASK_CHANNEL
+        )
+        await fake_discord.wait_for_message(channel_id=ASK_CHANNEL)
+    posts = [
+        r for r in fake_discord.requests if r.method == "POST" and r.path.endswith("/messages")
+    ]
+    assert posts
+    for request in posts:
+        mentions = request.json["allowed_mentions"]
+        assert mentions.get("parse", []) == []
+        assert not mentions.get("replied_user", False)
+
+
+async def test_other_bots_are_ignored(fake_discord: FakeDiscord, settings: Settings) -> None:
+    """Messages from other bots get no answer."""
+    other = fake_discord.add_member("otherbot")
+    other.bot = True
+    async with bot_running(settings):
+        await fake_discord.send_message(
+            "which model for chatbots?", channel_id=ASK_CHANNEL, author=other
+        )
+        with pytest.raises(FakeDiscordTimeout):
+            await fake_discord.wait_for_message(channel_id=ASK_CHANNEL, timeout=0.5)
+
+
+async def test_cooldown_notice_is_sent_once(fake_discord: FakeDiscord, settings: Settings) -> None:
+    """Past 5 questions in 30 s a user gets one polite notice, then silence."""
+    async with bot_running(settings):
+        for i in range(7):
+            await fake_discord.send_message(
+                f"which model for chatbots? {i}", channel_id=ASK_CHANNEL
+            )
+            if i < 6:
+                await fake_discord.wait_for_message(channel_id=ASK_CHANNEL)
+        with pytest.raises(FakeDiscordTimeout):
+            await fake_discord.wait_for_message(channel_id=ASK_CHANNEL, timeout=0.5)
+    notices = [m for m in fake_discord.messages if "wait" in (m.get("content") or "")]
+    assert len(notices) == 1
+    assert sum(1 for m in fake_discord.messages if m.get("embeds")) == 5
+
+
+async def test_slash_ask(fake_discord: FakeDiscord, settings: Settings) -> None:
+    """/ask answers with an embed."""
+    async with bot_running(settings):
+        rec = await fake_discord.invoke_slash("ask", {"question": "compare llama and mistral"})
+        rec = await fake_discord.wait_for_interaction_response(rec)
+    assert rec.callback_type == 4
+    text = embed_text(rec.data)
+    assert "Llama 3.1 405B" in text and "Mistral Large 2" in text
+
+
+async def test_slash_compare_side_by_side(fake_discord: FakeDiscord, settings: Settings) -> None:
+    """/compare gives one inline column per model; unstated cells say so."""
+    async with bot_running(settings):
+        rec = await fake_discord.invoke_slash(
+            "compare", {"model_a": "gpt-4o-mini", "model_b": "llama-3.1-405b", "aspect": "pricing"}
+        )
+        rec = await fake_discord.wait_for_interaction_response(rec)
+    fields = rec.data["embeds"][0]["fields"]
+    cells = [f for f in fields if f["inline"] and f["name"] != "\u200b"]
+    assert [f["name"].split(" · ")[0] for f in cells] == ["GPT-4o mini", "Llama 3.1 405B"]
+    assert "0.15" in cells[0]["value"]
+    assert "⚠️" in cells[1]["value"]  # Llama's per-token price is not stated
+
+
+async def test_slash_compare_rejects_unknown_model(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    """A model typed without autocomplete is validated again on submit."""
+    async with bot_running(settings):
+        rec = await fake_discord.invoke_slash(
+            "compare", {"model_a": "claude", "model_b": "llama-3.1-405b"}
+        )
+        rec = await fake_discord.wait_for_interaction_response(rec)
+    assert rec.data["flags"] & 64
+    assert "claude" in rec.data["content"]
+
+
+async def test_slash_model_in_chinese_locale(fake_discord: FakeDiscord, settings: Settings) -> None:
+    """/model answers in the interaction's locale."""
+    async with bot_running(settings):
+        rec = await fake_discord.invoke_slash(
+            "model", {"name": "mistral-large-2", "aspect": "parameters"}, locale="zh-CN"
+        )
+        rec = await fake_discord.wait_for_interaction_response(rec)
+    assert "123" in embed_text(rec.data) and "来源" in embed_text(rec.data)
+
+
+async def test_recommend_autocomplete_and_submit(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    """Autocomplete offers at most 25 use cases in both languages; submit recommends."""
+    async with bot_running(settings):
+        ac = await fake_discord.autocomplete("recommend", {"use_case": "code"}, focused="use_case")
+        ac = await fake_discord.wait_for_interaction_response(ac)
+        everything = await fake_discord.autocomplete(
+            "recommend", {"use_case": ""}, focused="use_case"
+        )
+        everything = await fake_discord.wait_for_interaction_response(everything)
+        rec = await fake_discord.invoke_slash("recommend", {"use_case": "debugging"})
+        rec = await fake_discord.wait_for_interaction_response(rec)
+    assert ac.callback_type == 8
+    values = [c["value"] for c in ac.choices]
+    assert "code-generation" in values
+    assert any("代码" in c["name"] for c in ac.choices)
+    assert len(everything.choices) <= 25
+    assert "Mistral Large 2" in embed_text(rec.data)
+
+
+async def test_sources_and_help(fake_discord: FakeDiscord, settings: Settings) -> None:
+    """/sources names the article; /help answers privately in the user's language."""
+    async with bot_running(settings):
+        src = await fake_discord.invoke_slash("sources")
+        src = await fake_discord.wait_for_interaction_response(src)
+        hlp = await fake_discord.invoke_slash("help", locale="zh-CN")
+        hlp = await fake_discord.wait_for_interaction_response(hlp)
+    assert "AI Business Asia" in embed_text(src.data)
+    assert hlp.data["flags"] & 64
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in embed_text(hlp.data))
+
+
+async def test_did_you_mean_button_answers(fake_discord: FakeDiscord, settings: Settings) -> None:
+    """Below the suggest threshold the reply has 'Did you mean' buttons that answer."""
+    async with bot_running(settings):
+        await fake_discord.send_message("model stuff?", channel_id=ASK_CHANNEL)
+        reply = await fake_discord.wait_for_message(channel_id=ASK_CHANNEL)
+        suggestions = [b for b in buttons(reply) if b["custom_id"].startswith("dym:")]
+        assert suggestions, embed_text(reply)
+        click = await fake_discord.click_button(suggestions[0]["custom_id"], reply)
+        click = await fake_discord.wait_for_interaction_response(click)
+    assert click.callback_type == 4
+    assert "Confidence" in embed_text(click.data)
+
+
+async def test_feedback_survives_a_restart(fake_discord: FakeDiscord, settings: Settings) -> None:
+    """👍 on an answer from a previous bot process is recorded by the new one."""
+    async with bot_running(settings):
+        await fake_discord.send_message("which model for debugging?", channel_id=ASK_CHANNEL)
+        reply = await fake_discord.wait_for_message(channel_id=ASK_CHANNEL)
+    up = next(b for b in buttons(reply) if b["custom_id"].startswith("fb:up:"))
+    async with bot_running(settings):
+        click = await fake_discord.click_button(up["custom_id"], reply)
+        click = await fake_discord.wait_for_interaction_response(click)
+    assert click.data["flags"] & 64 and "Thanks" in click.data["content"]
+    with sqlite3.connect(settings.database_path) as db:
+        assert db.execute("SELECT helpful FROM feedback").fetchall() == [(1,)]
+
+
+async def test_admin_command_denied_then_allowed(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    """/kb status is refused to a member without the admin role and shown to an admin."""
+    async with bot_running(settings):
+        denied = await fake_discord.invoke_slash("kb status", user=fake_discord.user)
+        denied = await fake_discord.wait_for_interaction_response(denied)
+        allowed = await fake_discord.invoke_slash("kb status", user=fake_discord.admin_user)
+        allowed = await fake_discord.wait_for_interaction_response(allowed)
+    assert denied.data["flags"] & 64 and "admin" in denied.data["content"]
+    assert allowed.data["flags"] & 64 and "version:" in allowed.data["content"]
+
+
+async def test_admin_check_and_unanswered(fake_discord: FakeDiscord, settings: Settings) -> None:
+    """/kb check reports OK and /kb unanswered lists declined questions."""
+    async with bot_running(settings):
+        await fake_discord.send_message("what's the weather?", channel_id=ASK_CHANNEL)
+        await fake_discord.wait_for_message(channel_id=ASK_CHANNEL)
+        chk = await fake_discord.invoke_slash("kb check", user=fake_discord.admin_user)
+        chk = await fake_discord.wait_for_interaction_response(chk, followups=1)
+        un = await fake_discord.invoke_slash("kb unanswered", user=fake_discord.admin_user)
+        un = await fake_discord.wait_for_interaction_response(un)
+    assert "OK" in chk.followups[-1]["content"]
+    assert "weather" in un.data["content"]
+
+
+async def ask_until(fake: FakeDiscord, question: str, needle: str, tries: int = 40) -> str:
+    """Ask repeatedly until the answer contains ``needle`` (the reload is asynchronous)."""
+    text = ""
+    for _ in range(tries):
+        rec = await fake.invoke_slash("ask", {"question": question})
+        rec = await fake.wait_for_interaction_response(rec)
+        text = embed_text(rec.data)
+        if needle in text:
+            return text
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{needle!r} never appeared; last answer:\n{text}")
+
+
+async def test_hot_reload_serves_valid_edits_and_survives_broken_ones(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    """A valid edit is served within seconds; a broken one is reported and the old KB stays."""
+    responses = settings.knowledge_dir / "responses.yaml"
+    original = responses.read_text(encoding="utf-8")
+    async with bot_running(settings) as bot:
+        edited = original.replace("Sorry, I can only answer", "EDITED: I can only answer")
+        responses.write_text(edited, encoding="utf-8")
+        await ask_until(fake_discord, "tell me a joke", "EDITED")
+        good_version = bot.store.current.version
+
+        responses.write_text(edited + "\n  broken: [unclosed\n", encoding="utf-8")
+        report = await fake_discord.wait_for_message(
+            lambda m: "rejected" in (m.get("content") or ""), channel_id=LOG_CHANNEL, timeout=5
+        )
+        assert "responses.yaml:" in report["content"]
+        assert bot.store.current.version == good_version
+        await ask_until(fake_discord, "tell me a joke", "EDITED")
+
+
+async def test_handler_errors_get_an_apology(
+    fake_discord: FakeDiscord, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An exception while answering is logged and answered with a short apology."""
+    async with bot_running(settings) as bot:
+
+        def boom(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(bot.engine, "answer", boom)
+        await fake_discord.send_message("which model for debugging?", channel_id=ASK_CHANNEL)
+        reply = await fake_discord.wait_for_message(channel_id=ASK_CHANNEL)
+        rec = await fake_discord.invoke_slash("ask", {"question": "hi"})
+        rec = await fake_discord.wait_for_interaction_response(rec)
+    assert "Sorry" in reply["content"]
+    assert rec.data["flags"] & 64 and "Sorry" in rec.data["content"]
+
+
+async def test_without_message_content_intent_mentions_still_work(
+    fake_discord: FakeDiscord, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """If the portal refuses message content, the bot restarts without it and answers mentions."""
+    fake_discord.message_content_intent = False
+    bots: list[LLMBot] = []
+    task = asyncio.create_task(start_bot(settings, on_bot=bots.append, guild_ready_timeout=0.05))
+    try:
+        for _ in range(100):
+            if len(bots) == 2 and bots[1].is_ready():
+                break
+            await asyncio.sleep(0.05)
+        assert len(bots) == 2 and not bots[1].message_content_enabled
+        await fake_discord.send_message("which model for debugging?", mentions_bot=True)
+        reply = await fake_discord.wait_for_message()
+        assert "Mistral Large 2" in embed_text(reply)
+        assert "Message Content Intent" in caplog.text
+    finally:
+        if bots:
+            await bots[-1].close()
+        await task
