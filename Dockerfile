@@ -1,0 +1,30 @@
+# LLM guide Discord bot. Build: docker build -t llm-guide-bot .
+# Run:   docker run --env-file .env -v "$PWD/knowledge:/app/knowledge" -v llm-data:/app/data llm-guide-bot
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    KNOWLEDGE_DIR=/app/knowledge \
+    DATABASE_PATH=/app/data/analytics.sqlite3
+
+WORKDIR /app
+
+# Dependencies first, so editing code or knowledge does not reinstall them.
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+RUN pip install --no-cache-dir . \
+    && useradd --create-home --uid 10001 botuser \
+    && mkdir -p /app/data \
+    && chown botuser:botuser /app/data
+
+COPY --chown=botuser:botuser knowledge ./knowledge
+
+USER 10001
+
+# Admins edit the knowledge files on the host; the bot hot-reloads them.
+VOLUME ["/app/knowledge", "/app/data"]
+
+ENTRYPOINT ["python", "-m", "bot"]
+CMD ["run"]

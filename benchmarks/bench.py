@@ -1,0 +1,181 @@
+"""Measure load time, answer latency, CLI startup and memory; print a table.
+
+Run from the repository root: ``python benchmarks/bench.py``. Targets (issue #3):
+p99 < 2 ms on the shipped knowledge base, < 10 ms at 20x its size, startup < 0.6 s.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.engine.context import Asker  # noqa: E402
+from bot.engine.engine import Engine  # noqa: E402
+from bot.kb.loader import check_directory  # noqa: E402
+
+KNOWLEDGE = ROOT / "knowledge"
+QUESTION_FILES = [
+    ROOT / "tests" / "eval" / f for f in ("questions.jsonl", "paraphrases.jsonl", "heldout.jsonl")
+]
+
+
+def questions() -> list[str]:
+    out = []
+    for path in QUESTION_FILES:
+        if path.is_file():
+            out += [json.loads(line)["q"] for line in path.read_text().splitlines() if line]
+    return out
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def time_load(directory: Path, repeat: int = 5) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = check_directory(directory)
+        best = min(best, time.perf_counter() - started)
+        assert result.ok, result.problems[:3]
+    return best
+
+
+def latencies(engine: Engine, qs: list[str], rounds: int = 3) -> list[float]:
+    for q in qs:  # warm caches once
+        engine.answer(q, Asker("bench", "warm"))
+    out = []
+    for r in range(rounds):
+        for i, q in enumerate(qs):
+            asker = Asker("bench", f"{r}-{i}")
+            started = time.perf_counter()
+            engine.answer(q, asker)
+            out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+class _NoAliasDumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+def _dump(data: object) -> str:
+    return yaml.dump(data, Dumper=_NoAliasDumper, allow_unicode=True)
+
+
+def synthesize(target: Path, factor: int) -> None:
+    """A knowledge base ``factor`` times larger: copies of every model, use case and topic."""
+    shutil.copytree(KNOWLEDGE, target)
+    for path in sorted((target / "models").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for n in range(1, factor):
+            clone = dict(data)
+            clone["id"] = f"{data['id']}-v{n}"
+            clone["name"] = f"{data['name']} Variant{n}"
+            clone["aliases"] = [f"{a} variant{n}" for a in data["aliases"]]
+            (target / "models" / f"{clone['id']}.yaml").write_text(_dump(clone), encoding="utf-8")
+    for name, key in (("use_cases.yaml", "use_cases"), ("topics.yaml", "topics")):
+        data = yaml.safe_load((target / name).read_text(encoding="utf-8"))
+        items = list(data[key])
+        for n in range(1, factor):
+            for item in data[key]:
+                clone = dict(item)
+                clone["id"] = f"{item['id']}-v{n}"
+                clone["phrasings"] = {
+                    lang: [
+                        f"{p} topic{n}" if lang == "en" else f"{p}第{n}号"
+                        for p in item["phrasings"].get(lang, [])
+                    ]
+                    for lang in ("en", "zh")
+                }
+                if "keywords" in clone:
+                    clone["keywords"] = {
+                        lang: [
+                            f"{k} kw{n}" if lang == "en" else f"{k}第{n}类"
+                            for k in item["keywords"].get(lang, [])
+                        ]
+                        for lang in ("en", "zh")
+                    }
+                items.append(clone)
+        (target / name).write_text(_dump({key: items}), encoding="utf-8")
+
+
+def startup(repeat: int = 7) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "bot", "ask", "GPT-4o mini 多少钱？"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> None:
+    qs = questions()
+    rows: list[tuple[str, str]] = []
+    load = time_load(KNOWLEDGE)
+    rows.append(("load + check shipped KB", f"{load * 1000:.1f} ms"))
+    shipped = check_directory(KNOWLEDGE).kb
+    assert shipped is not None
+    lat = latencies(Engine(shipped), qs)
+    rows.append(
+        (
+            f"answer p50 / p99, shipped KB ({len(qs)} questions)",
+            f"{percentile(lat, 50):.3f} / {percentile(lat, 99):.3f} ms",
+        )
+    )
+
+    with tempfile.TemporaryDirectory() as tmp:
+        big_dir = Path(tmp) / "knowledge"
+        synthesize(big_dir, 20)
+        big_load = time_load(big_dir, repeat=1)
+        big = check_directory(big_dir).kb
+        assert big is not None
+        counts = big.counts()
+        rows.append(
+            (
+                "load + check 20x KB",
+                f"{big_load * 1000:.0f} ms "
+                f"({counts['models']} models, {counts['phrasings']} phrasings)",
+            )
+        )
+        lat_big = latencies(Engine(big), qs, rounds=1)
+        rows.append(
+            (
+                "answer p50 / p99, 20x KB",
+                f"{percentile(lat_big, 50):.3f} / {percentile(lat_big, 99):.3f} ms",
+            )
+        )
+
+    rows.append(("startup `python -m bot ask` (median of 7)", f"{startup() * 1000:.0f} ms"))
+    self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    rows.append(("peak RSS, this benchmark process", f"{self_kb / 1024:.0f} MiB"))
+    rows.append(("peak RSS, one `ask` process", f"{child_kb / 1024:.0f} MiB"))
+
+    width = max(len(name) for name, _ in rows)
+    print(f"{'measure':<{width}}  value")
+    print(f"{'-' * width}  -----")
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
