@@ -17,7 +17,14 @@ from rapidfuzz import fuzz, process
 from bot.engine.answer import Answer
 from bot.engine.compose import Composer, say
 from bot.engine.context import Asker, Context, ContextStore
-from bot.engine.entities import Entities, EntityIndex, PhraseIndex, TermIndex, generic_phrases
+from bot.engine.entities import (
+    SHORT_PHRASE_SCORE,
+    Entities,
+    EntityIndex,
+    PhraseIndex,
+    TermIndex,
+    generic_phrases,
+)
 from bot.engine.normalize import (
     cjk_runs,
     compact,
@@ -47,7 +54,7 @@ _FOLLOW_UP_EN = re.compile(
 )
 _FOLLOW_UP_ZH = re.compile(r"(呢|那么|那个|那|它|该模型|这个模型|这款)")
 SUGGEST_MIN = 0.6
-NEAR_MATCH = 0.85
+NEAR_MATCH = 0.95
 # Chinese characters too common to count as evidence of anything.
 _ZH_FILLER = set(
     "的了吗呢吧啊呀是在有和与我你他她它们这那个么什怎样请问一下帮给能会可以就都也还"
@@ -113,7 +120,8 @@ class Engine:
             self._topic_phrases.add_all(topic.id, topic.phrasings)
             self._topic_texts[topic.id] = [normalize(p) for p in topic.phrasings.all()]
             for kw in topic.keywords.all():
-                self._topic_words.add("topic", topic.id, kw, fuzzy=len(kw) >= 7 and " " not in kw)
+                # Exact only: "sources" must not catch "open source".
+                self._topic_words.add("topic", topic.id, kw, fuzzy=False)
         self._vocab = self._domain_vocabulary(kb)
 
     def with_kb(self, kb: KnowledgeBase) -> Engine:
@@ -222,7 +230,7 @@ class Engine:
             )
             longest[hit.ref] = max(longest.get(hit.ref, 0), length)
         for ref, length in longest.items():
-            scores[ref] = max(0.8, scores.get(ref, 0.0) + 0.25) + 0.005 * min(length, 20)
+            scores[ref] = max(0.8, scores.get(ref, 0.0) + 0.25) + 0.02 * min(length, 20)
         if article_cue:
             scores = {ref: v + 0.1 if ref not in SMALL_TALK else v for ref, v in scores.items()}
         return scores, small_talk, set(longest)
@@ -360,8 +368,7 @@ class Engine:
             ):
                 return c.topic(base("topic", sig.topic_score * strength), sig.topic)
             # "how long do llamas live?" names a model but asks nothing we know about it.
-            others = [s for s in content_stems(sig.ents.text) if not s.isdigit()]
-            if "overview" in cues or sig.explained >= EXPLAINED_MIN or len(others) <= 2:
+            if "overview" in cues or (model_score >= 1.0 and self._unknown_words(sig) <= 1):
                 ans = base("overview", model_score * (0.6 + 0.4 * sig.explained))
                 return self._note_unknown(c.overview(ans, model), sig)
             ans = c.decline(base(None, 0.4), responses.low_confidence)
@@ -372,7 +379,19 @@ class Engine:
             return ans
 
         # No model named.
-        if not in_domain:
+        # "best llm for a coding copilot in our IDE?": a request for a model plus a job we
+        # know is enough, however many other words the question has.
+        if (
+            has_uc
+            and sig.use_case_score >= SHORT_PHRASE_SCORE
+            and {"recommend", "domain"} & cues
+            and not aspects
+            and not (sig.topic_score > sig.use_case_score and sig.topic not in SMALL_TALK)
+        ):
+            conf = sig.use_case_score * (0.7 + 0.3 * sig.explained)
+            return c.recommend(base("recommend", conf), use_case)
+        # A multi-word job ("real-time chat") needs less of the rest of the question explained.
+        if not in_domain and not (sig.use_case_score >= 0.95 and sig.explained >= 0.5):
             return self._low_confidence(question, sig)
         if aspects and ctx_models and (sig.follow_up or not has_uc):
             if len(ctx_models) == 1:
@@ -418,6 +437,22 @@ class Engine:
             ans.suggestions = [f"{m.name} {name}" for m in list(self.kb.models.values())[:3]]
             return ans
         return self._low_confidence(question, sig)
+
+    def _unknown_words(self, sig: _Signals) -> float:
+        """Roughly how many words of the question the knowledge base does not know."""
+        norm = sig.ents.text
+        unknown = sum(
+            1 for s in content_stems(norm) if not s.isdigit() and not self._vocab.knows(s)
+        )
+        grams = self._vocab.by_gram
+        chars = 0
+        for run in cjk_runs(norm):
+            for i, ch in enumerate(run):
+                if ch in _ZH_FILLER:
+                    continue
+                if run[max(0, i - 1) : i + 1] not in grams and run[i : i + 2] not in grams:
+                    chars += 1
+        return unknown + chars / 2  # about two characters to a Chinese word
 
     def _low_confidence(self, question: str, sig: _Signals) -> Answer:
         """Suggest close questions when there is some domain evidence, else decline."""

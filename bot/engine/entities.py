@@ -218,7 +218,7 @@ class PhraseIndex:
         """Add known stems that a question word is a form or typo of ("writ" ~ "write")."""
         found = set(stems)
         for s in stems:
-            if s in self.vocab or len(s) < 3:
+            if len(s) < 3:
                 continue
             for v in self.buckets.get(s[:3], ()):
                 if _same_word(s, v):

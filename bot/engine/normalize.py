@@ -99,14 +99,14 @@ a an the is are was were be been being am do does did doing have has had having 
 you your he she it its they them their this that these those what which who whom whose when
 where why how can could should would will shall may might must to of in on at by for with about
 from into over under again further then once here there all any both each few more most other
-some such no nor not only own same so than too very s t just don now and or but if as until
+some such no nor not only same so than too very s t just don now and or but if as until
 while up down out off please tell show give let know want wanna need like get got use using used
 ok okay hey yo guys bro pls plz thanks thank u ur im something anything thing stuff one ones
-really actually currently rn lol gonna gotta kinda
+really actually currently rn lol gonna gotta kinda whats wat wats hows whos whys
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 def content_stems(text: str) -> list[str]:
     """Stems of the non-stopword tokens of normalised ``text``."""
-    return [stem(t) for t in tokens(text) if t not in STOPWORDS]
+    return [s for t in tokens(text) if t not in STOPWORDS and (s := stem(t)) not in STOPWORDS]

@@ -1,0 +1,375 @@
+"""Answer -> Discord embed: truncation, every Discord embed limit, answer and compare layouts."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from bot.engine.answer import Answer, CitationOut, Recommendation
+from bot.engine.engine import Engine
+from bot.kb.schema import KnowledgeBase
+from bot.render import (
+    AUTHOR_MAX,
+    DESCRIPTION_MAX,
+    EMBED_TOTAL_MAX,
+    FIELD_NAME_MAX,
+    FIELD_VALUE_MAX,
+    FIELDS_MAX,
+    FOOTER_MAX,
+    TITLE_MAX,
+    answer_embed_dict,
+    compare_embed_dict,
+    fit_embed,
+    truncate,
+)
+
+ZWSP = "\u200b"
+ELLIPSIS = "…"
+
+
+def embed_total(data: dict[str, Any]) -> int:
+    """The character count Discord checks against the 6000 total, computed independently."""
+    total = len(data.get("title", "")) + len(data.get("description", ""))
+    total += len(data.get("footer", {}).get("text", ""))
+    total += len(data.get("author", {}).get("name", ""))
+    for field in data.get("fields", []):
+        total += len(field["name"]) + len(field["value"])
+    return total
+
+
+def assert_within_discord_limits(data: dict[str, Any]) -> None:
+    """Fail with a precise message when any Discord embed limit is broken."""
+    assert len(data.get("title", "")) <= TITLE_MAX
+    assert len(data.get("description", "")) <= DESCRIPTION_MAX
+    assert len(data.get("footer", {}).get("text", "")) <= FOOTER_MAX
+    assert len(data.get("author", {}).get("name", "")) <= AUTHOR_MAX
+    fields = data.get("fields", [])
+    assert len(fields) <= FIELDS_MAX
+    for field in fields:
+        assert 0 < len(field["name"]) <= FIELD_NAME_MAX, field["name"][:40]
+        assert 0 < len(field["value"]) <= FIELD_VALUE_MAX, field["name"][:40]
+    assert embed_total(data) <= EMBED_TOTAL_MAX
+
+
+# -- truncate -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("Hello world", 20, "Hello world"),
+        ("Hello world", 11, "Hello world"),
+        ("The quick brown fox jumps over the lazy dog", 20, "The quick brown…"),
+        ("line one is here\nline two continues on", 25, "line one is here…"),
+        ("Alpha beta gamma. Delta epsilon zeta eta", 22, "Alpha beta gamma.…"),
+        ("第一句话在这里。第二句话也在这里。第三句。", 10, "第一句话在这里。…"),
+        ("模型甲价格便宜，模型乙参数更多，模型丙上下文更长", 11, "模型甲价格便宜，…"),
+        ("这是一段没有任何标点符号的很长的中文文本", 8, "这是一段没有任…"),
+        ("a " + "x" * 50, 20, "a " + "x" * 17 + ELLIPSIS),
+        ("Hello world", 1, ELLIPSIS),
+        ("你好世界", 1, ELLIPSIS),
+        ("Hello world", 0, ""),
+    ],
+    ids=[
+        "shorter-than-limit",
+        "exactly-limit",
+        "word-boundary",
+        "newline-boundary",
+        "sentence-boundary",
+        "cjk-full-stop",
+        "cjk-comma",
+        "cjk-no-boundary-hard-cut",
+        "no-boundary-in-last-40pct-hard-cut",
+        "limit-1",
+        "cjk-limit-1",
+        "limit-0",
+    ],
+)
+def test_truncate_cuts_at_natural_boundaries(text: str, limit: int, expected: str) -> None:
+    """Text is cut at the latest natural break (newline, sentence, clause, word) with an ellipsis."""
+    assert truncate(text, limit) == expected
+
+
+LONG_TEXTS = [
+    "The quick brown fox jumps over the lazy dog. " * 40,
+    "GPT-4o mini 的价格为每百万输入标记 0.15 美元。文章强调了它的高性价比，适合客服聊天机器人。" * 30,
+    "没有标点也没有空格的中文长文本" * 50,
+    "x" * 3000,
+    "word\n" * 500,
+    "mixed English 和中文, with commas，and 分号；and spaces " * 40,
+]
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 5, 10, 37, 100, 256, 1024])
+@pytest.mark.parametrize("text", LONG_TEXTS, ids=lambda t: t[:12])
+def test_truncate_never_exceeds_limit(text: str, limit: int) -> None:
+    """A truncated text is never longer than the limit and is a prefix plus an ellipsis."""
+    out = truncate(text, limit)
+    assert len(out) <= limit
+    assert out.endswith(ELLIPSIS)
+    assert text.startswith(out[:-1])
+
+
+# -- fit_embed ------------------------------------------------------------------------------
+
+
+def oversized_embed() -> dict[str, Any]:
+    """An embed that breaks every single Discord limit at once."""
+    return {
+        "type": "rich",
+        "title": "Title words " * 40,
+        "description": "A long description sentence. " * 400,
+        "color": 0x123456,
+        "author": {"name": "Author name " * 40},
+        "footer": {"text": "footer text " * 300},
+        "fields": [
+            {"name": "", "value": "", "inline": False},
+            *(
+                {"name": f"Field {i} " * 60, "value": "some value text " * 100, "inline": True}
+                for i in range(40)
+            ),
+        ],
+    }
+
+
+def test_fit_embed_enforces_every_discord_limit() -> None:
+    """A deliberately oversized embed satisfies every Discord limit after fitting."""
+    data = oversized_embed()
+    assert embed_total(data) > EMBED_TOTAL_MAX  # the fixture really is oversized
+    fitted = fit_embed(data)
+    assert_within_discord_limits(fitted)
+    assert fitted["title"].endswith(ELLIPSIS)
+    assert fitted["footer"]["text"].endswith(ELLIPSIS)
+    assert fitted["author"]["name"].endswith(ELLIPSIS)
+
+
+def test_fit_embed_caps_fields_at_25_keeping_the_first() -> None:
+    """More than 25 small fields are cut to the first 25, in order."""
+    data = {"title": "t", "fields": [{"name": f"n{i}", "value": f"v{i}"} for i in range(40)]}
+    fitted = fit_embed(data)
+    assert [f["name"] for f in fitted["fields"]] == [f"n{i}" for i in range(FIELDS_MAX)]
+
+
+def test_fit_embed_truncates_long_field_name_and_value() -> None:
+    """A field's name is cut to 256 and its value to 1024 characters."""
+    data = {"fields": [{"name": "name " * 100, "value": "value " * 400, "inline": False}]}
+    field = fit_embed(data)["fields"][0]
+    assert len(field["name"]) <= FIELD_NAME_MAX
+    assert len(field["value"]) <= FIELD_VALUE_MAX
+    assert field["name"].endswith(ELLIPSIS)
+    assert field["value"].endswith(ELLIPSIS)
+    assert field["inline"] is False
+
+
+@pytest.mark.parametrize(("name", "value"), [("", "v"), ("n", ""), ("", "")])
+def test_fit_embed_replaces_empty_field_text_with_zero_width_space(name: str, value: str) -> None:
+    """Empty field names and values (which Discord rejects) become a zero-width space."""
+    fitted = fit_embed({"title": "t", "fields": [{"name": name, "value": value}]})
+    field = fitted["fields"][0]
+    assert field["name"] == (name or ZWSP)
+    assert field["value"] == (value or ZWSP)
+
+
+def test_fit_embed_drops_trailing_fields_before_shortening_description() -> None:
+    """Over the 6000 total, trailing fields go first and the description is left intact."""
+    description = "d" * 3000
+    fields = [{"name": f"field {i}", "value": "v" * 500} for i in range(10)]
+    fitted = fit_embed({"title": "t", "description": description, "fields": fields})
+    assert fitted["description"] == description
+    kept = [f["name"] for f in fitted["fields"]]
+    assert kept == [f"field {i}" for i in range(len(kept))]
+    assert 0 < len(kept) < len(fields)
+    assert embed_total(fitted) <= EMBED_TOTAL_MAX
+
+
+def test_fit_embed_shortens_description_when_fields_are_not_enough() -> None:
+    """With no fields left to drop, the description is shortened to meet the total."""
+    data = {"title": "t" * 256, "description": "word " * 1000, "footer": {"text": "f" * 2048}}
+    fitted = fit_embed(data)
+    assert_within_discord_limits(fitted)
+    assert fitted["description"].endswith(ELLIPSIS)
+    assert "fields" not in fitted
+
+
+def test_fit_embed_leaves_a_valid_embed_unchanged() -> None:
+    """An embed already within every limit comes back equal."""
+    data = {
+        "type": "rich",
+        "title": "Title",
+        "description": "Short description.",
+        "fields": [{"name": "a", "value": "b", "inline": True}],
+        "footer": {"text": "footer"},
+    }
+    assert fit_embed(data) == data
+
+
+def test_fit_embed_does_not_modify_its_input() -> None:
+    """Fitting returns a new dict and leaves the caller's embed as it was."""
+    data = oversized_embed()
+    snapshot = repr(data)
+    fit_embed(data)
+    assert repr(data) == snapshot
+
+
+# -- answer_embed_dict ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "sources_label", "confidence_label"),
+    [
+        ("which model is best for code generation?", "en", "Sources", "Confidence"),
+        ("哪个模型最适合代码生成？", "zh", "来源", "置信度"),
+    ],
+)
+def test_answer_embed_for_recommendation(
+    engine: Engine,
+    kb: KnowledgeBase,
+    question: str,
+    language: str,
+    sources_label: str,
+    confidence_label: str,
+) -> None:
+    """A real recommendation shows ranked fields in order, a sources field and the confidence."""
+    ans = engine.answer(question)
+    assert ans.answered and ans.language == language
+    assert len(ans.recommendations) >= 2  # the order check below needs more than one
+    embed = answer_embed_dict(ans, kb)
+    assert_within_discord_limits(embed)
+
+    names = [f["name"] for f in embed["fields"]]
+    expected = [f"{i}. {kb.models[r.model].name}" for i, r in enumerate(ans.recommendations, 1)]
+    assert names[: len(expected)] == expected
+    assert [f["value"] for f in embed["fields"][: len(expected)]] == [
+        r.reason for r in ans.recommendations
+    ]
+    assert sources_label in names
+    assert names.index(sources_label) == len(expected)  # sources come after the ranking
+    footer = embed["footer"]["text"]
+    assert f"{confidence_label}: {ans.confidence:.0%}" in footer
+    assert kb.version in footer
+
+
+@pytest.mark.parametrize(
+    ("question", "sources_label", "confidence_label"),
+    [
+        ("how much does gpt-4o mini cost?", "Sources", "Confidence"),
+        ("GPT-4o mini 多少钱？", "来源", "置信度"),
+    ],
+)
+def test_answer_embed_for_fact(
+    engine: Engine,
+    kb: KnowledgeBase,
+    question: str,
+    sources_label: str,
+    confidence_label: str,
+) -> None:
+    """A real fact answer puts the answer in the description and quotes the source by title."""
+    ans = engine.answer(question)
+    assert ans.answered and ans.citations
+    embed = answer_embed_dict(ans, kb)
+    assert_within_discord_limits(embed)
+    assert embed["description"] == ans.answer
+    sources = [f for f in embed["fields"] if f["name"] == sources_label]
+    assert len(sources) == 1
+    source = kb.sources[ans.citations[0].source]
+    assert source.title in sources[0]["value"]
+    assert ans.citations[0].quote in sources[0]["value"]
+    assert embed["footer"]["text"].startswith(f"{confidence_label}: {ans.confidence:.0%}")
+
+
+def test_answer_embed_for_declined_question_has_no_sources(
+    engine: Engine, kb: KnowledgeBase
+) -> None:
+    """A declined question gets a plain embed without a sources field."""
+    ans = engine.answer("what is the weather today?")
+    assert not ans.answered
+    embed = answer_embed_dict(ans, kb)
+    assert_within_discord_limits(embed)
+    assert "Sources" not in [f["name"] for f in embed.get("fields", [])]
+    assert embed["description"] == ans.answer
+
+
+def long_answer(kb: KnowledgeBase, *, with_recommendations: bool) -> Answer:
+    """An answer far beyond every limit: 10,000-character text, 40 citations."""
+    source = next(iter(kb.sources))
+    models = list(kb.models)
+    recommendations = (
+        [Recommendation(model=models[i % len(models)], reason="reason " * 300) for i in range(30)]
+        if with_recommendations
+        else []
+    )
+    lines = ["Intro line " * 50, *(f"{i}. rec" for i in range(len(recommendations)))]
+    body = "\n".join(lines) + "\n"
+    return Answer(
+        question="q" * 3000,
+        answered=True,
+        intent="fact",
+        confidence=0.87,
+        language="en",
+        answer=body + "Long answer text. " * ((10_000 - len(body)) // 18 + 1),
+        title="T" * 500,
+        recommendations=recommendations,
+        citations=[
+            CitationOut(source=source, section=f"Section {i} " * 30, quote="Quoted text " * 80)
+            for i in range(40)
+        ],
+        suggestions=["suggestion " * 20] * 3,
+    )
+
+
+@pytest.mark.parametrize("with_recommendations", [False, True], ids=["plain", "recommendations"])
+def test_answer_embed_for_very_long_answer_stays_within_limits(
+    kb: KnowledgeBase, with_recommendations: bool
+) -> None:
+    """A 10,000-character answer with 40 citations still fits every Discord limit."""
+    ans = long_answer(kb, with_recommendations=with_recommendations)
+    assert len(ans.answer) >= 10_000
+    embed = answer_embed_dict(ans, kb)
+    assert_within_discord_limits(embed)
+    assert embed["footer"]["text"].startswith("Confidence: 87%")
+
+
+# -- compare_embed_dict ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "compare gpt-4o mini and llama 3.1",
+        "compare price of gpt-4o mini and mistral large 2 and deepseek",
+        "compare gpt-4o mini and llama on price, parameters, context length, release date",
+        "compare all four models on price and size and context window",
+        "对比 GPT-4o mini 和 Mistral Large 2",
+        "对比 GPT-4o mini、Llama 3.1 405B 和 DeepSeek-V2 的价格",
+    ],
+)
+def test_compare_embed_has_one_inline_field_per_model_per_aspect(
+    engine: Engine, kb: KnowledgeBase, question: str
+) -> None:
+    """Each aspect row has one inline field per model, padded to a multiple of 3 columns."""
+    ans = engine.answer(question)
+    assert ans.intent == "compare" and ans.table
+    models = list(ans.table)
+    aspects = list(ans.table[models[0]])
+    row = math.ceil(len(models) / 3) * 3
+    assert len(aspects) * row <= FIELDS_MAX - 2  # the layout below is not cut short
+
+    embed = compare_embed_dict(ans, kb)
+    assert_within_discord_limits(embed)
+    fields = embed["fields"]
+    for r, aspect in enumerate(aspects):
+        cells = fields[r * row : (r + 1) * row]
+        aspect_name = kb.aspects[aspect].name.zh if ans.language == "zh" else kb.aspects[aspect].name.en
+        for model_id, field in zip(models, cells, strict=False):
+            cell = ans.table[model_id][aspect]
+            assert field["name"] == f"{kb.models[model_id].name} · {aspect_name}"
+            assert field["value"] == (cell.text if cell.stated else f"⚠️ {cell.text}")
+            assert field["inline"] is True
+        for pad in cells[len(models) :]:
+            assert pad == {"name": ZWSP, "value": ZWSP, "inline": True}
+    sources = fields[len(aspects) * row :]
+    assert sources, "the citations follow the table"
+    assert all(f["inline"] is False for f in sources)
+    assert sources[0]["name"] == ("来源" if ans.language == "zh" else "Sources")
