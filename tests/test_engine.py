@@ -266,10 +266,10 @@ def test_context_store_is_bounded() -> None:
 
 def test_unsure_question_offers_suggestions(engine: Engine) -> None:
     """A vague in-domain question is not answered but gets 'did you mean' suggestions."""
-    ans = engine.answer("something about hallucination stuff")
+    ans = engine.answer("hallucination stuff?")
     assert not ans.answered
     assert 1 <= len(ans.suggestions) <= 3
-    assert ans.intent is None
+    assert ans.citations == [] and ans.recommendations == []
 
 
 def test_suggestions_are_answerable(engine: Engine) -> None:

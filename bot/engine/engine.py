@@ -368,10 +368,10 @@ class Engine:
             ):
                 return c.topic(base("topic", sig.topic_score * strength), sig.topic)
             # "how long do llamas live?" names a model but asks nothing we know about it.
-            if "overview" in cues or (model_score >= 1.0 and self._unknown_words(sig) <= 1):
+            if "overview" in cues or self._unknown_words(sig) < 1:
                 ans = base("overview", model_score * (0.6 + 0.4 * sig.explained))
                 return self._note_unknown(c.overview(ans, model), sig)
-            ans = c.decline(base(None, 0.4), responses.low_confidence)
+            ans = c.decline(base("out_of_scope", 0.4), responses.low_confidence)
             ans.suggestions = [
                 self.kb.models[model].name,
                 *c.known_aspect_questions(model, lang)[:2],
@@ -379,6 +379,10 @@ class Engine:
             return ans
 
         # No model named.
+        # "translate this into french", "帮我写代码": a job for the bot itself, which it does
+        # not do; point at the matching recommendation instead.
+        if "task" in cues and not {"recommend", "domain"} & cues:
+            return self._low_confidence(question, sig, force_out_of_scope=True)
         # "best llm for a coding copilot in our IDE?": a request for a model plus a job we
         # know is enough, however many other words the question has.
         if (
@@ -424,12 +428,12 @@ class Engine:
             conf = sig.topic_score * strength
             if conf >= t.answer:
                 return c.topic(base("topic", conf), sig.topic)
-        if aspects and "recommend" in cues:
+        if aspects and "recommend" in cues and sig.explained >= EXPLAINED_MIN:
             # "which model supports the most languages?" compares every model on it.
             return c.compare(base("compare", 0.8 * strength), list(self.kb.models), aspects)
         if aspects:
             ans = c.decline(
-                base(None, 0.5),
+                base(None if self._unknown_words(sig) == 0 else "out_of_scope", 0.5),
                 responses.need_model,
                 models=", ".join(m.name for m in self.kb.models.values()),
             )
@@ -454,7 +458,9 @@ class Engine:
                     chars += 1
         return unknown + chars / 2  # about two characters to a Chinese word
 
-    def _low_confidence(self, question: str, sig: _Signals) -> Answer:
+    def _low_confidence(
+        self, question: str, sig: _Signals, force_out_of_scope: bool = False
+    ) -> Answer:
         """Suggest close questions when there is some domain evidence, else decline."""
         c = self.compose
         best = min(1.0, sig.candidates[0][0]) if sig.candidates else 0.0
@@ -465,7 +471,7 @@ class Engine:
             suggestions = self._suggestions(sig)
             if suggestions:
                 # Close to something we know: unsure (no intent). Far: out of scope, with hints.
-                intent = None if best >= NEAR_MATCH else "out_of_scope"
+                intent = None if best >= NEAR_MATCH and not force_out_of_scope else "out_of_scope"
                 ans = c.decline(
                     c.base(question, sig.lang, intent, evidence), self.kb.responses.low_confidence
                 )

@@ -294,7 +294,7 @@ class EntityIndex:
                 # "what can it do" are too close to unrelated questions ("what can u do").
                 self.words.add("aspect", aspect.id, kw, fuzzy=len(kw) >= 7 and " " not in kw)
         vocab = kb.vocabulary
-        for cue in ("recommend", "compare", "overview", "domain", "article"):
+        for cue in ("recommend", "compare", "overview", "domain", "article", "task"):
             for kw in getattr(vocab, cue).all():
                 self.words.add(f"cue:{cue}", cue, kw, fuzzy=False)
         self.use_cases = PhraseIndex()
@@ -324,6 +324,7 @@ def generic_phrases(kb: KnowledgeBase) -> list[str]:
     """Cue and domain words: common across phrasings, so weak evidence on their own."""
     vocab = kb.vocabulary
     out: list[str] = []
-    for cue in (vocab.domain, vocab.article, vocab.recommend, vocab.compare, vocab.overview):
+    # Recommend cues stay out: "cheapest" is a cue and also the name of a job.
+    for cue in (vocab.domain, vocab.article, vocab.compare, vocab.overview):
         out += cue.all()
     return out

@@ -193,6 +193,8 @@ class Vocabulary(Strict):
     domain: Phrasings
     # Words that point at the source article itself ("the article", "作者").
     article: Phrasings = Field(default_factory=Phrasings)
+    # Requests to do a job rather than to pick a model ("write me", "帮我翻译").
+    task: Phrasings = Field(default_factory=Phrasings)
 
 
 class VocabularyFile(Strict):
