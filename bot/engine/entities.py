@@ -112,7 +112,10 @@ class TermIndex:
             joined = ""
             for j in range(i, min(n, i + self.max_tokens)):
                 joined += toks[j]
-                for term in self.latin_exact.get(joined, ()):
+                exact = self.latin_exact.get(joined, ())
+                if not exact and joined.endswith("s") and len(joined) > 3:
+                    exact = self.latin_exact.get(joined[:-1], ())  # "h100s", "gpus"
+                for term in exact:
                     hits.append(Hit(term.kind, term.ref, i, j + 1, 1.0))
                 if len(joined) < NAME_FUZZ_MIN_LEN:
                     continue

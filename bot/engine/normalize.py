@@ -30,9 +30,13 @@ def _is_emoji(ch: str) -> bool:
     return cat == "So" or ch in "\ufe0f\u200d\u20e3" or 0x1F3FB <= ord(ch) <= 0x1F3FF
 
 
+# Colloquial Chinese with a standard equivalent ("啥时候" -> "什么时候").
+_ZH_COLLOQUIAL = str.maketrans({"啥": "什么", "咋": "怎么", "俺": "我"})
+
+
 def normalize(text: str) -> str:
     """Canonical form of a question or phrase for matching."""
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text).translate(_ZH_COLLOQUIAL)
     text = _MENTION.sub(" ", text)
     text = _URL.sub(" ", text)
     text = text.casefold()
