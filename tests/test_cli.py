@@ -272,3 +272,34 @@ def test_engine_and_kb_never_import_discord() -> None:
         if re.search(r"^\s*(import|from)\s+discord", path.read_text(encoding="utf-8"), re.M)
     ]
     assert offenders == []
+
+
+def test_stats_prints_unanswered_questions(tmp_path: Path) -> None:
+    """`python -m bot stats` reports the most frequent unanswered questions."""
+    from bot.analytics import Analytics
+
+    db = tmp_path / "a.sqlite3"
+    analytics = Analytics(db, salt="s")
+    for q in ("what's the weather", "whats the weather?", "tell me a joke"):
+        analytics.record_question(
+            question=q,
+            user_id=1,
+            language="en",
+            intent="out_of_scope",
+            confidence=0.1,
+            answered=False,
+            latency_ms=1.0,
+        )
+    analytics.close()
+    env = {**os.environ, "DATABASE_PATH": str(db), "DISCORD_TOKEN": ""}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "stats"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "×2" in proc.stdout and "weather" in proc.stdout

@@ -373,3 +373,42 @@ async def test_without_message_content_intent_mentions_still_work(
         if bots:
             await bots[-1].close()
         await task
+
+
+async def test_slow_answer_is_deferred_then_followed_up(
+    fake_discord: FakeDiscord, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When an answer is not ready in time the interaction is deferred, then followed up."""
+    import time as _time
+
+    import bot.cogs._common as common
+
+    monkeypatch.setattr(common, "DEFER_AFTER_SECONDS", 0.05)
+    async with bot_running(settings) as bot:
+        real_answer = bot.engine.answer
+
+        def slow(*args: object, **kwargs: object) -> object:
+            _time.sleep(0.3)
+            return real_answer(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(bot.engine, "answer", slow)
+        rec = await fake_discord.invoke_slash("ask", {"question": "which model for debugging?"})
+        rec = await fake_discord.wait_for_interaction_response(rec, followups=1)
+    assert rec.callback_type == 5
+    assert "Mistral Large 2" in embed_text(rec.followups[-1])
+
+
+async def test_admin_reload_reports_a_broken_file(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    """/kb reload on a broken edit says which file and line, and keeps serving."""
+    settings.reload_poll_seconds = 3600.0  # only the command reloads in this test
+    async with bot_running(settings) as bot:
+        version = bot.store.current.version
+        path = settings.knowledge_dir / "topics.yaml"
+        path.write_text(path.read_text(encoding="utf-8") + "  - id: [\n", encoding="utf-8")
+        rec = await fake_discord.invoke_slash("kb reload", user=fake_discord.admin_user)
+        rec = await fake_discord.wait_for_interaction_response(rec, followups=1)
+        assert bot.store.current.version == version
+    text = rec.followups[-1]["content"]
+    assert "rejected" in text and "topics.yaml:" in text
