@@ -70,22 +70,29 @@ class Analytics:
         self._open()
 
     def _open(self) -> None:
+        conn: sqlite3.Connection | None = None
         try:
             if str(self.path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(self.path), check_same_thread=False)
-            conn.executescript(_SCHEMA)
+            # Check the version before touching anything else in someone else's database.
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            )
             row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            if row is None:
-                conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
-            elif int(row[0]) > SCHEMA_VERSION:
+            if row is not None and int(row[0]) > SCHEMA_VERSION:
                 raise sqlite3.DatabaseError(
                     f"database schema version {row[0]} is newer than this bot "
                     f"({SCHEMA_VERSION}); upgrade the bot or point DATABASE_PATH elsewhere"
                 )
+            conn.executescript(_SCHEMA)
+            if row is None:
+                conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
             conn.commit()
             self._conn = conn
         except (sqlite3.Error, OSError) as exc:
+            if conn is not None:
+                conn.close()
             self._fail(exc)
 
     def _fail(self, exc: Exception) -> None:

@@ -27,6 +27,11 @@ EMBED_TOTAL_MAX = 6000
 CONTENT_MAX = 2000
 BUTTON_LABEL_MAX = 80
 
+DESCRIPTION_FLOOR = 1000
+QUOTE_MAX = 400
+SOURCES_BUDGET = 2400  # characters of quotes per embed; the answer keeps the rest
+KEEP = "_keep"  # marks fields (the sources) that fit_embed drops last
+
 COLOR_ANSWERED = 0x2B8A3E
 COLOR_UNSURE = 0xE67700
 COLOR_DECLINED = 0x868E96
@@ -94,13 +99,24 @@ def fit_embed(data: dict[str, Any]) -> dict[str, Any]:
         for f in out.get("fields", [])
     ][:FIELDS_MAX]
     out["fields"] = fields
-    # Over the total: drop trailing fields first, then shorten the description.
-    while _embed_length(out) > EMBED_TOTAL_MAX and out["fields"]:
-        out["fields"] = out["fields"][:-1]
+    # Over the total: shorten a long description first (sources matter more than a very
+    # long summary), then drop trailing fields that are not sources, then anything.
+    excess = _embed_length(out) - EMBED_TOTAL_MAX
+    if excess > 0 and len(out.get("description", "")) > DESCRIPTION_FLOOR:
+        keep = max(DESCRIPTION_FLOOR, len(out["description"]) - excess)
+        out["description"] = truncate(out["description"], keep)
+    for keep_sources in (True, False):
+        i = len(out["fields"]) - 1
+        while _embed_length(out) > EMBED_TOTAL_MAX and i >= 0:
+            if not (keep_sources and out["fields"][i].get(KEEP)):
+                del out["fields"][i]
+            i -= 1
     excess = _embed_length(out) - EMBED_TOTAL_MAX
     if excess > 0 and out.get("description"):
         keep = max(1, len(out["description"]) - excess)
         out["description"] = truncate(out["description"], keep)
+    for f in out["fields"]:
+        f.pop(KEEP, None)
     if not out["fields"]:
         del out["fields"]
     return out
@@ -114,33 +130,45 @@ def source_line(kb: KnowledgeBase, source_id: str) -> str:
 
 
 def citation_fields(ans: Answer, kb: KnowledgeBase) -> list[dict[str, Any]]:
-    """The quoted passages, packed into as few 1024-character fields as possible."""
+    """The quoted passages, packed into 1024-character fields within a fixed budget.
+
+    The budget keeps room for the answer itself; quotes past it are counted, not shown
+    (every quote is still in the JSON answer and ``/sources``).
+    """
     labels = LABELS[ans.language]
     if not ans.citations:
         return []
     header = "\n".join(dict.fromkeys(source_line(kb, c.source) for c in ans.citations))
     entries = [
-        f"[{i}] “{truncate(c.quote, 600)}”\n— {truncate(c.section, 120)}"
+        f"[{i}] “{truncate(c.quote, QUOTE_MAX)}”\n— {truncate(c.section, 120)}"
         for i, c in enumerate(ans.citations, start=1)
     ]
-    fields: list[dict[str, Any]] = []
-    current = header
+    values: list[str] = []
+    current, used, shown = header, len(header), 0
     for entry in entries:
+        if used + len(entry) + 1 > SOURCES_BUDGET:
+            break
         if len(current) + len(entry) + 1 > FIELD_VALUE_MAX:
-            fields.append(
-                {
-                    "name": labels["more"] if fields else labels["sources"],
-                    "value": current,
-                    "inline": False,
-                }
-            )
+            values.append(current)
             current = entry
         else:
             current = f"{current}\n{entry}"
-    fields.append(
-        {"name": labels["more"] if fields else labels["sources"], "value": current, "inline": False}
-    )
-    return fields
+        used += len(entry) + 1
+        shown += 1
+    hidden = len(entries) - shown
+    if hidden:
+        note = f"(+{hidden} 处引用)" if ans.language == "zh" else f"(+{hidden} more quotes)"
+        current = f"{current}\n{note}" if len(current) + len(note) < FIELD_VALUE_MAX else current
+    values.append(current)
+    return [
+        {
+            "name": labels["more"] if i else labels["sources"],
+            "value": v,
+            "inline": False,
+            KEEP: True,
+        }
+        for i, v in enumerate(values)
+    ]
 
 
 def answer_embed_dict(ans: Answer, kb: KnowledgeBase) -> dict[str, Any]:
@@ -187,11 +215,24 @@ def compare_embed_dict(ans: Answer, kb: KnowledgeBase) -> dict[str, Any]:
     models = list(ans.table)
     aspects = list(next(iter(ans.table.values()), {}))
     columns = 3  # Discord shows at most three inline fields per row
+    sources = citation_fields(ans, kb)
+    per_row = len(models) + (-len(models)) % columns
+    # Side by side only when every row fits; otherwise one field per aspect, so no aspect
+    # is ever dropped to respect the 25-field limit.
+    side_by_side = per_row * len(aspects) + len(sources) <= FIELDS_MAX
     fields: list[dict[str, Any]] = []
     for aspect in aspects:
         aspect_name = (
             kb.aspects[aspect].name.zh if ans.language == "zh" else kb.aspects[aspect].name.en
         )
+        if not side_by_side:
+            lines = []
+            for model_id in models:
+                cell = ans.table[model_id][aspect]
+                mark = "" if cell.stated else "⚠️ "
+                lines.append(f"**{kb.models[model_id].name}**: {mark}{cell.text}")
+            fields.append({"name": aspect_name, "value": "\n".join(lines), "inline": False})
+            continue
         for model_id in models:
             cell = ans.table[model_id][aspect]
             text = cell.text if cell.stated else f"⚠️ {cell.text}"
@@ -209,7 +250,7 @@ def compare_embed_dict(ans: Answer, kb: KnowledgeBase) -> dict[str, Any]:
         "title": ans.title,
         "description": ans.answer.split("\n", 1)[0],
         "color": COLOR_ANSWERED,
-        "fields": fields[: FIELDS_MAX - 2] + citation_fields(ans, kb),
+        "fields": fields + sources,
         "footer": {
             "text": f"{labels['confidence']}: {ans.confidence:.0%} · compare · kb {kb.version}"
         },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -37,7 +38,10 @@ class Settings(BaseSettings):
     def _split_ids(cls, value: object) -> object:
         # Accept "1,2,3" from a .env file as well as a JSON list.
         if isinstance(value, str):
-            return [int(v) for v in value.replace(" ", "").split(",") if v]
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [int(v) for v in text.replace(" ", "").split(",") if v]
         if isinstance(value, int):
             return [value]
         return value

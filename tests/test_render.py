@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.engine.answer import Answer, CitationOut, Recommendation
+from bot.engine.answer import Answer, CitationOut, CompareCell, Recommendation
 from bot.engine.engine import Engine
 from bot.kb.schema import KnowledgeBase
 from bot.render import (
@@ -88,24 +88,25 @@ def assert_within_discord_limits(data: dict[str, Any]) -> None:
     ],
 )
 def test_truncate_cuts_at_natural_boundaries(text: str, limit: int, expected: str) -> None:
-    """Text is cut at the latest natural break (newline, sentence, clause, word) with an ellipsis."""
+    """Text is cut at the latest natural break (line, sentence, clause, word) plus an ellipsis."""
     assert truncate(text, limit) == expected
 
 
-LONG_TEXTS = [
-    "The quick brown fox jumps over the lazy dog. " * 40,
-    "GPT-4o mini 的价格为每百万输入标记 0.15 美元。文章强调了它的高性价比，适合客服聊天机器人。" * 30,
-    "没有标点也没有空格的中文长文本" * 50,
-    "x" * 3000,
-    "word\n" * 500,
-    "mixed English 和中文, with commas，and 分号；and spaces " * 40,
-]
+LONG_TEXTS = {
+    "english": "The quick brown fox jumps over the lazy dog. " * 40,
+    "chinese": "GPT-4o mini 的价格为每百万输入标记 0.15 美元。文章强调了它的高性价比。" * 40,
+    "chinese-no-breaks": "没有标点也没有空格的中文长文本" * 100,
+    "no-breaks": "x" * 3000,
+    "lines": "word\n" * 500,
+    "mixed": "mixed English 和中文, with commas，and 分号；and spaces " * 40,
+}
 
 
 @pytest.mark.parametrize("limit", [1, 2, 3, 5, 10, 37, 100, 256, 1024])
-@pytest.mark.parametrize("text", LONG_TEXTS, ids=lambda t: t[:12])
+@pytest.mark.parametrize("text", LONG_TEXTS.values(), ids=LONG_TEXTS.keys())
 def test_truncate_never_exceeds_limit(text: str, limit: int) -> None:
     """A truncated text is never longer than the limit and is a prefix plus an ellipsis."""
+    assert len(text) > limit
     out = truncate(text, limit)
     assert len(out) <= limit
     assert out.endswith(ELLIPSIS)
@@ -172,12 +173,12 @@ def test_fit_embed_replaces_empty_field_text_with_zero_width_space(name: str, va
     assert field["value"] == (value or ZWSP)
 
 
-def test_fit_embed_drops_trailing_fields_before_shortening_description() -> None:
-    """Over the 6000 total, trailing fields go first and the description is left intact."""
+def test_fit_embed_shortens_a_long_description_before_dropping_fields() -> None:
+    """Over the 6000 total, a long description is cut (not below 1000) before fields go."""
     description = "d" * 3000
     fields = [{"name": f"field {i}", "value": "v" * 500} for i in range(10)]
     fitted = fit_embed({"title": "t", "description": description, "fields": fields})
-    assert fitted["description"] == description
+    assert 1000 <= len(fitted["description"]) < len(description)
     kept = [f["name"] for f in fitted["fields"]]
     assert kept == [f"field {i}" for i in range(len(kept))]
     assert 0 < len(kept) < len(fields)
@@ -361,7 +362,9 @@ def test_compare_embed_has_one_inline_field_per_model_per_aspect(
     fields = embed["fields"]
     for r, aspect in enumerate(aspects):
         cells = fields[r * row : (r + 1) * row]
-        aspect_name = kb.aspects[aspect].name.zh if ans.language == "zh" else kb.aspects[aspect].name.en
+        aspect_name = (
+            kb.aspects[aspect].name.zh if ans.language == "zh" else kb.aspects[aspect].name.en
+        )
         for model_id, field in zip(models, cells, strict=False):
             cell = ans.table[model_id][aspect]
             assert field["name"] == f"{kb.models[model_id].name} · {aspect_name}"
@@ -373,3 +376,40 @@ def test_compare_embed_has_one_inline_field_per_model_per_aspect(
     assert sources, "the citations follow the table"
     assert all(f["inline"] is False for f in sources)
     assert sources[0]["name"] == ("来源" if ans.language == "zh" else "Sources")
+
+
+def built_comparison(kb: KnowledgeBase, aspects: list[str], cell_text: str) -> Answer:
+    """A comparison of every model on ``aspects``, built without the engine."""
+    return Answer(
+        question="compare",
+        answered=True,
+        intent="compare",
+        confidence=1.0,
+        language="en",
+        answer="Here is what the article says:",
+        title=" vs ".join(m.name for m in kb.models.values()),
+        models=list(kb.models),
+        table={
+            model: {aspect: CompareCell(text=cell_text, stated=True) for aspect in aspects}
+            for model in kb.models
+        },
+        citations=[
+            CitationOut(source=next(iter(kb.sources)), section="Section", quote="Quote " * 100)
+            for _ in range(10)
+        ],
+    )
+
+
+def test_compare_embed_of_every_model_and_aspect_stays_within_limits(kb: KnowledgeBase) -> None:
+    """Every model on every aspect, with long cells, still fits every Discord limit."""
+    embed = compare_embed_dict(built_comparison(kb, list(kb.aspects), "cell text " * 200), kb)
+    assert_within_discord_limits(embed)
+
+
+def test_compare_embed_shows_every_requested_aspect(kb: KnowledgeBase) -> None:
+    """Each aspect of a 4-model, 5-aspect comparison is visible somewhere in the embed."""
+    aspects = ["pricing", "parameters", "context_window", "release_date", "languages"]
+    embed = compare_embed_dict(built_comparison(kb, aspects, "short"), kb)
+    shown = embed["description"] + "".join(f["name"] for f in embed["fields"])
+    missing = [a for a in aspects if kb.aspects[a].name.en not in shown]
+    assert missing == []
