@@ -84,13 +84,17 @@ class LLMBot(commands.Bot):
         # Build the new engine fully before the one assignment that publishes it.
         self.engine = self.engine.with_kb(kb)
 
-    async def setup_hook(self) -> None:
+    async def install_commands(self) -> None:
+        """Load every cog and the zh-CN translator (also used by ``python -m bot sync``)."""
         from bot.cogs.translator import BotTranslator
 
         await self.tree.set_translator(BotTranslator())
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+
+    async def setup_hook(self) -> None:
+        await self.install_commands()
         self.watcher.start()
         if self.settings.dev_guild_id:
             guild = discord.Object(id=self.settings.dev_guild_id)
@@ -235,11 +239,7 @@ def sync_commands(global_sync: bool) -> int:
         token = settings.discord_token.get_secret_value() if settings.discord_token else ""
         async with bot:
             await bot.login(token)
-            from bot.cogs.translator import BotTranslator
-
-            await bot.tree.set_translator(BotTranslator())
-            for extension in EXTENSIONS:
-                await bot.load_extension(extension)
+            await bot.install_commands()
             if global_sync:
                 synced = await bot.tree.sync()
                 print(f"synced {len(synced)} global commands (may take up to an hour to show)")

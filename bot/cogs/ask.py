@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.cogs._common import NO_MENTIONS, answer_message, ask_engine
+from bot.cogs._common import APOLOGY, NO_MENTIONS, answer_message, ask_engine
 from bot.engine.normalize import has_cjk
 from bot.ratelimit import Verdict
 
@@ -22,10 +22,6 @@ log = logging.getLogger(__name__)
 COOLDOWN_NOTICE = {
     "en": "You're asking quickly — please wait {seconds:.0f}s before the next question.",
     "zh": "提问有点快了，请等 {seconds:.0f} 秒再问下一个问题。",
-}
-ERROR_REPLY = {
-    "en": "Sorry, something went wrong while answering. The error was logged; please try again.",
-    "zh": "抱歉，回答时出错了。错误已记录，请稍后再试。",
 }
 EMPTY_MENTION_QUESTION = "help"
 MAX_QUESTION_CHARS = 500
@@ -83,7 +79,7 @@ class AskCog(commands.Cog):
                 await self._reply(message, **answer_message(self.bot, ans, qid))
         except Exception:
             log.exception("failed to answer message %s", message.id)
-            await self._reply(message, content=ERROR_REPLY[lang])
+            await self._reply(message, content=APOLOGY[lang])
 
     async def _reply(self, message: discord.Message, **kwargs: object) -> None:
         kwargs.setdefault("allowed_mentions", NO_MENTIONS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
 
@@ -19,20 +19,6 @@ Id = Annotated[
 ]
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
-ASPECTS = (
-    "release_date",
-    "parameters",
-    "modalities",
-    "languages",
-    "pricing",
-    "training",
-    "license",
-    "safety",
-    "strengths",
-    "main_use_case",
-    "origin",
-    "context_window",
-)
 Aspect = Literal[
     "release_date",
     "parameters",
@@ -47,6 +33,7 @@ Aspect = Literal[
     "origin",
     "context_window",
 ]
+ASPECTS: tuple[str, ...] = get_args(Aspect)
 
 
 class Strict(BaseModel):
