@@ -83,6 +83,7 @@ class _Signals:
     topic: str | None
     topic_score: float
     explained: float
+    unknown_words: float
     small_talk: str | None
     keyword_topics: set[str]
     phrase_question: bool
@@ -109,9 +110,9 @@ class Engine:
         self._topic_texts: dict[str, list[str]] = {}
         self._topic_words = TermIndex()
         self._topic_choices: list[str] = []
-        self._use_case_choices = [
-            normalize(p) for uc in kb.use_cases.values() for p in uc.phrasings.all()
-        ]
+        self._use_case_texts = {
+            uc.id: [normalize(p) for p in uc.phrasings.all()] for uc in kb.use_cases.values()
+        }
         self._topic_refs: list[str] = []
         for topic in kb.topics.values():
             for phrase in topic.phrasings.all():
@@ -178,13 +179,17 @@ class Engine:
         return self.compose.topic(ans, topic_id)
 
     # -- signals -----------------------------------------------------------
-    def _explained(self, norm: str) -> float:
-        """Share of the question's words (and Chinese characters) the knowledge base knows."""
-        # Digits and cue words ("best", "which") are neutral: they appear in any question.
+    def _coverage(self, norm: str) -> tuple[float, float]:
+        """(share of the question the knowledge base knows, rough count of unknown words).
+
+        Content words count by stem; Chinese counts by character (about two to a word),
+        skipping filler characters. Digits and cue words ("best", "which") are neutral.
+        """
         stems = [
             s for s in content_stems(norm) if not s.isdigit() and s not in self._vocab.generic_stems
         ]
         known = sum(1 for s in stems if self._vocab.knows(s))
+        unknown_words = float(len(stems) - known)
         total = len(stems)
         grams = self._vocab.by_gram
         for run in cjk_runs(norm):
@@ -194,7 +199,9 @@ class Engine:
                 total += 1
                 if run[max(0, i - 1) : i + 1] in grams or run[i : i + 2] in grams:
                     known += 1
-        return known / total if total else 1.0
+                else:
+                    unknown_words += 0.5
+        return (known / total if total else 1.0), unknown_words
 
     def _topic_scores(
         self, norm: str, article_cue: bool
@@ -243,16 +250,19 @@ class Engine:
             t for h in ents.entities if (t := self.kb.other_entities[h.ref].topic) is not None
         ]
         uc_hit = ents.use_cases[0] if ents.use_cases else None
+        explained, unknown_words = self._coverage(norm)
         topics, small_talk, keyword_topics = self._topic_scores(norm, "article" in ents.cues)
-        phrase_question = (
+        # Only use cases that share a word with the question can be that close to it.
+        phrase_question = any(
             process.extractOne(
                 norm,
-                self._use_case_choices,
+                self._use_case_texts[hit.ref],
                 scorer=fuzz.ratio,
                 processor=None,
                 score_cutoff=PHRASE_QUESTION_MIN,
             )
             is not None
+            for hit in ents.use_cases
         )
         topic, topic_score = max(topics.items(), key=lambda kv: kv[1], default=(None, 0.0))
         candidates = sorted(
@@ -271,7 +281,8 @@ class Engine:
             use_case_score=uc_hit.score if uc_hit else 0.0,
             topic=topic,
             topic_score=topic_score,
-            explained=self._explained(norm),
+            explained=explained,
+            unknown_words=unknown_words,
             small_talk=small_talk,
             keyword_topics=keyword_topics,
             phrase_question=phrase_question,
@@ -368,7 +379,7 @@ class Engine:
             ):
                 return c.topic(base("topic", sig.topic_score * strength), sig.topic)
             # "how long do llamas live?" names a model but asks nothing we know about it.
-            if "overview" in cues or self._unknown_words(sig) < 1:
+            if "overview" in cues or sig.unknown_words < 1:
                 ans = base("overview", model_score * (0.6 + 0.4 * sig.explained))
                 return self._note_unknown(c.overview(ans, model), sig)
             ans = c.decline(base("out_of_scope", 0.4), responses.low_confidence)
@@ -433,7 +444,7 @@ class Engine:
             return c.compare(base("compare", 0.8 * strength), list(self.kb.models), aspects)
         if aspects:
             ans = c.decline(
-                base(None if self._unknown_words(sig) == 0 else "out_of_scope", 0.5),
+                base(None if sig.unknown_words == 0 else "out_of_scope", 0.5),
                 responses.need_model,
                 models=", ".join(m.name for m in self.kb.models.values()),
             )
@@ -441,22 +452,6 @@ class Engine:
             ans.suggestions = [f"{m.name} {name}" for m in list(self.kb.models.values())[:3]]
             return ans
         return self._low_confidence(question, sig)
-
-    def _unknown_words(self, sig: _Signals) -> float:
-        """Roughly how many words of the question the knowledge base does not know."""
-        norm = sig.ents.text
-        unknown = sum(
-            1 for s in content_stems(norm) if not s.isdigit() and not self._vocab.knows(s)
-        )
-        grams = self._vocab.by_gram
-        chars = 0
-        for run in cjk_runs(norm):
-            for i, ch in enumerate(run):
-                if ch in _ZH_FILLER:
-                    continue
-                if run[max(0, i - 1) : i + 1] not in grams and run[i : i + 2] not in grams:
-                    chars += 1
-        return unknown + chars / 2  # about two characters to a Chinese word
 
     def _low_confidence(
         self, question: str, sig: _Signals, force_out_of_scope: bool = False
