@@ -72,6 +72,7 @@ class LLMBot(commands.Bot):
         self.engine = Engine(store.current, thresholds=self.thresholds)
         self.cooldown = Cooldown(settings.cooldown_questions, settings.cooldown_seconds)
         self.message_content_enabled = message_content
+        self.command_sync_only = False
         self.watcher = KnowledgeWatcher(
             store,
             self._on_reload,
@@ -94,7 +95,10 @@ class LLMBot(commands.Bot):
             await self.load_extension(extension)
 
     async def setup_hook(self) -> None:
+        # discord.py calls this from login(); `python -m bot sync` only wants the commands.
         await self.install_commands()
+        if self.command_sync_only:
+            return
         self.watcher.start()
         if self.settings.dev_guild_id:
             guild = discord.Object(id=self.settings.dev_guild_id)
@@ -204,7 +208,15 @@ def run_bot() -> int:
         return 2
     _configure_logging(settings.log_level)
     try:
-        asyncio.run(start_bot(settings))
+        return asyncio.run(run_async(settings))
+    except KeyboardInterrupt:
+        return 0
+
+
+async def run_async(settings: Settings, **options: object) -> int:
+    """Run the bot until it closes; turn the errors people can fix into one clear line."""
+    try:
+        await start_bot(settings, **options)
     except discord.LoginFailure:
         print(
             "error: Discord rejected DISCORD_TOKEN (401). Copy the token again from the "
@@ -215,8 +227,6 @@ def run_bot() -> int:
     except KnowledgeError as exc:
         print(f"error: {exc}\nfix the files, then run `python -m bot check`.", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        return 0
     return 0
 
 
@@ -228,18 +238,22 @@ def sync_commands(global_sync: bool) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     _configure_logging(settings.log_level)
+    return asyncio.run(sync_async(settings, global_sync))
+
+
+async def sync_async(settings: Settings, global_sync: bool) -> int:
+    """Log in over REST only, sync the command tree, and log out."""
     if not global_sync and not settings.dev_guild_id:
         print(
             "error: set DEV_GUILD_ID to sync to a test server, or pass --global.", file=sys.stderr
         )
         return 2
-
-    async def go() -> int:
-        bot = build_bot(settings, message_content=False)
-        token = settings.discord_token.get_secret_value() if settings.discord_token else ""
+    bot = build_bot(settings, message_content=False)
+    bot.command_sync_only = True
+    token = settings.discord_token.get_secret_value() if settings.discord_token else ""
+    try:
         async with bot:
-            await bot.login(token)
-            await bot.install_commands()
+            await bot.login(token)  # runs setup_hook, which installs the commands
             if global_sync:
                 synced = await bot.tree.sync()
                 print(f"synced {len(synced)} global commands (may take up to an hour to show)")
@@ -248,10 +262,7 @@ def sync_commands(global_sync: bool) -> int:
                 bot.tree.copy_global_to(guild=guild)
                 synced = await bot.tree.sync(guild=guild)
                 print(f"synced {len(synced)} commands to guild {guild.id}")
-        return 0
-
-    try:
-        return asyncio.run(go())
     except discord.LoginFailure:
         print("error: Discord rejected DISCORD_TOKEN (401).", file=sys.stderr)
         return 2
+    return 0

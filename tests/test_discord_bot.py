@@ -412,3 +412,27 @@ async def test_admin_reload_reports_a_broken_file(
         assert bot.store.current.version == version
     text = rec.followups[-1]["content"]
     assert "rejected" in text and "topics.yaml:" in text
+
+
+async def test_global_sync_command(
+    fake_discord: FakeDiscord, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`python -m bot sync --global` publishes every command globally and exits."""
+    from bot.main import sync_async
+
+    assert await sync_async(settings, global_sync=True) == 0
+    names = {c["name"] for c in fake_discord.global_commands}
+    assert names == {"ask", "compare", "model", "recommend", "sources", "help", "kb"}
+    assert "synced 7 global commands" in capsys.readouterr().out
+
+
+async def test_invalid_token_is_one_clear_line(
+    fake_discord: FakeDiscord, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A token Discord rejects ends the run with one explanation, not a traceback."""
+    from bot.main import run_async
+
+    fake_discord.rejected_tokens.add("fake-bot-token")
+    assert await run_async(settings, guild_ready_timeout=0.05) == 2
+    err = capsys.readouterr().err
+    assert "DISCORD_TOKEN" in err and "Traceback" not in err

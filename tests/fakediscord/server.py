@@ -245,6 +245,8 @@ class FakeDiscord:
         self.validate = validate
         self.echo_bot_messages = echo_bot_messages
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        # Tokens answered with 401 (an invalid or reset bot token).
+        self.rejected_tokens: set[str] = set()
         self.snowflake = SnowflakeFactory()
 
         self.bot_user = FakeUser("1000000000000000001", "FakeBot", bot=True)
@@ -1422,7 +1424,11 @@ class FakeDiscord:
             if self.validate:
                 req.violations += validator.violations(match, req.json)
         needs_auth = not raw_path.startswith(("/webhooks/", "/interactions/"))
-        if needs_auth and not req.headers.get("Authorization", "").startswith("Bot "):
+        auth = req.headers.get("Authorization", "")
+        if needs_auth and auth.removeprefix("Bot ") in self.rejected_tokens:
+            # A token Discord does not know: login fails with 401, as on Discord.
+            return _error(401, 0, "401: Unauthorized")
+        if needs_auth and not auth.startswith("Bot "):
             req.violations.append("missing 'Authorization: Bot <token>' header")
             return _error(401, 0, "401: Unauthorized")
         for method, pattern, handler in self._routes:
