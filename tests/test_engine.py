@@ -326,3 +326,14 @@ def test_answer_is_deterministic(kb: KnowledgeBase) -> None:
     first = Engine(kb).answer("which model for code debugging?").to_contract()
     second = Engine(kb).answer("which model for code debugging?").to_contract()
     assert first == second
+
+
+def test_answer_threshold_turns_weak_answers_into_suggestions(kb: KnowledgeBase) -> None:
+    """Below the answer threshold the would-be answer is offered as 'did you mean', not given."""
+    from bot.engine.engine import Thresholds
+
+    strict = Engine(kb, thresholds=Thresholds(answer=0.99, suggest=0.3))
+    ans = strict.answer("tell me about mistrall")  # a typo: the match is fuzzy
+    assert not ans.answered and ans.intent is None
+    assert ans.suggestions[0] == "Mistral Large 2"
+    assert Engine(kb).answer(ans.suggestions[0]).answered

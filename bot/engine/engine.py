@@ -300,6 +300,9 @@ class Engine:
         sig = self._signals(question)
         ctx = self.contexts.get(asker)
         ans = self._decide(question, sig, ctx)
+        if ans.answered and ans.confidence < self.thresholds.answer:
+            # Below the answer band: offer what we would have answered, do not assert it.
+            ans = self._unsure(question, sig, ans)
         if ans.answered and ans.intent not in SMALL_TALK:
             self.contexts.put(
                 asker,
@@ -452,6 +455,19 @@ class Engine:
             ans.suggestions = [f"{m.name} {name}" for m in list(self.kb.models.values())[:3]]
             return ans
         return self._low_confidence(question, sig)
+
+    def _unsure(self, question: str, sig: _Signals, tentative: Answer) -> Answer:
+        """Turn a low-confidence answer into a "did you mean" with it as the first option."""
+        c = self.compose
+        band = tentative.confidence >= self.thresholds.suggest
+        ans = c.decline(
+            c.base(question, sig.lang, None if band else "out_of_scope", tentative.confidence),
+            self.kb.responses.low_confidence if band else self.kb.responses.out_of_scope,
+        )
+        if band:
+            first = tentative.title or tentative.question
+            ans.suggestions = list(dict.fromkeys([first, *self._suggestions(sig)]))[:3]
+        return ans
 
     def _low_confidence(
         self, question: str, sig: _Signals, force_out_of_scope: bool = False
