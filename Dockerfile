@@ -11,7 +11,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, so editing code or knowledge does not reinstall them.
+# Knowledge is copied last, so editing it does not reinstall the package.
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 RUN pip install --no-cache-dir . \
