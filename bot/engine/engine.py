@@ -342,6 +342,9 @@ class Engine:
             return c.decline(base("out_of_scope", 1.0), responses.out_of_scope)
         if sig.small_talk and not models and not aspects and not has_uc:
             return c.topic(base(sig.small_talk, sig.topic_score), sig.small_talk)
+        # "yo bot how do i use u": a help keyword with nothing else recognised.
+        if "help" in sig.keyword_topics and not models and not aspects and not has_uc:
+            return c.topic(base("help", 0.85), "help")
 
         # Models the article does not cover: say so rather than answer about another model.
         if sig.unknown and not models:
