@@ -11,6 +11,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import discord
 from discord.ext import commands
@@ -213,7 +214,7 @@ def run_bot() -> int:
         return 0
 
 
-async def run_async(settings: Settings, **options: object) -> int:
+async def run_async(settings: Settings, **options: Any) -> int:
     """Run the bot until it closes; turn the errors people can fix into one clear line."""
     try:
         await start_bot(settings, **options)

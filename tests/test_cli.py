@@ -303,3 +303,16 @@ def test_stats_prints_unanswered_questions(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "×2" in proc.stdout and "weather" in proc.stdout
+
+
+def test_mypy_is_clean() -> None:
+    """The bot package type-checks."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import discord
@@ -70,33 +71,48 @@ def record(
     )
 
 
-def answer_message(bot: LLMBot, ans: Answer, question_id: int | None) -> dict[str, object]:
-    """kwargs for send/reply: the embed, the buttons, and no pings."""
+@dataclass
+class Reply:
+    """An answer ready to send: the embed and its buttons. Replies never ping anyone."""
+
+    embed: discord.Embed
+    view: discord.ui.View
+
+    async def send_to(self, interaction: discord.Interaction, *, ephemeral: bool = False) -> None:
+        """Respond to ``interaction``, or follow up if it was already deferred."""
+        if interaction.response.is_done():
+            await interaction.followup.send(
+                embed=self.embed,
+                view=self.view,
+                ephemeral=ephemeral,
+                allowed_mentions=NO_MENTIONS,
+            )
+        else:
+            await interaction.response.send_message(
+                embed=self.embed,
+                view=self.view,
+                ephemeral=ephemeral,
+                allowed_mentions=NO_MENTIONS,
+            )
+
+
+def answer_message(bot: LLMBot, ans: Answer, question_id: int | None) -> Reply:
+    """The embed and buttons (suggestions, feedback) for an answer."""
     from bot.cogs.views import answer_view
 
-    return {
-        "embed": to_embed(answer_embed_dict(ans, bot.engine.kb)),
-        "view": answer_view(ans, question_id),
-        "allowed_mentions": NO_MENTIONS,
-    }
+    return Reply(to_embed(answer_embed_dict(ans, bot.engine.kb)), answer_view(ans, question_id))
 
 
 async def respond(
-    interaction: discord.Interaction,
-    build: Callable[[], dict[str, object]],
-    *,
-    ephemeral: bool = False,
+    interaction: discord.Interaction, build: Callable[[], Reply], *, ephemeral: bool = False
 ) -> None:
-    """Send ``build()``'s message; defer first if it is not ready in time."""
+    """Send ``build()``'s reply; defer first if it is not ready in time (Discord allows 3 s)."""
     task = asyncio.ensure_future(asyncio.to_thread(build))
     done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER_SECONDS)
     if not done:
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-    kwargs = await task
-    if interaction.response.is_done():
-        await interaction.followup.send(ephemeral=ephemeral, **kwargs)  # type: ignore[arg-type]
-    else:
-        await interaction.response.send_message(ephemeral=ephemeral, **kwargs)  # type: ignore[arg-type]
+    reply = await task
+    await reply.send_to(interaction, ephemeral=ephemeral)
 
 
 async def apologise(interaction: discord.Interaction) -> None:

@@ -118,7 +118,9 @@ class KnowledgeAdmin(
 
 async def setup(bot: LLMBot) -> None:
     cog = KnowledgeAdmin(bot)
+    group = cog.app_command
+    assert group is not None  # a GroupCog always has its group
     # Hidden from members without Manage Server until a server admin changes it.
-    cog.app_command.default_permissions = discord.Permissions(manage_guild=True)
-    cog.app_command.guild_only = True
+    group.default_permissions = discord.Permissions(manage_guild=True)
+    group.guild_only = True
     await bot.add_cog(cog)

@@ -76,15 +76,27 @@ class AskCog(commands.Cog):
                     channel_id=message.channel.id,
                     guild_id=message.guild.id if message.guild else None,
                 )
-                await self._reply(message, **answer_message(self.bot, ans, qid))
+                reply = answer_message(self.bot, ans, qid)
+                await self._reply(message, embed=reply.embed, view=reply.view)
         except Exception:
             log.exception("failed to answer message %s", message.id)
             await self._reply(message, content=APOLOGY[lang])
 
-    async def _reply(self, message: discord.Message, **kwargs: object) -> None:
-        kwargs.setdefault("allowed_mentions", NO_MENTIONS)
+    async def _reply(
+        self,
+        message: discord.Message,
+        *,
+        content: str | None = None,
+        embed: discord.Embed | None = None,
+        view: discord.ui.View | None = None,
+    ) -> None:
         try:
-            await message.reply(mention_author=False, **kwargs)  # type: ignore[arg-type]
+            if embed is not None and view is not None:
+                await message.reply(
+                    embed=embed, view=view, mention_author=False, allowed_mentions=NO_MENTIONS
+                )
+            else:
+                await message.reply(content, mention_author=False, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException:
             log.exception("could not reply to message %s", message.id)
 

@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.cogs._common import (
     NO_MENTIONS,
+    Reply,
     answer_message,
     ask_engine,
     locale_language,
@@ -94,7 +95,7 @@ class SlashCog(commands.Cog):
         text = UNKNOWN_CHOICE[lang].format(value=value[:100], options=", ".join(options))
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
-    def _send_answer(self, interaction: discord.Interaction, ans: Answer, started: float):
+    def _send_answer(self, interaction: discord.Interaction, ans: Answer, started: float) -> Reply:
         qid = record(
             self.bot,
             ans,
@@ -125,7 +126,7 @@ class SlashCog(commands.Cog):
         interaction: discord.Interaction,
         question: app_commands.Range[str, 1, 500],
     ) -> None:
-        def build() -> dict[str, object]:
+        def build() -> Reply:
             ans, qid = ask_engine(
                 self.bot,
                 question,
@@ -178,11 +179,11 @@ class SlashCog(commands.Cog):
         lang = locale_language(interaction.locale)
         aspects = [aspect.value] if aspect else DEFAULT_COMPARE_ASPECTS
 
-        def build() -> dict[str, object]:
+        def build() -> Reply:
             ans = self.bot.engine.compare(picked, aspects, lang)
-            kwargs = self._send_answer(interaction, ans, started)
-            kwargs["embed"] = to_embed(compare_embed_dict(ans, self.bot.engine.kb))
-            return kwargs
+            reply = self._send_answer(interaction, ans, started)
+            reply.embed = to_embed(compare_embed_dict(ans, self.bot.engine.kb))
+            return reply
 
         await respond(interaction, build)
 
@@ -206,7 +207,7 @@ class SlashCog(commands.Cog):
             return
         lang = locale_language(interaction.locale)
 
-        def build() -> dict[str, object]:
+        def build() -> Reply:
             engine = self.bot.engine
             ans = (
                 engine.fact(model_id, aspect.value, lang)
@@ -238,7 +239,7 @@ class SlashCog(commands.Cog):
                 return
         chosen = use_case_id
 
-        def build() -> dict[str, object]:
+        def build() -> Reply:
             ans = self.bot.engine.recommend(chosen, lang)
             return self._send_answer(interaction, ans, started)
 
@@ -273,18 +274,14 @@ class SlashCog(commands.Cog):
             f"{counts['use cases']} use cases · {counts['citations']} citations"
         )
         ans.answer += coverage
-        await interaction.response.send_message(
-            **self._send_answer(interaction, ans, time.perf_counter())
-        )  # type: ignore[arg-type]
+        await self._send_answer(interaction, ans, time.perf_counter()).send_to(interaction)
 
     @app_commands.command(name=_("help"), description=_("How to use the bot, with examples"))
     async def help(self, interaction: discord.Interaction) -> None:
         lang = locale_language(interaction.locale)
         ans = self.bot.engine.topic("help", lang)
-        await interaction.response.send_message(
-            **self._send_answer(interaction, ans, time.perf_counter()),  # type: ignore[arg-type]
-            ephemeral=True,
-        )
+        reply = self._send_answer(interaction, ans, time.perf_counter())
+        await reply.send_to(interaction, ephemeral=True)
 
 
 async def setup(bot: LLMBot) -> None:

@@ -62,7 +62,7 @@ class BotTranslator(app_commands.Translator):
         self,
         string: app_commands.locale_str,
         locale: discord.Locale,
-        context: app_commands.TranslationContext,  # type: ignore[type-arg]
+        context: app_commands.TranslationContext,
     ) -> str | None:
         if locale is discord.Locale.chinese:
             return ZH_CN.get(string.message)

@@ -61,7 +61,7 @@ class SuggestionButton(
                 channel_id=interaction.channel_id,
                 guild_id=interaction.guild_id,
             )
-            await interaction.response.send_message(**answer_message(bot, ans, qid))  # type: ignore[arg-type]
+            await answer_message(bot, ans, qid).send_to(interaction)
         except Exception:
             log.exception("suggestion button failed")
             await apologise(interaction)

@@ -64,7 +64,7 @@ class Composer:
             answered=True,
             intent=intent,
             confidence=max(0.0, min(1.0, confidence)),
-            language=lang,
+            language="zh" if lang == "zh" else "en",
             answer="",
         )
 

@@ -43,31 +43,35 @@ class YamlProblem(Exception):
         self.message = message
 
 
+def _position(mark: Any) -> tuple[int, int]:
+    """1-based (line, column) of a YAML mark; (1, 1) when the parser gives none."""
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
 class _NoAliasLoader(yaml.SafeLoader):
     """SafeLoader that rejects anchors, aliases and duplicate keys."""
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         event = self.peek_event()
+        line, col = _position(event.start_mark)
         if isinstance(event, AliasEvent):
-            mark = event.start_mark
             raise YamlProblem(
-                mark.line + 1,
-                mark.column + 1,
+                line,
+                col,
                 f"YAML alias '*{event.anchor}' is not allowed in knowledge files; "
                 "write the value out in full",
             )
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
-            mark = event.start_mark
             raise YamlProblem(
-                mark.line + 1,
-                mark.column + 1,
+                line,
+                col,
                 f"YAML anchor '&{anchor}' is not allowed in knowledge files; "
                 "remove it and write values out in full",
             )
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        return super().compose_node(parent, index)
 
-    def compose_mapping_node(self, anchor: Any) -> MappingNode:  # type: ignore[override]
+    def compose_mapping_node(self, anchor: Any) -> MappingNode:
         node: MappingNode = super().compose_mapping_node(anchor)
         seen: dict[str, Node] = {}
         for key_node, _ in node.value:
