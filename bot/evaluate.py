@@ -47,6 +47,8 @@ class Report:
     false_declines: int = 0
     answerable: int = 0
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # confidence band -> [answered and correct, answered]
+    bands: dict[str, list[int]] = field(default_factory=dict)
     misses: list[Miss] = field(default_factory=list)
 
     @property
@@ -125,7 +127,18 @@ def evaluate(engine: Engine, cases: list[Case]) -> Report:
             report.confusion[(expected_intent, got.intent or "none")] += 1
         if reasons:
             report.misses.append(Miss(case, got, reasons))
+        if got.answered:
+            band = report.bands.setdefault(_band(got.confidence), [0, 0])
+            band[0] += not reasons
+            band[1] += 1
     return report
+
+
+BANDS = ((0.85, "0.85-1.00"), (0.7, "0.70-0.85"), (0.0, "below 0.70"))
+
+
+def _band(confidence: float) -> str:
+    return next(name for floor, name in BANDS if confidence >= floor)
 
 
 def format_report(report: Report, show_misses: bool = True) -> str:
@@ -147,6 +160,13 @@ def format_report(report: Report, show_misses: bool = True) -> str:
         precision = tp / predicted if predicted else 0.0
         recall = tp / support if support else 0.0
         lines.append(f"{intent:<14} {precision:>9.2f} {recall:>7.2f} {support:>8}")
+    if report.bands:
+        lines.append("")
+        lines.append("answered, by confidence: correct / answered")
+        for _, name in BANDS:
+            correct, answered = report.bands.get(name, [0, 0])
+            if answered:
+                lines.append(f"  {name}: {correct}/{answered} ({correct / answered:.0%})")
     confused = [(k, n) for k, n in report.confusion.most_common() if k[0] != k[1]]
     if confused:
         lines.append("")

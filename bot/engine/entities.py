@@ -163,6 +163,8 @@ def _same_word(a: str, b: str) -> bool:
 
 
 SHORT_PHRASE_SCORE = 0.85
+SCATTERED_PENALTY = 0.8
+MATCHED = 0.8  # a phrase scoring this much counts as present
 
 
 @dataclass(frozen=True)
@@ -217,15 +219,17 @@ class PhraseIndex:
         for phrase in phrasings.all():
             self.add(ref, phrase)
 
-    def _expand(self, stems: list[str]) -> set[str]:
-        """Add known stems that a question word is a form or typo of ("writ" ~ "write")."""
-        found = set(stems)
-        for s in stems:
+    def _expand(self, stems: list[str]) -> dict[str, int]:
+        """Question stems plus known stems they are forms or typos of ("writ" ~ "write"),
+        each mapped to the position of the question word it came from."""
+        found: dict[str, int] = {}
+        for pos, s in enumerate(stems):
+            found.setdefault(s, pos)
             if len(s) < 3:
                 continue
             for v in self.buckets.get(s[:3], ()):
                 if _same_word(s, v):
-                    found.add(v)
+                    found.setdefault(v, pos)
         return found
 
     def scores(self, norm: str) -> dict[str, float]:
@@ -234,6 +238,7 @@ class PhraseIndex:
         q_grams = bigrams(norm)
         squashed = compact(norm)
         best: dict[str, float] = {}
+        hits: dict[str, int] = {}
         candidates: set[_Phrase] = set()
         for s in q_stems:
             candidates.update(self.by_stem.get(s, ()))
@@ -254,6 +259,12 @@ class PhraseIndex:
             if phrase.stems:
                 present = [s for s in phrase.stems if s in q_stems]
                 latin = len(present) / len(phrase.stems)
+                if len(present) > 1:
+                    # Words of one phrase scattered across the question ("fast ... model")
+                    # are weaker evidence than the phrase itself.
+                    spots = [q_stems[s] for s in present]
+                    if max(spots) - min(spots) >= len(present) + 2:
+                        latin *= SCATTERED_PENALTY
                 if len(phrase.stems) > 1 and not phrase.grams and phrase.text in squashed:
                     latin = 1.0  # "helpdesk" for "help desk"
                 if all(s in self.generic_stems for s in present):
@@ -266,9 +277,12 @@ class PhraseIndex:
             # Ties go to the phrase that explains more of the question
             # ("math reasoning" beats "reasoning", "客服聊天机器人" beats "聊天机器人").
             score = min(1.0, score) + 0.001 * min(matched, 99)
+            if score >= MATCHED:
+                hits[phrase.ref] = hits.get(phrase.ref, 0) + 1
             if score > best.get(phrase.ref, 0.0):
                 best[phrase.ref] = score
-        return best
+        # Several phrases of the same job ("prototype", "boilerplate", "scaffolding") add up.
+        return {ref: v + 0.03 * min(hits.get(ref, 1) - 1, 3) for ref, v in best.items()}
 
     def knows(self, stem_: str) -> bool:
         """Whether ``stem_`` (or a form or typo of it) occurs in any phrase."""
