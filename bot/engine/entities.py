@@ -238,7 +238,7 @@ class PhraseIndex:
         q_grams = bigrams(norm)
         squashed = compact(norm)
         best: dict[str, float] = {}
-        hits: dict[str, int] = {}
+        hits: dict[str, set[frozenset[str] | str]] = {}
         candidates: set[_Phrase] = set()
         for s in q_stems:
             candidates.update(self.by_stem.get(s, ()))
@@ -278,11 +278,16 @@ class PhraseIndex:
             # ("math reasoning" beats "reasoning", "客服聊天机器人" beats "聊天机器人").
             score = min(1.0, score) + 0.001 * min(matched, 99)
             if score >= MATCHED:
-                hits[phrase.ref] = hits.get(phrase.ref, 0) + 1
+                # Count distinct evidence: "hallucination" and "hallucinations" are one.
+                hits.setdefault(phrase.ref, set()).add(
+                    frozenset(s for s in phrase.stems if s in q_stems) or phrase.text
+                )
             if score > best.get(phrase.ref, 0.0):
                 best[phrase.ref] = score
         # Several phrases of the same job ("prototype", "boilerplate", "scaffolding") add up.
-        return {ref: v + 0.03 * min(hits.get(ref, 1) - 1, 3) for ref, v in best.items()}
+        return {
+            ref: v + 0.03 * min(max(len(hits.get(ref, ())) - 1, 0), 3) for ref, v in best.items()
+        }
 
     def knows(self, stem_: str) -> bool:
         """Whether ``stem_`` (or a form or typo of it) occurs in any phrase."""
