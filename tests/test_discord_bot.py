@@ -436,3 +436,19 @@ async def test_invalid_token_is_one_clear_line(
     assert await run_async(settings, guild_ready_timeout=0.05) == 2
     err = capsys.readouterr().err
     assert "DISCORD_TOKEN" in err and "Traceback" not in err
+
+
+async def test_direct_message_is_answered(fake_discord: FakeDiscord, settings: Settings) -> None:
+    """A DM needs no mention and gets an answer in the DM channel."""
+    async with bot_running(settings):
+        sent = await fake_discord.send_message("GPT-4o mini 多少钱？", guild=False)
+        reply = await fake_discord.wait_for_message(channel_id=sent["channel_id"])
+    assert "0.15" in embed_text(reply)
+
+
+async def test_bare_mention_gets_help(fake_discord: FakeDiscord, settings: Settings) -> None:
+    """Mentioning the bot with no question shows how to use it."""
+    async with bot_running(settings):
+        await fake_discord.send_message("", mentions_bot=True)
+        reply = await fake_discord.wait_for_message()
+    assert "Try" in embed_text(reply)
