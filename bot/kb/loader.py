@@ -94,8 +94,6 @@ def _format_pydantic_error(err: Any) -> str:
         return f"missing required key '{err['loc'][-1]}' (under '{loc}'); add it"
     if kind == "extra_forbidden":
         return f"unknown key '{err['loc'][-1]}'; remove it or check its spelling"
-    if kind == "literal_error":
-        return f"{loc}: {err['msg']}"
     return f"{loc}: {err['msg']}"
 
 
@@ -126,7 +124,9 @@ class _Builder:
             self.problems.append(Problem(display, 1, 1, f"cannot read file: {exc.strerror}"))
             return None
         self.docs[display] = doc
-        self.hash.update(display.encode() + b"\0" + path.read_bytes())
+        # The version depends on content and names inside the directory, not on the cwd.
+        name = path.relative_to(self.root).as_posix()
+        self.hash.update(name.encode() + b"\0" + doc.text.encode())
         if doc.data is None:
             self.problems.append(
                 doc.problem(

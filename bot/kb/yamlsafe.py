@@ -96,6 +96,7 @@ class YamlDoc:
     path: str
     data: Any
     root: Node | None
+    text: str = ""
 
     def position(self, loc: tuple[int | str, ...]) -> tuple[int, int]:
         """Line and column (1-based) of the deepest node that ``loc`` reaches.
@@ -172,4 +173,4 @@ def load_yaml(path: Path, display: str) -> YamlDoc:
         raise YamlProblem(1, 1, f"YAML error: {exc}") from exc
     finally:
         loader.dispose()
-    return YamlDoc(display, data, root)
+    return YamlDoc(display, data, root, text)
