@@ -337,3 +337,19 @@ def test_answer_threshold_turns_weak_answers_into_suggestions(kb: KnowledgeBase)
     assert not ans.answered and ans.intent is None
     assert ans.suggestions[0] == "Mistral Large 2"
     assert Engine(kb).answer(ans.suggestions[0]).answered
+
+
+def test_concurrent_askers_do_not_corrupt_context(kb: KnowledgeBase) -> None:
+    """Answers from many threads (as on Discord) keep each asker's context intact."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine = Engine(kb, ContextStore(max_entries=50))
+
+    def dialogue(i: int) -> list[str]:
+        asker = Asker("c", f"user{i}")
+        engine.answer("tell me about mistral large 2", asker)
+        return engine.answer("how many parameters does it have?", asker).models
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(dialogue, range(40)))
+    assert all(models == ["mistral-large-2"] for models in results)

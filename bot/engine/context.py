@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -40,26 +41,31 @@ class ContextStore:
         self.max_entries = max_entries
         self._clock = clock
         self._items: OrderedDict[Asker, Context] = OrderedDict()
+        # The Discord side answers in worker threads; the map must not be mutated concurrently.
+        self._lock = threading.Lock()
 
     def get(self, asker: Asker) -> Context | None:
-        ctx = self._items.get(asker)
-        if ctx is None:
-            return None
-        if self._clock() - ctx.at > self.ttl:
-            del self._items[asker]
-            return None
-        self._items.move_to_end(asker)
-        return ctx
+        with self._lock:
+            ctx = self._items.get(asker)
+            if ctx is None:
+                return None
+            if self._clock() - ctx.at > self.ttl:
+                del self._items[asker]
+                return None
+            self._items.move_to_end(asker)
+            return ctx
 
     def put(self, asker: Asker, ctx: Context) -> None:
-        ctx.at = self._clock()
-        self._items[asker] = ctx
-        self._items.move_to_end(asker)
-        while len(self._items) > self.max_entries:
-            self._items.popitem(last=False)
+        with self._lock:
+            ctx.at = self._clock()
+            self._items[asker] = ctx
+            self._items.move_to_end(asker)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
 
     def clear(self, asker: Asker) -> None:
-        self._items.pop(asker, None)
+        with self._lock:
+            self._items.pop(asker, None)
 
     def __len__(self) -> int:
         return len(self._items)
