@@ -353,3 +353,12 @@ def test_concurrent_askers_do_not_corrupt_context(kb: KnowledgeBase) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(dialogue, range(40)))
     assert all(models == ["mistral-large-2"] for models in results)
+
+
+def test_compare_all_on_an_aspect_ignores_single_model_context(engine: Engine) -> None:
+    """'compare all three on languages' compares every model even after a one-model answer."""
+    asker = Asker("c", "cmp")
+    engine.answer("哪个模型最适合做客服？", asker)
+    ans = engine.answer("compare all three on languages", asker)
+    assert ans.intent == "compare" and ans.aspect == "languages"
+    assert len(ans.models) >= 3

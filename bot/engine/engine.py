@@ -414,6 +414,10 @@ class Engine:
         # A multi-word job ("real-time chat") needs less of the rest of the question explained.
         if not in_domain and not (sig.use_case_score >= 0.95 and sig.explained >= 0.5):
             return self._low_confidence(question, sig)
+        # "compare all three on languages": every model (or the ones in context).
+        if "compare" in cues and aspects and not has_uc and not sig.keyword_topics:
+            targets = ctx_models if len(ctx_models) >= 2 else list(self.kb.models)
+            return c.compare(base("compare", 0.85 * strength), targets, aspects)
         if aspects and ctx_models and (sig.follow_up or not has_uc):
             if len(ctx_models) == 1:
                 return c.fact(base("fact", 0.85 * strength), ctx_models[0], aspects[0])
