@@ -37,6 +37,7 @@ def test_has_cjk() -> None:
     """Any Chinese character marks the question as Chinese."""
     assert has_cjk("GPT-4o mini 多少钱")
     assert not has_cjk("how much is GPT-4o mini?")
+    assert not has_cjk("안녕하세요")  # Korean is not Chinese: the answer is in English
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ _MARKDOWN = re.compile(r"[*_~`|>]+")
 _PUNCT_RUN = re.compile(r"([!?.,;:，。！？、；：…])[!?.,;:，。！？、；：…\s]*")
 _WS = re.compile(r"\s+")
 _TOKEN = re.compile(r"[a-z0-9]+")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # Han only: Korean is not Chinese
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _NON_WORD = re.compile(r"[^a-z0-9\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
