@@ -452,3 +452,18 @@ async def test_bare_mention_gets_help(fake_discord: FakeDiscord, settings: Setti
         await fake_discord.send_message("", mentions_bot=True)
         reply = await fake_discord.wait_for_message()
     assert "Try" in embed_text(reply)
+
+
+async def test_did_you_mean_survives_a_restart(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    """A 'Did you mean' button on a message from a previous bot process still answers."""
+    async with bot_running(settings):
+        await fake_discord.send_message("model stuff?", channel_id=ASK_CHANNEL)
+        reply = await fake_discord.wait_for_message(channel_id=ASK_CHANNEL)
+    suggestion = next(b for b in buttons(reply) if b["custom_id"].startswith("dym:"))
+    async with bot_running(settings):
+        click = await fake_discord.click_button(suggestion["custom_id"], reply)
+        click = await fake_discord.wait_for_interaction_response(click)
+    assert click.callback_type == 4
+    assert suggestion["label"] and "Confidence" in embed_text(click.data)
