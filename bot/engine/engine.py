@@ -224,7 +224,10 @@ class Engine:
         zh = has_cjk(norm)
         for topic_id, cov in self._topic_phrases.scores(norm).items():
             scorer = fuzz.ratio if zh else fuzz.token_sort_ratio
-            best = max(scorer(norm, p, processor=None) for p in self._topic_texts[topic_id])
+            match = process.extractOne(
+                norm, self._topic_texts[topic_id], scorer=scorer, processor=None
+            )
+            best = match[1] if match else 0.0
             scores[topic_id] = max(
                 scores.get(topic_id, 0.0), 0.6 * min(cov, 1.0) + 0.4 * best / 100
             )

@@ -74,6 +74,7 @@ class _Term:
     text: str  # compact form for Latin, normalised form for Chinese
     n_tokens: int
     fuzzy: bool
+    digits: str = ""
 
 
 def _digits(text: str) -> str:
@@ -84,9 +85,11 @@ class TermIndex:
     """Finds short terms (aliases, keywords, cue words) in a question."""
 
     def __init__(self) -> None:
-        self.latin: dict[str, list[_Term]] = defaultdict(list)  # first char -> terms
+        # Fuzzy candidates by (first letter, length), so a window only meets terms it
+        # could plausibly be a typo of.
+        self.latin: dict[tuple[str, int], list[_Term]] = defaultdict(list)
         self.latin_exact: dict[str, list[_Term]] = defaultdict(list)
-        self.cjk: list[_Term] = []
+        self.cjk: dict[str, list[_Term]] = defaultdict(list)  # first character -> terms
         self.max_tokens = 1
 
     def add(self, kind: str, ref: str, phrase: str, fuzzy: bool) -> None:
@@ -94,16 +97,18 @@ class TermIndex:
         if not norm:
             return
         if has_cjk(norm):
-            self.cjk.append(_Term(kind, ref, compact(norm), 0, False))
+            text = compact(norm)
+            self.cjk[text[0]].append(_Term(kind, ref, text, 0, False))
             return
         toks = tokens(norm)
         if not toks:
             return
-        term = _Term(kind, ref, "".join(toks), len(toks), fuzzy)
+        text = "".join(toks)
+        term = _Term(kind, ref, text, len(toks), fuzzy, _digits(text))
         self.max_tokens = max(self.max_tokens, len(toks) + 1)
         self.latin_exact[term.text].append(term)
         if fuzzy and len(term.text) >= NAME_FUZZ_MIN_LEN:
-            self.latin[term.text[0]].append(term)
+            self.latin[(term.text[0], len(term.text))].append(term)
 
     def find(self, norm: str, toks: tuple[str, ...], squashed: str) -> list[Hit]:
         hits: list[Hit] = []
@@ -119,20 +124,24 @@ class TermIndex:
                     hits.append(Hit(term.kind, term.ref, i, j + 1, 1.0))
                 if len(joined) < NAME_FUZZ_MIN_LEN:
                     continue
-                for term in self.latin.get(joined[0], ()):
-                    if term.text == joined or abs(len(term.text) - len(joined)) > 2:
-                        continue
-                    # Digits carry meaning ("llama 3" is not "llama 3.1"): no fuzz on them.
-                    if _digits(term.text) != _digits(joined):
-                        continue
-                    score = fuzz.ratio(term.text, joined, score_cutoff=NAME_FUZZ_MIN)
-                    if score:
-                        hits.append(Hit(term.kind, term.ref, i, j + 1, score / 100.0))
-        for term in self.cjk:
-            pos = squashed.find(term.text)
-            if pos >= 0:
-                # Chinese hits sit after all Latin tokens in ordering space.
-                hits.append(Hit(term.kind, term.ref, n + pos, n + pos + len(term.text), 1.0))
+                digits: str | None = None
+                for length in range(len(joined) - 2, len(joined) + 3):
+                    for term in self.latin.get((joined[0], length), ()):
+                        if term.text == joined:
+                            continue
+                        # Digits carry meaning ("llama 3" is not "llama 3.1"): no fuzz on them.
+                        digits = _digits(joined) if digits is None else digits
+                        if term.digits != digits:
+                            continue
+                        score = fuzz.ratio(term.text, joined, score_cutoff=NAME_FUZZ_MIN)
+                        if score:
+                            hits.append(Hit(term.kind, term.ref, i, j + 1, score / 100.0))
+        for first in set(squashed) & self.cjk.keys():
+            for term in self.cjk[first]:
+                pos = squashed.find(term.text)
+                if pos >= 0:
+                    # Chinese hits sit after all Latin tokens in ordering space.
+                    hits.append(Hit(term.kind, term.ref, n + pos, n + pos + len(term.text), 1.0))
         return hits
 
 
