@@ -133,6 +133,11 @@ def _alias_bomb(d: Path) -> tuple[str, str]:
     return "vocabulary.yaml:1", "anchor"
 
 
+def _duplicate_key(d: Path) -> tuple[str, str]:
+    line = insert_after(d / "models" / "gpt-4o-mini.yaml", "vendor:", 'vendor: "Someone"')
+    return f"gpt-4o-mini.yaml:{line}", "duplicate key 'vendor'"
+
+
 def _huge(d: Path) -> tuple[str, str]:
     path = d / "topics.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "#" * (5 * 1024 * 1024) + "\n")
@@ -164,6 +169,7 @@ BROKEN = {
     "duplicate id": _duplicate_id,
     "conflicting phrasing": _conflict,
     "alias bomb": _alias_bomb,
+    "duplicate key": _duplicate_key,
     "5 MiB file": _huge,
     "non-utf8": _not_utf8,
     "empty directory": _empty_dir,
