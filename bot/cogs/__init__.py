@@ -1,0 +1,1 @@
+"""Discord glue: one feature per extension module."""

@@ -1,0 +1,1 @@
+"""Question answering: normalisation, entities, intents, context and answers (no discord)."""

@@ -1,0 +1,1 @@
+"""Knowledge base: schema, safe loading, checks, the live store and its watcher."""
