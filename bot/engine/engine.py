@@ -219,7 +219,8 @@ class Engine:
         small_talk = None
         if whole is not None:
             ref = self._topic_refs[whole[2]]
-            scores[ref] = whole[1] / 100.0
+            # Asking exactly a topic's phrasing settles it, whatever keywords say.
+            scores[ref] = whole[1] / 100.0 + (0.5 if whole[1] >= 100 else 0.0)
             small_talk = ref if ref in SMALL_TALK else None
         zh = has_cjk(norm)
         for topic_id, cov in self._topic_phrases.scores(norm).items():
@@ -401,7 +402,7 @@ class Engine:
         # No model named.
         # "translate this into french", "帮我写代码": a job for the bot itself, which it does
         # not do; point at the matching recommendation instead.
-        if "task" in cues and not {"recommend", "domain"} & cues:
+        if "task" in cues and not {"recommend", "domain"} & cues and not sig.phrase_question:
             return self._low_confidence(question, sig, force_out_of_scope=True)
         # "best llm for a coding copilot in our IDE?": a request for a model plus a job we
         # know is enough, however many other words the question has.
