@@ -30,6 +30,13 @@ def _is_emoji(ch: str) -> bool:
     return cat == "So" or ch in "\ufe0f\u200d\u20e3" or 0x1F3FB <= ord(ch) <= 0x1F3FF
 
 
+def _strip_emoji(text: str) -> str:
+    # Only non-ASCII characters can be emoji; skip the per-character check otherwise.
+    if text.isascii():
+        return text
+    return "".join(" " if not ch.isascii() and _is_emoji(ch) else ch for ch in text)
+
+
 # Colloquial Chinese with a standard equivalent ("啥时候" -> "什么时候").
 _ZH_COLLOQUIAL = str.maketrans({"啥": "什么", "咋": "怎么", "俺": "我"})
 
@@ -40,7 +47,7 @@ def normalize(text: str) -> str:
     text = _MENTION.sub(" ", text)
     text = _URL.sub(" ", text)
     text = text.casefold()
-    text = "".join(" " if _is_emoji(ch) else ch for ch in text)
+    text = _strip_emoji(text)
     text = _MARKDOWN.sub(" ", text)
     text = _PUNCT_RUN.sub(r"\1 ", text)
     return _WS.sub(" ", text).strip()
