@@ -124,6 +124,13 @@ class Engine:
                 # Exact only: "sources" must not catch "open source".
                 self._topic_words.add("topic", topic.id, kw, fuzzy=False)
         self._vocab = self._domain_vocabulary(kb)
+        self._small_talk_stems = {
+            stem_
+            for topic_id in SMALL_TALK
+            if topic_id in kb.topics
+            for text in kb.topics[topic_id].keywords.all() + kb.topics[topic_id].phrasings.all()
+            for stem_ in content_stems(normalize(text))
+        }
 
     def with_kb(self, kb: KnowledgeBase) -> Engine:
         """A new engine over ``kb`` that keeps the conversation context."""
@@ -346,9 +353,23 @@ class Engine:
             return c.decline(base("out_of_scope", 1.0), responses.out_of_scope)
         if sig.small_talk and not models and not aspects and not has_uc:
             return c.topic(base(sig.small_talk, sig.topic_score), sig.small_talk)
-        # "yo bot how do i use u": a help keyword with nothing else recognised.
-        if "help" in sig.keyword_topics and not models and not aspects and not has_uc:
-            return c.topic(base("help", 0.85), "help")
+        # "yo bot how do i use u", "hello there bot 👋": small talk by keyword when nothing
+        # else is recognised and little else is said.
+        if not models and not aspects and not has_uc:
+            # Help before greeting ("hi, how do I use you"); a greeting must be all greeting
+            # ("hey, what's the weather?" is not one).
+            # Small-talk words are not in the domain vocabulary; do not count them as unknown.
+            chatter = sum(
+                1
+                for s in content_stems(sig.ents.text)
+                if s in self._small_talk_stems and not self._vocab.knows(s)
+            )
+            for topic_id, unknown_allowed in (("help", 1.0), ("greeting", 0.0)):
+                if (
+                    topic_id in sig.keyword_topics
+                    and sig.unknown_words - chatter <= unknown_allowed
+                ):
+                    return c.topic(base(topic_id, 0.85), topic_id)
 
         # Models the article does not cover: say so rather than answer about another model.
         if sig.unknown and not models:

@@ -113,7 +113,7 @@ from into over under again further then once here there all any both each few mo
 some such no nor not only same so than too very s t just don now and or but if as until
 while up down out off please tell show give let know want wanna need like get got use using used
 ok okay hey yo guys bro pls plz thanks thank u ur im something anything thing stuff one ones
-really actually currently rn lol gonna gotta kinda whats wat wats hows whos whys
+really actually currently rn lol gonna gotta kinda whats wat wats hows whos whys bot
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
