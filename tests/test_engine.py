@@ -94,6 +94,7 @@ def test_gpt4o_mini_is_not_mistaken_for_gpt4o(engine: Engine) -> None:
         "tell me a joke",
         "帮我写一首诗",
         "what is 17×23",
+        "hey, what's the weather?",
         "how do I reverse a list in python",
         "今天股市怎么样",
         "recommend a good movie",
@@ -200,7 +201,15 @@ def test_topics(engine: Engine, question: str, topic: str) -> None:
 
 @pytest.mark.parametrize(
     ("question", "intent"),
-    [("hi", "greeting"), ("你好", "greeting"), ("what can you do?", "help"), ("帮助", "help")],
+    [
+        ("hi", "greeting"),
+        ("你好", "greeting"),
+        ("hello there bot 👋", "greeting"),
+        ("what can you do?", "help"),
+        ("帮助", "help"),
+        ("yo bot how do i use u", "help"),
+        ("这个机器人能干嘛", "help"),
+    ],
 )
 def test_small_talk(engine: Engine, question: str, intent: str) -> None:
     """Greetings and help requests get their own answers."""

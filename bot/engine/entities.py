@@ -280,9 +280,10 @@ class PhraseIndex:
                     latin *= 0.5
                 score = max(score, latin) if not phrase.grams else (score + latin) / 2
                 matched += sum(len(s) for s in present)
-            if phrase.text == squashed:
-                score = 1.0  # the question is exactly this phrase
-            if score >= 1.0 and phrase.short:
+            exact = phrase.text == squashed  # the question is exactly this phrase
+            if exact:
+                score = 1.0
+            elif score >= 1.0 and phrase.short:
                 # One short word ("french", "德语") is weaker evidence than a phrase.
                 score = SHORT_PHRASE_SCORE
             # Ties go to the phrase that explains more of the question
