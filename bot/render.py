@@ -209,6 +209,11 @@ def answer_embed_dict(ans: Answer, kb: KnowledgeBase) -> dict[str, Any]:
     return fit_embed(data)
 
 
+def _source_marks(positions: list[int]) -> str:
+    """ " [1][3]": which numbered quotes in the Sources field back a cell."""
+    return (" " + "".join(f"[{i}]" for i in positions)) if positions else ""
+
+
 def compare_embed_dict(ans: Answer, kb: KnowledgeBase) -> dict[str, Any]:
     """Side by side: one inline column per model, one row per aspect."""
     labels = LABELS[ans.language]
@@ -222,20 +227,21 @@ def compare_embed_dict(ans: Answer, kb: KnowledgeBase) -> dict[str, Any]:
     side_by_side = per_row * len(aspects) + len(sources) <= FIELDS_MAX
     fields: list[dict[str, Any]] = []
     for aspect in aspects:
-        aspect_name = (
-            kb.aspects[aspect].name.zh if ans.language == "zh" else kb.aspects[aspect].name.en
-        )
+        name = kb.aspects[aspect].name
+        aspect_name = name.zh if ans.language == "zh" else name.en[:1].upper() + name.en[1:]
         if not side_by_side:
             lines = []
             for model_id in models:
                 cell = ans.table[model_id][aspect]
                 mark = "" if cell.stated else "⚠️ "
-                lines.append(f"**{kb.models[model_id].name}**: {mark}{cell.text}")
+                refs = _source_marks(cell.sources)
+                lines.append(f"**{kb.models[model_id].name}**: {mark}{cell.text}{refs}")
             fields.append({"name": aspect_name, "value": "\n".join(lines), "inline": False})
             continue
         for model_id in models:
             cell = ans.table[model_id][aspect]
             text = cell.text if cell.stated else f"⚠️ {cell.text}"
+            text += _source_marks(cell.sources)
             fields.append(
                 {
                     "name": f"{kb.models[model_id].name} · {aspect_name}",

@@ -362,13 +362,14 @@ def test_compare_embed_has_one_inline_field_per_model_per_aspect(
     fields = embed["fields"]
     for r, aspect in enumerate(aspects):
         cells = fields[r * row : (r + 1) * row]
-        aspect_name = (
-            kb.aspects[aspect].name.zh if ans.language == "zh" else kb.aspects[aspect].name.en
-        )
+        name = kb.aspects[aspect].name
+        aspect_name = name.zh if ans.language == "zh" else name.en.capitalize()
         for model_id, field in zip(models, cells, strict=False):
             cell = ans.table[model_id][aspect]
-            assert field["name"] == f"{kb.models[model_id].name} · {aspect_name}"
-            assert field["value"] == (cell.text if cell.stated else f"⚠️ {cell.text}")
+            assert field["name"].lower() == f"{kb.models[model_id].name} · {aspect_name}".lower()
+            shown = cell.text if cell.stated else f"⚠️ {cell.text}"
+            assert field["value"].startswith(shown)
+            assert field["value"].endswith("".join(f"[{i}]" for i in cell.sources))
             assert field["inline"] is True
         for pad in cells[len(models) :]:
             assert pad == {"name": ZWSP, "value": ZWSP, "inline": True}
@@ -411,5 +412,18 @@ def test_compare_embed_shows_every_requested_aspect(kb: KnowledgeBase) -> None:
     aspects = ["pricing", "parameters", "context_window", "release_date", "languages"]
     embed = compare_embed_dict(built_comparison(kb, aspects, "short"), kb)
     shown = embed["description"] + "".join(f["name"] for f in embed["fields"])
-    missing = [a for a in aspects if kb.aspects[a].name.en not in shown]
+    missing = [a for a in aspects if kb.aspects[a].name.en.lower() not in shown.lower()]
     assert missing == []
+
+
+def test_compare_cells_point_at_their_quotes(kb: KnowledgeBase) -> None:
+    """Each stated cell names the numbered quotes behind it, and those quotes are listed."""
+    from bot.engine.engine import Engine
+
+    ans = Engine(kb).compare(["gpt-4o-mini", "llama-3.1-405b"], ["pricing"], "en")
+    cell = ans.table["gpt-4o-mini"]["pricing"]
+    assert cell.sources
+    assert all("$0" in ans.citations[i - 1].quote for i in cell.sources[:1])
+    embed = compare_embed_dict(ans, kb)
+    first = next(f for f in embed["fields"] if f["name"].startswith("GPT-4o mini"))
+    assert first["value"].endswith("".join(f"[{i}]" for i in cell.sources))

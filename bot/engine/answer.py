@@ -27,6 +27,8 @@ class CompareCell(BaseModel):
 
     text: str
     stated: bool
+    # 1-based positions in ``Answer.citations`` of the quotes behind this cell.
+    sources: list[int] = Field(default_factory=list)
 
 
 class Answer(BaseModel):

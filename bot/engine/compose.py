@@ -144,6 +144,11 @@ class Composer:
                 lines.append(f"• {name}: {cell.text}")
                 citations.extend(c for f in self.facts(model_id, aspect) for c in f.citations)
         ans.citations = cite(citations)
+        position = {(c.source, c.quote): i for i, c in enumerate(ans.citations, start=1)}
+        for model_id, row in ans.table.items():
+            for aspect, cell in row.items():
+                quotes = [c for f in self.facts(model_id, aspect) for c in f.citations]
+                cell.sources = sorted({position[(c.source, c.quote)] for c in quotes})
         ans.answer = "\n".join(lines)
         return ans
 
