@@ -372,3 +372,13 @@ def test_compare_all_on_an_aspect_ignores_single_model_context(engine: Engine) -
     ans = engine.answer("compare all three on languages", asker)
     assert ans.intent == "compare" and ans.aspect == "languages"
     assert len(ans.models) >= 3
+
+
+@pytest.mark.parametrize(
+    "question", ["what is a llama's natural habitat?", "how long do llamas live?", "羊驼一般吃什么"]
+)
+def test_model_names_in_unrelated_questions_are_not_answered(engine: Engine, question: str) -> None:
+    """A model's name inside a question about something else is not an overview request."""
+    ans = engine.answer(question)
+    assert not ans.answered
+    assert ans.citations == []

@@ -410,7 +410,7 @@ class Engine:
             ):
                 return c.topic(base("topic", sig.topic_score * strength), sig.topic)
             # "how long do llamas live?" names a model but asks nothing we know about it.
-            if "overview" in cues or sig.unknown_words < 1:
+            if ("overview" in cues and sig.unknown_words < 2) or sig.unknown_words < 1:
                 ans = base("overview", model_score * (0.6 + 0.4 * sig.explained))
                 return self._note_unknown(c.overview(ans, model), sig)
             ans = c.decline(base("out_of_scope", 0.4), responses.low_confidence)
