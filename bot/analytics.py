@@ -159,16 +159,25 @@ class Analytics:
         except sqlite3.Error as exc:
             self._fail(exc)
 
-    def unanswered(self, limit: int = 10, scan: int = 2000) -> list[UnansweredGroup]:
-        """Most frequent declined or low-confidence questions, grouped by similarity."""
+    def unanswered(
+        self, limit: int = 10, scan: int = 2000, guild_id: object = None
+    ) -> list[UnansweredGroup]:
+        """Most frequent declined or low-confidence questions, grouped by similarity.
+
+        With ``guild_id``, only that server's questions (admins see their own server only).
+        """
         if self._conn is None:
             return []
+        where = "(answered = 0 OR confidence < ?)"
+        params: list[object] = [self.low_confidence]
+        if guild_id is not None:
+            where += " AND guild_id = ?"
+            params.append(str(guild_id))
         try:
             with self._lock:
                 rows = self._conn.execute(
-                    "SELECT question FROM questions WHERE answered = 0 OR confidence < ?"
-                    " ORDER BY id DESC LIMIT ?",
-                    (self.low_confidence, scan),
+                    f"SELECT question FROM questions WHERE {where} ORDER BY id DESC LIMIT ?",
+                    (*params, scan),
                 ).fetchall()
         except sqlite3.Error as exc:
             self._fail(exc)

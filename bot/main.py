@@ -104,8 +104,20 @@ class LLMBot(commands.Bot):
         if self.settings.dev_guild_id:
             guild = discord.Object(id=self.settings.dev_guild_id)
             self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-            log.info("synced %d commands to dev guild %s", len(synced), guild.id)
+            try:
+                synced = await self.tree.sync(guild=guild)
+            except discord.HTTPException as exc:
+                # The bot still answers messages; only the slash commands are missing.
+                log.error(
+                    "could not sync slash commands to DEV_GUILD_ID %s: %s", guild.id, sync_hint(exc)
+                )
+            else:
+                log.info("synced %d commands to dev guild %s", len(synced), guild.id)
+
+    async def on_message(self, message: discord.Message) -> None:
+        # No prefix commands: the ask cog answers messages. Without this override,
+        # commands.Bot would look for a command named after the first word of every mention.
+        return
 
     async def _on_tree_error(
         self, interaction: discord.Interaction, error: discord.app_commands.AppCommandError
@@ -125,6 +137,7 @@ class LLMBot(commands.Bot):
     async def close(self) -> None:
         await self.watcher.stop()
         await super().close()
+        self.analytics.close()
 
     async def on_ready(self) -> None:
         log.info(
@@ -159,6 +172,18 @@ class LLMBot(commands.Bot):
                 )
         except discord.HTTPException:
             log.exception("could not post the reload error to channel %s", channel_id)
+
+
+def sync_hint(exc: discord.HTTPException) -> str:
+    """What a failed command sync means and how to fix it."""
+    if exc.status == 403:
+        return (
+            "Discord refused (403): invite the bot with the applications.commands scope "
+            "to that server"
+        )
+    if exc.status == 404:
+        return "Discord does not know that server (404): check DEV_GUILD_ID"
+    return f"Discord answered {exc.status}: {exc.text}"
 
 
 def build_bot(settings: Settings, *, message_content: bool = True, **options: object) -> LLMBot:
@@ -265,5 +290,8 @@ async def sync_async(settings: Settings, global_sync: bool) -> int:
                 print(f"synced {len(synced)} commands to guild {guild.id}")
     except discord.LoginFailure:
         print("error: Discord rejected DISCORD_TOKEN (401).", file=sys.stderr)
+        return 2
+    except discord.HTTPException as exc:
+        print(f"error: could not sync commands: {sync_hint(exc)}", file=sys.stderr)
         return 2
     return 0

@@ -7,6 +7,8 @@ from collections import deque
 from collections.abc import Callable
 from enum import Enum
 
+PRUNE_EVERY = 1000  # checks between sweeps of idle users
+
 
 class Verdict(Enum):
     ALLOW = "allow"
@@ -30,9 +32,13 @@ class Cooldown:
         self._hits: dict[object, deque[float]] = {}
         self._notified: dict[object, float] = {}
         self._max_keys = max_keys
+        self._calls = 0
 
     def check(self, key: object) -> Verdict:
         now = self._clock()
+        self._calls += 1
+        if self._calls % PRUNE_EVERY == 0:
+            self._prune(now)
         hits = self._hits.setdefault(key, deque())
         while hits and now - hits[0] >= self.window:
             hits.popleft()
@@ -43,11 +49,15 @@ class Cooldown:
         if key in self._notified:
             return Verdict.SILENT
         self._notified[key] = now
-        if len(self._hits) > self._max_keys:  # forget idle users so memory stays bounded
-            for stale in [k for k, d in self._hits.items() if not d or now - d[-1] > self.window]:
-                self._hits.pop(stale, None)
-                self._notified.pop(stale, None)
+        if len(self._hits) > self._max_keys:
+            self._prune(now)
         return Verdict.NOTIFY
+
+    def _prune(self, now: float) -> None:
+        """Forget users idle for a whole window, so memory stays bounded."""
+        for stale in [k for k, d in self._hits.items() if not d or now - d[-1] >= self.window]:
+            self._hits.pop(stale, None)
+            self._notified.pop(stale, None)
 
     def retry_after(self, key: object) -> float:
         hits = self._hits.get(key)

@@ -394,3 +394,21 @@ def test_newer_database_with_changed_tables_reports_the_version(
         store.close()
     assert len(caplog.records) == 1
     assert "is newer than this bot" in caplog.records[0].getMessage()
+
+
+def test_unanswered_can_be_limited_to_one_server(tmp_path: Path) -> None:
+    """With a guild id, only that server's unanswered questions are listed."""
+    analytics = Analytics(tmp_path / "g.sqlite3", salt="s")
+    for guild, question in ((1, "weather in paris"), (2, "stock tips"), (None, "dm question")):
+        analytics.record_question(
+            question=question,
+            user_id=7,
+            language="en",
+            intent="out_of_scope",
+            confidence=0.1,
+            answered=False,
+            latency_ms=1.0,
+            guild_id=guild,
+        )
+    assert [g.example for g in analytics.unanswered(guild_id=1)] == ["weather in paris"]
+    assert len(analytics.unanswered()) == 3

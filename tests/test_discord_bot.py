@@ -467,3 +467,41 @@ async def test_did_you_mean_survives_a_restart(
         click = await fake_discord.wait_for_interaction_response(click)
     assert click.callback_type == 4
     assert suggestion["label"] and "Confidence" in embed_text(click.data)
+
+
+async def test_failed_dev_guild_sync_is_logged_and_the_bot_still_answers(
+    fake_discord: FakeDiscord, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A wrong DEV_GUILD_ID is one clear log line, not a crash; messages are still answered."""
+    settings.dev_guild_id = 2999999999999999999
+    async with bot_running(settings):
+        await fake_discord.send_message("which model for debugging?", channel_id=ASK_CHANNEL)
+        reply = await fake_discord.wait_for_message(channel_id=ASK_CHANNEL)
+    assert "Mistral Large 2" in embed_text(reply)
+    assert "check DEV_GUILD_ID" in caplog.text
+
+
+async def test_mentions_do_not_trigger_prefix_command_errors(
+    fake_discord: FakeDiscord, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A mention is a question, never a failed prefix command logged as an error."""
+    async with bot_running(settings):
+        await fake_discord.send_message("which model for chatbots?", mentions_bot=True)
+        await fake_discord.wait_for_message()
+    assert "CommandNotFound" not in caplog.text
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_slash_commands_share_the_cooldown(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    """Slash commands count toward the per-user cooldown and get a private notice."""
+    settings.cooldown_questions = 2
+    async with bot_running(settings) as bot:
+        records = []
+        for _ in range(3):
+            rec = await fake_discord.invoke_slash("ask", {"question": "which model for math?"})
+            records.append(await fake_discord.wait_for_interaction_response(rec))
+    assert [bool(r.data.get("embeds")) for r in records] == [True, True, False]
+    assert records[2].data["flags"] & 64 and "wait" in records[2].data["content"]
+    assert bot.analytics._conn is None  # closed with the bot

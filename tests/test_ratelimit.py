@@ -151,3 +151,17 @@ def test_forgetting_idle_users_keeps_limits_for_active_ones(clock: FakeClock) ->
     assert cooldown.check("active") is Verdict.NOTIFY  # triggers the clean-up
     assert cooldown.check("active") is Verdict.SILENT
     assert cooldown.check("idle-1") is Verdict.ALLOW
+
+
+def test_idle_users_are_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Users idle for a whole window are swept, so the table does not grow forever."""
+    import bot.ratelimit as ratelimit
+
+    monkeypatch.setattr(ratelimit, "PRUNE_EVERY", 10)
+    now = [0.0]
+    cooldown = ratelimit.Cooldown(5, 30.0, clock=lambda: now[0])
+    for user in range(9):
+        cooldown.check(user)
+    now[0] = 100.0
+    cooldown.check("active")  # the tenth check sweeps the nine idle users
+    assert set(cooldown._hits) == {"active"}

@@ -22,13 +22,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DENIED = "You need the bot admin role (or Manage Server) to use /kb commands."
+DENIED_ROLE = "Only members with the bot admin role <@&{role}> can use /kb commands."
+DENIED_PERMISSION = "Only members with the Manage Server permission can use /kb commands."
 
 
-def code_block(text: str) -> str:
-    """Wrap ``text`` in a code block that fits one Discord message."""
-    body = truncate(text.replace("```", "ʼʼʼ"), CONTENT_MAX - 8)
-    return f"```\n{body}\n```"
+def code_block(text: str, before: str = "") -> str:
+    """``before`` then ``text`` in a code block, all within one Discord message."""
+    budget = CONTENT_MAX - len(before) - 8  # the fences and their newlines
+    body = truncate(text.replace("```", "ʼʼʼ"), max(budget, 1))
+    return f"{before}```\n{body}\n```"
 
 
 class KnowledgeAdmin(
@@ -52,9 +54,9 @@ class KnowledgeAdmin(
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if self.is_admin(interaction):
             return True
-        await interaction.response.send_message(
-            DENIED, ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        role_id = self.bot.settings.admin_role_id
+        text = DENIED_ROLE.format(role=role_id) if role_id else DENIED_PERMISSION
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
         return False
 
     @app_commands.command(name=_("status"), description=_("Knowledge version, load time, counts"))
@@ -84,8 +86,8 @@ class KnowledgeAdmin(
             text = f"Reloaded. Serving knowledge version {result.version}."
         else:
             problems = "\n".join(str(p) for p in result.problems[:15])
-            text = f"Reload rejected; still serving version {result.version}.\n" + code_block(
-                problems
+            text = code_block(
+                problems, before=f"Reload rejected; still serving version {result.version}.\n"
             )
         await interaction.followup.send(truncate(text, CONTENT_MAX), ephemeral=True)
 
@@ -98,7 +100,7 @@ class KnowledgeAdmin(
             text = f"OK: {counts}"
         else:
             lines = [str(p) for p in result.problems]
-            text = f"{len(lines)} problem(s):\n" + code_block("\n".join(lines))
+            text = code_block("\n".join(lines), before=f"{len(lines)} problem(s):\n")
         await interaction.followup.send(truncate(text, CONTENT_MAX), ephemeral=True)
 
     @app_commands.command(
@@ -110,7 +112,9 @@ class KnowledgeAdmin(
         interaction: discord.Interaction,
         limit: app_commands.Range[int, 1, 25] = 10,
     ) -> None:
-        groups = await asyncio.to_thread(self.bot.analytics.unanswered, limit)
+        groups = await asyncio.to_thread(
+            self.bot.analytics.unanswered, limit, guild_id=interaction.guild_id
+        )
         await interaction.response.send_message(
             code_block(format_unanswered(groups)), ephemeral=True
         )

@@ -10,19 +10,14 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.cogs._common import APOLOGY, NO_MENTIONS, answer_message, ask_engine
+from bot.cogs._common import APOLOGY, NO_MENTIONS, answer_question, cooldown_notice
 from bot.engine.normalize import has_cjk
-from bot.ratelimit import Verdict
 
 if TYPE_CHECKING:
     from bot.main import LLMBot
 
 log = logging.getLogger(__name__)
 
-COOLDOWN_NOTICE = {
-    "en": "You're asking quickly — please wait {seconds:.0f}s before the next question.",
-    "zh": "提问有点快了，请等 {seconds:.0f} 秒再问下一个问题。",
-}
 EMPTY_MENTION_QUESTION = "help"
 MAX_QUESTION_CHARS = 500
 
@@ -59,24 +54,22 @@ class AskCog(commands.Cog):
             return
         question = self._question(message)
         lang = "zh" if has_cjk(question) else "en"
-        verdict = self.bot.cooldown.check(message.author.id)
-        if verdict is Verdict.SILENT:
+        notice = cooldown_notice(self.bot, message.author.id, lang)
+        if notice == "":
             return
-        if verdict is Verdict.NOTIFY:
-            wait = self.bot.cooldown.retry_after(message.author.id)
-            await self._reply(message, content=COOLDOWN_NOTICE[lang].format(seconds=wait))
+        if notice is not None:
+            await self._reply(message, content=notice)
             return
         try:
             async with message.channel.typing():
-                ans, qid = await asyncio.to_thread(
-                    ask_engine,
+                reply = await asyncio.to_thread(
+                    answer_question,
                     self.bot,
                     question,
                     user_id=message.author.id,
                     channel_id=message.channel.id,
                     guild_id=message.guild.id if message.guild else None,
                 )
-                reply = answer_message(self.bot, ans, qid)
                 await self._reply(message, embed=reply.embed, view=reply.view)
         except Exception:
             log.exception("failed to answer message %s", message.id)

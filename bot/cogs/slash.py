@@ -14,15 +14,17 @@ from discord.ext import commands
 from bot.cogs._common import (
     NO_MENTIONS,
     Reply,
+    allowed,
     answer_message,
-    ask_engine,
+    answer_question,
     locale_language,
     record,
     respond,
 )
 from bot.engine.answer import Answer
 from bot.engine.compose import say
-from bot.kb.schema import ASPECTS
+from bot.engine.engine import Engine
+from bot.kb.schema import ASPECTS, KnowledgeBase
 from bot.render import compare_embed_dict, to_embed
 
 if TYPE_CHECKING:
@@ -73,16 +75,17 @@ class SlashCog(commands.Cog):
         self.bot = bot
 
     # -- helpers ---------------------------------------------------------------
-    def _model_id(self, value: str) -> str | None:
+    @staticmethod
+    def _model_id(engine: Engine, value: str) -> str | None:
         """Accept a model id, or a name/alias typed without using autocomplete."""
-        kb = self.bot.engine.kb
-        if value in kb.models:
+        if value in engine.kb.models:
             return value
-        found = self.bot.engine.index.find(value).model_ids()
+        found = engine.index.find(value).model_ids()
         return found[0] if len(found) == 1 else None
 
-    def _use_case_id(self, value: str) -> str | None:
-        kb = self.bot.engine.kb
+    @staticmethod
+    def _use_case_id(engine: Engine, value: str) -> str | None:
+        kb = engine.kb
         if value in kb.use_cases:
             return value
         for uc in kb.use_cases.values():
@@ -95,7 +98,9 @@ class SlashCog(commands.Cog):
         text = UNKNOWN_CHOICE[lang].format(value=value[:100], options=", ".join(options))
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
-    def _send_answer(self, interaction: discord.Interaction, ans: Answer, started: float) -> Reply:
+    def _send_answer(
+        self, interaction: discord.Interaction, ans: Answer, started: float, kb: KnowledgeBase
+    ) -> Reply:
         qid = record(
             self.bot,
             ans,
@@ -104,7 +109,7 @@ class SlashCog(commands.Cog):
             channel_id=interaction.channel_id,
             guild_id=interaction.guild_id,
         )
-        return answer_message(self.bot, ans, qid)
+        return answer_message(kb, ans, qid)
 
     async def model_autocomplete(
         self, interaction: discord.Interaction, current: str
@@ -126,15 +131,17 @@ class SlashCog(commands.Cog):
         interaction: discord.Interaction,
         question: app_commands.Range[str, 1, 500],
     ) -> None:
+        if not await allowed(self.bot, interaction):
+            return
+
         def build() -> Reply:
-            ans, qid = ask_engine(
+            return answer_question(
                 self.bot,
                 question,
                 user_id=interaction.user.id,
                 channel_id=interaction.channel_id,
                 guild_id=interaction.guild_id,
             )
-            return answer_message(self.bot, ans, qid)
 
         await respond(interaction, build)
 
@@ -157,13 +164,14 @@ class SlashCog(commands.Cog):
         aspect: app_commands.Choice[str] | None = None,
     ) -> None:
         started = time.perf_counter()
+        engine = self.bot.engine  # one knowledge base for the whole request
         picked: list[str] = []
         for raw in (model_a, model_b, model_c):
             if raw is None:
                 continue
-            model_id = self._model_id(raw)
+            model_id = self._model_id(engine, raw)
             if model_id is None:
-                await self._reject(interaction, raw, list(self.bot.engine.kb.models))
+                await self._reject(interaction, raw, list(engine.kb.models))
                 return
             if model_id not in picked:
                 picked.append(model_id)
@@ -178,11 +186,13 @@ class SlashCog(commands.Cog):
             return
         lang = locale_language(interaction.locale)
         aspects = [aspect.value] if aspect else DEFAULT_COMPARE_ASPECTS
+        if not await allowed(self.bot, interaction):
+            return
 
         def build() -> Reply:
-            ans = self.bot.engine.compare(picked, aspects, lang)
-            reply = self._send_answer(interaction, ans, started)
-            reply.embed = to_embed(compare_embed_dict(ans, self.bot.engine.kb))
+            ans = engine.compare(picked, aspects, lang)
+            reply = self._send_answer(interaction, ans, started, engine.kb)
+            reply.embed = to_embed(compare_embed_dict(ans, engine.kb))
             return reply
 
         await respond(interaction, build)
@@ -201,20 +211,22 @@ class SlashCog(commands.Cog):
         aspect: app_commands.Choice[str] | None = None,
     ) -> None:
         started = time.perf_counter()
-        model_id = self._model_id(name)
+        engine = self.bot.engine
+        model_id = self._model_id(engine, name)
         if model_id is None:
-            await self._reject(interaction, name, list(self.bot.engine.kb.models))
+            await self._reject(interaction, name, list(engine.kb.models))
             return
         lang = locale_language(interaction.locale)
+        if not await allowed(self.bot, interaction):
+            return
 
         def build() -> Reply:
-            engine = self.bot.engine
             ans = (
                 engine.fact(model_id, aspect.value, lang)
                 if aspect
                 else engine.overview(model_id, lang)
             )
-            return self._send_answer(interaction, ans, started)
+            return self._send_answer(interaction, ans, started, engine.kb)
 
         await respond(interaction, build)
 
@@ -226,22 +238,25 @@ class SlashCog(commands.Cog):
     @app_commands.describe(use_case=_("The job, e.g. code generation or customer support"))
     async def recommend(self, interaction: discord.Interaction, use_case: str) -> None:
         started = time.perf_counter()
-        use_case_id = self._use_case_id(use_case)
+        engine = self.bot.engine
+        use_case_id = self._use_case_id(engine, use_case)
         lang = locale_language(interaction.locale)
         if use_case_id is None:
             # Free text typed without autocomplete: let the engine interpret it.
-            found = self.bot.engine.index.find(use_case).use_cases
+            found = engine.index.find(use_case).use_cases
             if found and found[0].score >= 0.7:
                 use_case_id = found[0].ref
             else:
-                names = [say(u.name, lang) for u in self.bot.engine.kb.use_cases.values()][:8]
+                names = [say(u.name, lang) for u in engine.kb.use_cases.values()][:8]
                 await self._reject(interaction, use_case, [*names, "…"])
                 return
         chosen = use_case_id
+        if not await allowed(self.bot, interaction):
+            return
 
         def build() -> Reply:
-            ans = self.bot.engine.recommend(chosen, lang)
-            return self._send_answer(interaction, ans, started)
+            ans = engine.recommend(chosen, lang)
+            return self._send_answer(interaction, ans, started, engine.kb)
 
         await respond(interaction, build)
 
@@ -263,8 +278,9 @@ class SlashCog(commands.Cog):
     )
     async def sources(self, interaction: discord.Interaction) -> None:
         lang = locale_language(interaction.locale)
-        ans = self.bot.engine.topic("source", lang)
-        kb = self.bot.engine.kb
+        engine = self.bot.engine
+        ans = engine.topic("source", lang)
+        kb = engine.kb
         counts = kb.counts()
         coverage = (
             f"\n\n{counts['models']} 个模型 · {counts['facts']} 条事实 · "
@@ -274,13 +290,14 @@ class SlashCog(commands.Cog):
             f"{counts['use cases']} use cases · {counts['citations']} citations"
         )
         ans.answer += coverage
-        await self._send_answer(interaction, ans, time.perf_counter()).send_to(interaction)
+        await self._send_answer(interaction, ans, time.perf_counter(), kb).send_to(interaction)
 
     @app_commands.command(name=_("help"), description=_("How to use the bot, with examples"))
     async def help(self, interaction: discord.Interaction) -> None:
         lang = locale_language(interaction.locale)
-        ans = self.bot.engine.topic("help", lang)
-        reply = self._send_answer(interaction, ans, time.perf_counter())
+        engine = self.bot.engine
+        ans = engine.topic("help", lang)
+        reply = self._send_answer(interaction, ans, time.perf_counter(), engine.kb)
         await reply.send_to(interaction, ephemeral=True)
 
 

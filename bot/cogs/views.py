@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ext import commands
 
-from bot.cogs._common import answer_message, apologise, ask_engine, locale_language
+from bot.cogs._common import allowed, answer_question, apologise, locale_language, respond
 from bot.engine.answer import Answer
 from bot.render import button_label
 
@@ -53,15 +53,19 @@ class SuggestionButton(
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: LLMBot = interaction.client  # type: ignore[assignment]
         try:
+            if not await allowed(bot, interaction):
+                return
             question = self.item.label or ""
-            ans, qid = ask_engine(
-                bot,
-                question,
-                user_id=interaction.user.id,
-                channel_id=interaction.channel_id,
-                guild_id=interaction.guild_id,
+            await respond(
+                interaction,
+                lambda: answer_question(
+                    bot,
+                    question,
+                    user_id=interaction.user.id,
+                    channel_id=interaction.channel_id,
+                    guild_id=interaction.guild_id,
+                ),
             )
-            await answer_message(bot, ans, qid).send_to(interaction)
         except Exception:
             log.exception("suggestion button failed")
             await apologise(interaction)

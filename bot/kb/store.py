@@ -82,10 +82,12 @@ class KnowledgeStore:
             self.last_error = ()
             self.load_seconds = time.perf_counter() - started
             self.loaded_at = time.time()
-        if changed:
-            log.info("knowledge base reloaded: version %s", result.kb.version)
-            for listener in self._listeners:
-                listener(result.kb)
+            if changed:
+                log.info("knowledge base reloaded: version %s", result.kb.version)
+                # Inside the lock, so listeners see swaps in order: two overlapping reloads
+                # can never leave a listener on the older version.
+                for listener in self._listeners:
+                    listener(result.kb)
         return ReloadResult(True, result.kb.version)
 
     def fingerprint(self) -> tuple[tuple[str, int, int], ...]:
