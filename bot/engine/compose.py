@@ -39,6 +39,16 @@ def cite(citations: Iterable[Citation | CitationOut]) -> list[CitationOut]:
     return list(seen.values())
 
 
+def join_names(names: Iterable[str], lang: Lang) -> str:
+    """ "A, B and C" in English, "A、B 和 C" in Chinese."""
+    items = list(names)
+    if len(items) <= 1:
+        return "".join(items)
+    if lang == "zh":
+        return "、".join(items[:-1]) + " 和 " + items[-1]
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def join_sentences(parts: list[str], lang: Lang) -> str:
     return ("" if lang == "zh" else " ").join(p.strip() for p in parts if p.strip())
 
@@ -114,7 +124,7 @@ class Composer:
                 ans.recommendations.append(Recommendation(model=ranked.model, reason=reason))
             ans.citations = cite(c for r in ranking for c in r.citations)
         else:
-            names = ", ".join(self.model_name(m) for m in among or [])
+            names = join_names((self.model_name(m) for m in among or []), lang)
             lines.append(fill(self.kb.responses.no_ranking, lang, models=names))
         if uc.note is not None:
             lines.append(say(uc.note, lang))
@@ -130,7 +140,7 @@ class Composer:
         ans.title = " vs ".join(names)
         shown = aspects or ["main_use_case"]
         citations: list[Citation] = []
-        lines = [fill(self.kb.responses.compare_intro, lang, models=", ".join(names))]
+        lines = [fill(self.kb.responses.compare_intro, lang, models=join_names(names, lang))]
         for aspect in shown:
             if len(shown) > 1:
                 lines.append(
@@ -141,7 +151,7 @@ class Composer:
             for model_id, name in zip(model_ids, names, strict=True):
                 cell = self.cell(model_id, aspect, lang)
                 ans.table.setdefault(model_id, {})[aspect] = cell
-                lines.append(f"• {name}: {cell.text}")
+                lines.append(f"• {name}{'：' if lang == 'zh' else ': '}{cell.text}")
                 citations.extend(c for f in self.facts(model_id, aspect) for c in f.citations)
         ans.citations = cite(citations)
         position = {(c.source, c.quote): i for i, c in enumerate(ans.citations, start=1)}
@@ -183,7 +193,7 @@ class Composer:
             )
             ans.citations = cite([*ans.citations, *uc.ranking[ranked.index(model_id)].citations])
         elif ranked:
-            names = ", ".join(self.model_name(m) for m in ranked)
+            names = join_names((self.model_name(m) for m in ranked), lang)
             line = fill(self.kb.responses.rank_absent, lang, models=names, **values)
         else:
             line = fill(self.kb.responses.no_ranking, lang)

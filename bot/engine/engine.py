@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from bot.engine.answer import Answer
-from bot.engine.compose import Composer, say
+from bot.engine.compose import Composer, join_names, say
 from bot.engine.context import Asker, Context, ContextStore
 from bot.engine.entities import (
     SHORT_PHRASE_SCORE,
@@ -373,7 +373,7 @@ class Engine:
 
         # Models the article does not cover: say so rather than answer about another model.
         if sig.unknown and not models:
-            names = ", ".join(self.kb.other_entities[e].name for e in sig.unknown)
+            names = join_names((self.kb.other_entities[e].name for e in sig.unknown), lang)
             return c.decline(base("unknown_model", 0.9), responses.unknown_model, model=names)
 
         ctx_models = ctx.models if ctx else []
@@ -481,7 +481,7 @@ class Engine:
             ans = c.decline(
                 base(None if sig.unknown_words == 0 else "out_of_scope", 0.5),
                 responses.need_model,
-                models=", ".join(m.name for m in self.kb.models.values()),
+                models=join_names((m.name for m in self.kb.models.values()), lang),
             )
             name = c.aspect_name(aspects[0], lang)
             ans.suggestions = [f"{m.name} {name}" for m in list(self.kb.models.values())[:3]]
@@ -544,7 +544,7 @@ class Engine:
 
     def _note_unknown(self, ans: Answer, sig: _Signals) -> Answer:
         if sig.unknown:
-            names = ", ".join(self.kb.other_entities[e].name for e in sig.unknown)
+            names = join_names((self.kb.other_entities[e].name for e in sig.unknown), sig.lang)
             note = say(self.kb.responses.unknown_model, sig.lang).replace("{model}", names)
             ans.answer = f"{ans.answer}\n{note}"
         return ans
