@@ -340,9 +340,12 @@ class Engine:
         use_case = sig.use_case or ""
         cues = sig.ents.cues
         strength = 0.55 + 0.45 * sig.explained
+        # Naming something the article discusses (Baichuan, Moonshot) is domain evidence;
+        # naming a company only in passing (OpenAI: "who is its CEO?") is not.
+        specific_entity = sig.unknown_words <= 1 and any(t != "overview" for t in sig.entity_topics)
         in_domain = (
             sig.explained >= EXPLAINED_MIN
-            or ("domain" in cues and sig.explained >= EXPLAINED_MIN_DOMAIN)
+            or (("domain" in cues or specific_entity) and sig.explained >= EXPLAINED_MIN_DOMAIN)
             or (bool({"recommend", "article"} & cues) and sig.explained >= EXPLAINED_MIN_CUE)
         )
 
