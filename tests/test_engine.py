@@ -385,3 +385,13 @@ def test_model_names_in_unrelated_questions_are_not_answered(engine: Engine, que
     ans = engine.answer(question)
     assert not ans.answered
     assert ans.citations == []
+
+
+def test_follow_up_keeps_the_job_of_a_recommendation(engine: Engine) -> None:
+    """'and llama?' after a recommendation says where the article puts Llama for that job."""
+    asker = Asker("c", "job")
+    engine.answer("which model for debugging?", asker)
+    ans = engine.answer("and llama?", asker)
+    assert ans.answered and ans.models == ["llama-3.1-405b"]
+    assert "For debugging" in ans.answer and "Mistral Large 2" in ans.answer
+    assert engine.answer("what about gpt-4o mini?", asker).models == ["gpt-4o-mini"]

@@ -183,7 +183,10 @@ class Composer:
         uc = self.kb.use_cases[use_case_id]
         self.fact(ans, model_id, "strengths")
         ranked = [r.model for r in uc.ranking]
-        values = {"use_case": say(uc.name, lang), "model": self.model_name(model_id)}
+        job = say(uc.name, lang)
+        if lang == "en" and job[1:2].islower():
+            job = job[0].lower() + job[1:]  # "For debugging, …", but "For GPT-…" stays
+        values = {"use_case": job, "model": self.model_name(model_id)}
         if model_id in ranked:
             line = fill(
                 self.kb.responses.rank_position,

@@ -21,7 +21,6 @@ class Asker:
 class Context:
     """What the previous answer was about, for follow-ups."""
 
-    intent: str | None = None
     models: list[str] = field(default_factory=list)
     aspect: str | None = None
     use_case: str | None = None

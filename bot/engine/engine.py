@@ -318,14 +318,17 @@ class Engine:
             self.contexts.put(
                 asker,
                 Context(
-                    intent=ans.intent,
                     models=list(ans.models),
                     aspect=(
                         sig.aspects[0]
                         if sig.aspects
                         else (ctx.aspect if ctx and ans.intent in ("fact", "compare") else None)
                     ),
-                    use_case=sig.use_case if sig.use_case_score >= USE_CASE_MIN else None,
+                    use_case=(
+                        sig.use_case
+                        if sig.use_case_score >= USE_CASE_MIN
+                        else (ctx.use_case if ctx and ans.intent == "fact" else None)
+                    ),
                 ),
             )
         return ans
@@ -401,10 +404,14 @@ class Engine:
             if has_uc:
                 ans = base("fact", min(model_score, sig.use_case_score) * strength)
                 return self._note_unknown(c.model_for_use_case(ans, model, use_case), sig)
-            # "and llama?" keeps the aspect of the previous question.
-            if ctx and ctx.aspect and (sig.follow_up or len(content_stems(sig.ents.text)) <= 2):
-                ans = base("fact", model_score * strength)
-                return self._note_unknown(c.fact(ans, model, ctx.aspect), sig)
+            # "and llama?" keeps the aspect, or the job, of the previous question.
+            if ctx and (sig.follow_up or len(content_stems(sig.ents.text)) <= 2):
+                if ctx.aspect:
+                    ans = base("fact", model_score * strength)
+                    return self._note_unknown(c.fact(ans, model, ctx.aspect), sig)
+                if ctx.use_case:
+                    ans = base("fact", model_score * strength)
+                    return self._note_unknown(c.model_for_use_case(ans, model, ctx.use_case), sig)
             # A topic keyword ("prediction") outranks the model name it mentions.
             if (
                 sig.topic in sig.keyword_topics
