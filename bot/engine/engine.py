@@ -115,11 +115,11 @@ class Engine:
         }
         self._topic_refs: list[str] = []
         for topic in kb.topics.values():
-            for phrase in topic.phrasings.all():
-                self._topic_choices.append(normalize(phrase))
-                self._topic_refs.append(topic.id)
+            texts = [normalize(p) for p in topic.phrasings.all()]
+            self._topic_texts[topic.id] = texts
+            self._topic_choices += texts
+            self._topic_refs += [topic.id] * len(texts)
             self._topic_phrases.add_all(topic.id, topic.phrasings)
-            self._topic_texts[topic.id] = [normalize(p) for p in topic.phrasings.all()]
             for kw in topic.keywords.all():
                 # Exact only: "sources" must not catch "open source".
                 self._topic_words.add("topic", topic.id, kw, fuzzy=False)
