@@ -34,13 +34,18 @@ CONTRACT_KEYS = [
 MODEL_IDS = {"gpt-4o-mini", "llama-3.1-405b", "mistral-large-2", "deepseek-v2"}
 
 
-def run_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DISCORD_TOKEN": ""}
+def run_cli(
+    *args: str,
+    stdin: str = "",
+    env: dict[str, str] | None = None,
+    cwd: Path = ROOT,
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot ARGS` with no Discord token unless ``env`` says otherwise."""
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
-        cwd=ROOT,
-        env=env,
+        cwd=cwd,
+        env=env if env is not None else {**os.environ, "DISCORD_TOKEN": ""},
         capture_output=True,
         text=True,
         timeout=60,
@@ -164,16 +169,7 @@ def test_bare_command_without_token_starts_console() -> None:
 
 def test_run_without_token_explains() -> None:
     """`python -m bot run` without a token prints one clear line, not a traceback."""
-    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    proc = run_cli("run", env={k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"})
     assert proc.returncode == 2
     assert "DISCORD_TOKEN" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -305,14 +301,6 @@ def test_stats_prints_unanswered_questions(tmp_path: Path) -> None:
         )
     analytics.close()
     env = {**os.environ, "DATABASE_PATH": str(db), "DISCORD_TOKEN": ""}
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", "stats"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    proc = run_cli("stats", env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "×2" in proc.stdout and "weather" in proc.stdout

@@ -1168,18 +1168,17 @@ class FakeDiscord:
         ``scope="auto"`` requires the command to have been synced (as on Discord);
         ``"guild"``/``"global"`` skip that check.
         """
-        gid = self.guild.id if guild_id is _UNSET else guild_id
-        data = self._command_data(name, options, guild_id=gid, scope=scope)
-        record = self._interaction_base(
+        return await self._command_interaction(
             APPLICATION_COMMAND,
-            data,
+            name,
+            options,
             user=user,
-            guild_id=gid,
+            guild_id=guild_id,
             channel_id=channel_id,
             locale=locale,
             permissions=permissions,
+            scope=scope,
         )
-        return await self._send_interaction(record)
 
     async def autocomplete(
         self,
@@ -1200,12 +1199,45 @@ class FakeDiscord:
         with ``"focused": True``. The answer (callback type 8) is in ``record.choices``
         after :meth:`wait_for_interaction_response`.
         """
+        return await self._command_interaction(
+            AUTOCOMPLETE,
+            name,
+            options,
+            focused=focused,
+            user=user,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            locale=locale,
+            permissions=permissions,
+            scope=scope,
+        )
+
+    async def _command_interaction(
+        self,
+        interaction_type: int,
+        name: str,
+        options: Mapping[str, Any] | Sequence[dict[str, Any]] | None,
+        *,
+        focused: str | None = None,
+        user: FakeUser | FakeMember | None,
+        guild_id: str | None,
+        channel_id: str | None,
+        locale: str,
+        permissions: str | int | None,
+        scope: str,
+    ) -> InteractionRecord:
+        """Build and dispatch a slash command (type 2) or autocomplete (type 4) interaction."""
         gid = self.guild.id if guild_id is _UNSET else guild_id
         data = self._command_data(
-            name, options, guild_id=gid, scope=scope, focused=focused, autocomplete=True
+            name,
+            options,
+            guild_id=gid,
+            scope=scope,
+            focused=focused,
+            autocomplete=interaction_type == AUTOCOMPLETE,
         )
         record = self._interaction_base(
-            AUTOCOMPLETE,
+            interaction_type,
             data,
             user=user,
             guild_id=gid,
