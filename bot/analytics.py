@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from bot.engine.normalize import normalize
+from bot.text.normalize import normalize
 
 log = logging.getLogger(__name__)
 

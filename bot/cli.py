@@ -18,10 +18,10 @@ from typing import IO, Any
 from bot.engine.answer import Answer
 from bot.engine.context import Asker
 from bot.engine.engine import Engine
-from bot.engine.normalize import has_cjk
 from bot.kb.loader import KnowledgeError, check_directory, load_directory
 from bot.kb.schema import KnowledgeBase
 from bot.kb.store import default_knowledge_dir
+from bot.text.normalize import has_cjk
 
 CONSOLE = Asker(channel="console", user="local")
 

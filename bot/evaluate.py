@@ -16,7 +16,7 @@ from typing import Any
 from bot.engine.answer import Answer
 from bot.engine.context import Asker
 from bot.engine.engine import Engine
-from bot.engine.normalize import has_cjk
+from bot.text.normalize import has_cjk
 
 DECLINE_INTENTS = ("out_of_scope", "unknown_model")
 

@@ -6,9 +6,9 @@ import pytest
 
 from bot.engine.context import Asker, ContextStore
 from bot.engine.engine import Engine
-from bot.engine.normalize import compact, has_cjk, normalize
 from bot.kb.quotes import collapse_whitespace
 from bot.kb.schema import KnowledgeBase
+from bot.text.normalize import compact, has_cjk, normalize
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import discord
 from discord.ext import commands
 
 from bot.cogs._common import APOLOGY, NO_MENTIONS, answer_question, cooldown_notice
-from bot.engine.normalize import has_cjk
+from bot.text.normalize import has_cjk
 
 if TYPE_CHECKING:
     from bot.main import LLMBot

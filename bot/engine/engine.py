@@ -25,7 +25,8 @@ from bot.engine.entities import (
     TermIndex,
     generic_phrases,
 )
-from bot.engine.normalize import (
+from bot.kb.schema import KnowledgeBase
+from bot.text.normalize import (
     cjk_runs,
     compact,
     content_stems,
@@ -33,7 +34,6 @@ from bot.engine.normalize import (
     normalize,
     tokens,
 )
-from bot.kb.schema import KnowledgeBase
 
 USE_CASE_MIN = 0.7
 TOPIC_MIN = 0.62

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from bot.engine.normalize import (
+from bot.kb.schema import KnowledgeBase, Phrasings
+from bot.text.normalize import (
     bigrams,
     compact,
     content_stems,
@@ -22,7 +23,6 @@ from bot.engine.normalize import (
     normalize,
     tokens,
 )
-from bot.kb.schema import KnowledgeBase, Phrasings
 
 # Typo tolerance for names: "mistrall", "lama 3.1", "deepsek".
 NAME_FUZZ_MIN = 84.0

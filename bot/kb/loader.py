@@ -370,7 +370,7 @@ class _Builder:
         vocab: VocabularyFile,
     ) -> None:
         """The same phrasing or alias may not lead to two different places."""
-        from bot.engine.normalize import normalize
+        from bot.text.normalize import normalize
 
         phrasing_owner: dict[str, tuple[str, str, int]] = {}
 
