@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from bot.engine.answer import Answer
+from bot.engine.answer import Answer, Why
 from bot.engine.context import Asker
 from bot.engine.engine import Engine
 from bot.kb.loader import KnowledgeError, check_directory, load_directory
@@ -57,8 +57,9 @@ def parse_line(line: str, line_no: int) -> tuple[str, Asker, str | None]:
     return obj["q"], asker, None
 
 
-def error_answer(question: str, message: str) -> Answer:
+def error_answer(question: str, message: str, rule: str = "bad_input") -> Answer:
     return Answer(
+        why=Why(rule=rule, evidence=[message]),
         question=question,
         answered=False,
         intent=None,
@@ -78,7 +79,9 @@ def answer_stream(engine: Engine, lines: Iterable[str]) -> Iterator[dict[str, An
         try:
             yield engine.answer(question, asker).to_contract()
         except Exception as exc:  # one bad question must not end the stream
-            yield error_answer(question, f"internal error: {type(exc).__name__}").to_contract()
+            yield error_answer(
+                question, f"internal error: {type(exc).__name__}", rule="internal_error"
+            ).to_contract()
 
 
 def format_answer(ans: Answer, kb: KnowledgeBase) -> str:

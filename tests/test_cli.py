@@ -30,6 +30,7 @@ CONTRACT_KEYS = [
     "models",
     "citations",
     "suggestions",
+    "why",
 ]
 MODEL_IDS = {"gpt-4o-mini", "llama-3.1-405b", "mistral-large-2", "deepseek-v2"}
 
@@ -64,9 +65,15 @@ def check_contract(obj: dict[str, object]) -> None:
         assert set(rec) == {"model", "reason"} and rec["model"] in MODEL_IDS
     assert set(obj["models"]) <= MODEL_IDS  # type: ignore[arg-type]
     for cit in obj["citations"]:  # type: ignore[attr-defined]
-        assert set(cit) == {"source", "section", "quote"}
+        assert set(cit) == {"source", "section", "quote", "gloss"}
+        assert cit["gloss"] is None or isinstance(cit["gloss"], str)
     assert all(isinstance(s, str) for s in obj["suggestions"])  # type: ignore[attr-defined]
     assert len(obj["suggestions"]) <= 3  # type: ignore[arg-type]
+    why = obj["why"]
+    assert isinstance(why, dict) and set(why) == {"rule", "evidence", "runner_up"}
+    assert isinstance(why["rule"], str) and why["rule"]
+    assert all(isinstance(e, str) for e in why["evidence"])
+    assert why["runner_up"] is None or isinstance(why["runner_up"], str)
 
 
 GARBAGE = [

@@ -1,4 +1,10 @@
-"""The engine's output: a plain, serialisable answer (the CLI JSON contract)."""
+"""The engine's output: a plain, serialisable answer (the CLI JSON contract).
+
+An :class:`Answer` carries everything a front end shows: the summary text of
+the contract, and structured parts (intro, ranked items, note, display names,
+source titles, comparison cells, the decision's "why"), so that renderers
+never parse text or reach back into the knowledge base.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,9 @@ class CitationOut(BaseModel):
     source: str
     section: str
     quote: str
+    # An English rendering of a quote from a non-English source, marked as a translation
+    # wherever it is shown; never a substitute for the verbatim quote.
+    gloss: str | None = None
 
 
 class CompareCell(BaseModel):
@@ -29,6 +38,25 @@ class CompareCell(BaseModel):
     stated: bool
     # 1-based positions in ``Answer.citations`` of the quotes behind this cell.
     sources: list[int] = Field(default_factory=list)
+
+
+class Why(BaseModel):
+    """Which decision rule produced the answer, on what evidence, and what came second."""
+
+    rule: str = ""
+    evidence: list[str] = Field(default_factory=list)
+    runner_up: str | None = None
+
+
+class SourceInfo(BaseModel):
+    """How to name a cited source: title, publisher, date (ISO) and address."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    publisher: str
+    date: str
+    url: str | None = None
 
 
 class Answer(BaseModel):
@@ -44,11 +72,18 @@ class Answer(BaseModel):
     models: list[str] = Field(default_factory=list)
     citations: list[CitationOut] = Field(default_factory=list)
     suggestions: list[str] = Field(default_factory=list)
-    # Extra detail for richer front ends (Discord embeds); not part of the JSON contract.
+    why: Why = Field(default_factory=Why)
+    # Structured parts for front ends (Discord embeds, the console); not in the contract.
     title: str = ""
+    intro: str = ""  # the sentence before ranked items or comparison rows
+    note: str = ""  # a closing remark after them (e.g. "the article recommends only …")
     aspect: str | None = None
     topic: str | None = None
     table: dict[str, dict[str, CompareCell]] = Field(default_factory=dict)
+    model_names: dict[str, str] = Field(default_factory=dict)  # id -> display name
+    aspect_names: dict[str, str] = Field(default_factory=dict)  # id -> name in `language`
+    sources: dict[str, SourceInfo] = Field(default_factory=dict)  # id -> how to cite it
+    kb_version: str = ""
 
     CONTRACT_KEYS: ClassVar[tuple[str, ...]] = (
         "question",
@@ -61,9 +96,13 @@ class Answer(BaseModel):
         "models",
         "citations",
         "suggestions",
+        "why",
     )
 
     def to_contract(self) -> dict[str, Any]:
         data = self.model_dump(include=set(self.CONTRACT_KEYS))
         data["confidence"] = round(self.confidence, 3)
         return {key: data[key] for key in self.CONTRACT_KEYS}
+
+    def model_name(self, model_id: str) -> str:
+        return self.model_names.get(model_id, model_id)

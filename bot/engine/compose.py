@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.engine.answer import Answer, CitationOut, CompareCell, Recommendation
+from bot.engine.answer import Answer, CitationOut, CompareCell, Recommendation, SourceInfo
 from bot.kb.schema import Citation, Fact, KnowledgeBase, Text
 
 Lang = str  # "en" | "zh"
@@ -78,6 +78,28 @@ class Composer:
             answer="",
         )
 
+    def finish(self, ans: Answer) -> Answer:
+        """Attach the display names and source details a front end needs to show ``ans``."""
+        lang = ans.language
+        ids = [*ans.models, *(r.model for r in ans.recommendations), *ans.table]
+        ans.model_names = {m: self.model_name(m) for m in dict.fromkeys(ids) if m in self.kb.models}
+        aspects = [a for row in ans.table.values() for a in row]
+        if ans.aspect:
+            aspects.append(ans.aspect)
+        ans.aspect_names = {a: self.aspect_name(a, lang) for a in dict.fromkeys(aspects)}
+        ans.sources = {
+            c.source: SourceInfo(
+                title=src.title,
+                publisher=src.publisher,
+                date=src.date.isoformat(),
+                url=src.url,
+            )
+            for c in ans.citations
+            if (src := self.kb.sources.get(c.source)) is not None
+        }
+        ans.kb_version = self.kb.version
+        return ans
+
     # -- answered intents ------------------------------------------------
     def fact(self, ans: Answer, model_id: str, aspect: str) -> Answer:
         lang = ans.language
@@ -117,7 +139,8 @@ class Composer:
         ans.title = say(uc.name, lang)
         lines: list[str] = []
         if ranking:
-            lines.append(fill(self.kb.responses.recommend_intro, lang))
+            ans.intro = fill(self.kb.responses.recommend_intro, lang)
+            lines.append(ans.intro)
             for i, ranked in enumerate(ranking, start=1):
                 reason = say(ranked.reason, lang)
                 lines.append(f"{i}. {self.model_name(ranked.model)} — {reason}")
@@ -125,9 +148,11 @@ class Composer:
             ans.citations = cite(c for r in ranking for c in r.citations)
         else:
             names = join_names((self.model_name(m) for m in among or []), lang)
-            lines.append(fill(self.kb.responses.no_ranking, lang, models=names))
+            ans.intro = fill(self.kb.responses.no_ranking, lang, models=names)
+            lines.append(ans.intro)
         if uc.note is not None:
-            lines.append(say(uc.note, lang))
+            ans.note = say(uc.note, lang)
+            lines.append(ans.note)
         ans.models = [r.model for r in ranking] or list(among or [])
         ans.answer = "\n".join(lines)
         return ans
@@ -140,7 +165,8 @@ class Composer:
         ans.title = " vs ".join(names)
         shown = aspects or ["main_use_case"]
         citations: list[Citation] = []
-        lines = [fill(self.kb.responses.compare_intro, lang, models=join_names(names, lang))]
+        ans.intro = fill(self.kb.responses.compare_intro, lang, models=join_names(names, lang))
+        lines = [ans.intro]
         for aspect in shown:
             if len(shown) > 1:
                 lines.append(

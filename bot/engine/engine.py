@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from bot.engine.answer import Answer
+from bot.engine.answer import Answer, Why
 from bot.engine.compose import Composer, join_names, say
 from bot.engine.context import Asker, Context, ContextStore
 from bot.engine.entities import (
@@ -164,26 +164,32 @@ class Engine:
     # -- structured requests (slash commands) --------------------------------
     def fact(self, model_id: str, aspect: str, lang: str) -> Answer:
         question = f"{self.kb.models[model_id].name} {self.compose.aspect_name(aspect, lang)}"
-        return self.compose.fact(self.compose.base(question, lang, "fact", 1.0), model_id, aspect)
+        ans = self.compose.fact(self.compose.base(question, lang, "fact", 1.0), model_id, aspect)
+        return self._finish(ans, "command:fact")
 
     def overview(self, model_id: str, lang: str) -> Answer:
         ans = self.compose.base(self.kb.models[model_id].name, lang, "overview", 1.0)
-        return self.compose.overview(ans, model_id)
+        return self._finish(self.compose.overview(ans, model_id), "command:overview")
 
     def compare(self, model_ids: list[str], aspects: list[str], lang: str) -> Answer:
         question = " vs ".join(self.kb.models[m].name for m in model_ids)
         ans = self.compose.base(question, lang, "compare", 1.0)
-        return self.compose.compare(ans, model_ids, aspects)
+        return self._finish(self.compose.compare(ans, model_ids, aspects), "command:compare")
 
     def recommend(self, use_case_id: str, lang: str) -> Answer:
         name = say(self.kb.use_cases[use_case_id].name, lang)
         ans = self.compose.base(name, lang, "recommend", 1.0)
-        return self.compose.recommend(ans, use_case_id)
+        return self._finish(self.compose.recommend(ans, use_case_id), "command:recommend")
 
     def topic(self, topic_id: str, lang: str) -> Answer:
         intent = topic_id if topic_id in SMALL_TALK else "topic"
         ans = self.compose.base(topic_id, lang, intent, 1.0)
-        return self.compose.topic(ans, topic_id)
+        return self._finish(self.compose.topic(ans, topic_id), "command:topic")
+
+    def _finish(self, ans: Answer, rule: str, evidence: list[str] | None = None) -> Answer:
+        if not ans.why.rule:
+            ans.why = Why(rule=rule, evidence=evidence or [])
+        return self.compose.finish(ans)
 
     # -- signals -----------------------------------------------------------
     def _coverage(self, norm: str) -> tuple[float, float]:
@@ -314,6 +320,7 @@ class Engine:
         if ans.answered and ans.confidence < self.thresholds.answer:
             # Below the answer band: offer what we would have answered, do not assert it.
             ans = self._unsure(question, sig, ans)
+        self._finish(ans, ans.intent or "unsure")
         if ans.answered and ans.intent not in SMALL_TALK:
             self.contexts.put(
                 asker,

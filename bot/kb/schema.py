@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Literal, get_args
+from typing import Annotated, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
 
@@ -193,8 +193,33 @@ class AspectsFile(Strict):
     aspects: list[AspectInfo]
 
 
-class Responses(Strict):
+class Catalogue(Strict):
+    """A set of the bot's own sentences, one :class:`Text` per field.
+
+    ``PLACEHOLDERS`` says, per field, which ``{name}`` placeholders the code that
+    uses the sentence fills in; any other placeholder would reach users as literal
+    text, so the checker rejects it.
+    """
+
+    PLACEHOLDERS: ClassVar[dict[str, frozenset[str]]] = {}
+
+    @classmethod
+    def placeholders_for(cls, field: str) -> frozenset[str]:
+        return cls.PLACEHOLDERS.get(field, frozenset())
+
+
+class Responses(Catalogue):
     """The bot's own sentences; placeholders such as ``{model}`` are filled in."""
+
+    PLACEHOLDERS: ClassVar[dict[str, frozenset[str]]] = {
+        "unknown_model": frozenset({"model"}),
+        "not_stated": frozenset({"model", "aspect"}),
+        "need_model": frozenset({"models"}),
+        "no_ranking": frozenset({"models"}),
+        "compare_intro": frozenset({"models"}),
+        "rank_position": frozenset({"use_case", "model", "rank"}),
+        "rank_absent": frozenset({"use_case", "model", "models"}),
+    }
 
     out_of_scope: Text
     unknown_model: Text
