@@ -79,6 +79,7 @@ class Answer(BaseModel):
     note: str = ""  # a closing remark after them (e.g. "the article recommends only …")
     aspect: str | None = None
     topic: str | None = None
+    use_case: str | None = None  # the job a recommendation answers
     table: dict[str, dict[str, CompareCell]] = Field(default_factory=dict)
     model_names: dict[str, str] = Field(default_factory=dict)  # id -> display name
     aspect_names: dict[str, str] = Field(default_factory=dict)  # id -> name in `language`

@@ -136,6 +136,7 @@ class Composer:
         lang = ans.language
         uc = self.kb.use_cases[use_case_id]
         ranking = [r for r in uc.ranking if among is None or r.model in among]
+        ans.use_case = use_case_id
         ans.title = say(uc.name, lang)
         lines: list[str] = []
         if ranking:
@@ -208,6 +209,7 @@ class Composer:
         lang = ans.language
         uc = self.kb.use_cases[use_case_id]
         self.fact(ans, model_id, "strengths")
+        ans.use_case = use_case_id
         ranked = [r.model for r in uc.ranking]
         job = say(uc.name, lang)
         if lang == "en" and job[1:2].islower():
