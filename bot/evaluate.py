@@ -18,7 +18,7 @@ from bot.engine.context import Asker
 from bot.engine.engine import Engine
 from bot.text.normalize import has_cjk
 
-DECLINE_INTENTS = ("out_of_scope", "unknown_model")
+DECLINE_INTENTS = ("out_of_scope", "unknown_model", "not_stated")
 
 
 @dataclass(frozen=True)
