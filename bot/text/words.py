@@ -1,0 +1,63 @@
+"""Which word forms are the same word: inflection and typo rules shared by the matchers.
+
+``same_word`` says whether two stems are forms of one word ("writ" ~ "write",
+"summaris" ~ "summarise"). ``is_typo_of`` says whether a token the dictionary
+does not know is a likely typo of a known term ("mdoel" -> "model", "wich" ->
+"which"): real English words are never "corrected", so "mode" never becomes
+"model". The dictionary is SCOWL's small American English list (see
+``data/words_en.COPYRIGHT``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import DamerauLevenshtein
+
+_DATA = Path(__file__).with_name("data")
+
+# What may follow a stem in another form of the same word ("writ"+"e", "migr"+"ate").
+# Inflections only: derivations change meaning ("custom"/"customise", "convers-ation"/
+# "convers-ion", "agent"/"agentic"), so they are never treated as the same word.
+_ENDINGS = frozenset("e s es ed ing er ers y ies ly".split())
+TYPO_MIN_LEN = 4  # shorter words are too often other real words
+TYPO_LONG_LEN = 8  # from this length two edits are still a typo
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Lower-case English words (3-14 letters) that are never treated as typos."""
+    text = (_DATA / "words_en.txt").read_text(encoding="utf-8")
+    return frozenset(text.split())
+
+
+def same_word(a: str, b: str) -> bool:
+    """Whether two stems are forms of one word ("writ" ~ "write") or a small typo apart."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if len(short) >= 3 and long_.startswith(short) and long_[len(short) :] in _ENDINGS:
+        return True
+    return len(short) >= 6 and len(long_) - len(short) <= 2 and fuzz.ratio(a, b) >= 85
+
+
+def is_typo_of(token: str, term: str) -> bool:
+    """Whether ``token`` (not a dictionary word) is a plausible misspelling of ``term``.
+
+    Same first letter (or the first two swapped), no digits, one edit (two for long
+    words), counting a swap of neighbours as one edit.
+    """
+    if token == term or len(term) < TYPO_MIN_LEN or len(token) < TYPO_MIN_LEN:
+        return False
+    if not token.isalpha() or not term.isalpha():
+        return False
+    if token[0] != term[0] and token[:2] != term[1::-1]:
+        return False
+    allowed = 2 if len(term) >= TYPO_LONG_LEN else 1
+    if abs(len(token) - len(term)) > allowed:
+        return False
+    if token in english_words():
+        return False
+    return DamerauLevenshtein.distance(token, term, score_cutoff=allowed) <= allowed
