@@ -181,14 +181,14 @@ async def test_slash_compare_side_by_side(fake_discord: FakeDiscord, settings: S
     """/compare gives one inline column per model; unstated cells say so."""
     async with bot_running(settings):
         rec = await fake_discord.invoke_slash(
-            "compare", {"model_a": "gpt-4o-mini", "model_b": "llama-3.1-405b", "aspect": "pricing"}
+            "compare", {"model_a": "gpt-4o-mini", "model_b": "deepseek-v2", "aspect": "pricing"}
         )
         rec = await fake_discord.wait_for_interaction_response(rec)
     fields = rec.data["embeds"][0]["fields"]
     cells = [f for f in fields if f["inline"] and f["name"] != "\u200b"]
-    assert [f["name"].split(" · ")[0] for f in cells] == ["GPT-4o mini", "Llama 3.1 405B"]
-    assert "0.15" in cells[0]["value"]
-    assert "⚠️" in cells[1]["value"]  # Llama's per-token price is not stated
+    assert [f["name"].split(" · ")[0] for f in cells] == ["GPT-4o mini", "DeepSeek-V2"]
+    assert "0.15" in cells[0]["value"] and "⚠️" not in cells[0]["value"]
+    assert "⚠️" in cells[1]["value"]  # DeepSeek-V2's price is not stated
 
 
 async def test_slash_compare_rejects_unknown_model(

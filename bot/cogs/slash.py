@@ -80,8 +80,7 @@ class SlashCog(commands.Cog):
         """Accept a model id, or a name/alias typed without using autocomplete."""
         if value in engine.kb.models:
             return value
-        found = engine.index.find(value).model_ids()
-        return found[0] if len(found) == 1 else None
+        return engine.resolve_model(value)
 
     @staticmethod
     def _use_case_id(engine: Engine, value: str) -> str | None:
@@ -243,10 +242,8 @@ class SlashCog(commands.Cog):
         lang = locale_language(interaction.locale)
         if use_case_id is None:
             # Free text typed without autocomplete: let the engine interpret it.
-            found = engine.index.find(use_case).use_cases
-            if found and found[0].score >= 0.7:
-                use_case_id = found[0].ref
-            else:
+            use_case_id = engine.resolve_use_case(use_case)
+            if use_case_id is None:
                 names = [say(u.name, lang) for u in engine.kb.use_cases.values()][:8]
                 await self._reject(interaction, use_case, [*names, "…"])
                 return

@@ -14,8 +14,9 @@ from bot.kb.schema import Citation, Fact, KnowledgeBase, Text
 
 Lang = str  # "en" | "zh"
 
-# Facts used to describe a model when no aspect is asked for.
-OVERVIEW_ASPECTS = ("origin", "release_date", "strengths", "main_use_case")
+# Facts used to describe a model when no aspect is asked for: who, the headline figures
+# (size, date, price), then what it is good for.
+OVERVIEW_ASPECTS = ("origin", "parameters", "release_date", "pricing", "strengths", "main_use_case")
 
 
 def say(text: Text, lang: Lang) -> str:
@@ -35,7 +36,9 @@ def cite(citations: Iterable[Citation | CitationOut]) -> list[CitationOut]:
     for c in citations:
         key = (c.source, c.quote)
         if key not in seen:
-            seen[key] = CitationOut(source=c.source, section=c.section, quote=c.quote)
+            seen[key] = CitationOut(
+                source=c.source, section=c.section, quote=c.quote, gloss=c.gloss
+            )
     return list(seen.values())
 
 
@@ -102,6 +105,8 @@ class Composer:
 
     # -- answered intents ------------------------------------------------
     def fact(self, ans: Answer, model_id: str, aspect: str) -> Answer:
+        """One aspect of one model. When the article does not state it, the answer is a
+        decline (``not_stated``) that says what the article does say instead."""
         lang = ans.language
         facts = self.facts(model_id, aspect)
         name = self.model_name(model_id)
@@ -109,23 +114,54 @@ class Composer:
         ans.aspect = aspect
         ans.title = f"{name} · {self.aspect_name(aspect, lang)}"
         if not facts:
-            ans.answered = False
-            ans.answer = fill(
-                self.kb.responses.not_stated,
-                lang,
-                model=name,
-                aspect=self.aspect_name(aspect, lang),
-            )
-            ans.suggestions = self.known_aspect_questions(model_id, lang)
-            return ans
+            return self.not_addressed(ans, [model_id], aspect)
         ans.answer = join_sentences([say(f.text, lang) for f in facts], lang)
         ans.citations = cite(c for f in facts for c in f.citations)
+        if not any(f.stated for f in facts):
+            ans.answered = False
+            ans.intent = "not_stated"
+            ans.suggestions = self.known_aspect_questions(model_id, lang)
         return ans
+
+    def not_addressed(self, ans: Answer, model_ids: list[str], aspect: str) -> Answer:
+        """The article says nothing about ``aspect``: say so, then what it does say."""
+        lang = ans.language
+        ans.answered = False
+        ans.intent = "not_stated"
+        ans.aspect = aspect
+        ans.models = list(model_ids)
+        aspect_name = self.aspect_name(aspect, lang)
+        if not model_ids:
+            names = join_names((m.name for m in self.kb.models.values()), lang)
+            ans.title = aspect_name
+            ans.answer = fill(
+                self.kb.responses.not_addressed_any, lang, aspect=aspect_name, models=names
+            )
+            return ans
+        parts: list[str] = []
+        used: list[Fact] = []
+        for model_id in model_ids:
+            name = self.model_name(model_id)
+            parts.append(
+                fill(self.kb.responses.not_addressed, lang, aspect=aspect_name, model=name)
+            )
+            headline = self.headline_facts(model_id)[:2]
+            parts += [say(f.text, lang) for f in headline]
+            used += headline
+        ans.title = f"{join_names(map(self.model_name, model_ids), lang)} · {aspect_name}"
+        ans.answer = join_sentences(parts, lang)
+        ans.citations = cite(c for f in used for c in f.citations)
+        ans.suggestions = self.known_aspect_questions(model_ids[0], lang)
+        return ans
+
+    def headline_facts(self, model_id: str) -> list[Fact]:
+        model = self.kb.models[model_id]
+        return [f for a in OVERVIEW_ASPECTS for f in model.facts if f.aspect == a and f.stated]
 
     def overview(self, ans: Answer, model_id: str) -> Answer:
         lang = ans.language
         model = self.kb.models[model_id]
-        used = [f for a in OVERVIEW_ASPECTS for f in model.facts if f.aspect == a and f.stated]
+        used = self.headline_facts(model_id)
         ans.models = [model_id]
         ans.title = model.name
         ans.answer = join_sentences([say(f.text, lang) for f in used], lang)

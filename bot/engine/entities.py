@@ -1,20 +1,21 @@
-"""Recognise what a question is about: models, unknown models, aspects, use cases.
+"""Name and phrase recognisers: model and entity names, and job or topic phrasings.
 
-Everything is indexed once per knowledge base so that a query costs a scan
-of its own tokens plus a few dictionary look-ups, not a pass over every
-phrase. Latin aliases match whole token windows, with rapidfuzz typo
-tolerance on longer words; Chinese aliases and keywords match as
-substrings, since Chinese has no word breaks.
+``TermIndex`` finds names (aliases): Latin ones as whole token windows with
+rapidfuzz typo tolerance on longer words (digits must match: "llama 3" is not
+"llama 3.1"), Chinese ones as substrings. ``PhraseIndex`` scores how much of
+a short phrasing ("debug my code") a question contains. Both are indexed once
+per knowledge base, so a question costs a scan of its own tokens plus a few
+dictionary look-ups, not a pass over every phrase.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from bot.kb.schema import KnowledgeBase, Phrasings
+from bot.kb.schema import Phrasings
 from bot.text.normalize import (
     bigrams,
     compact,
@@ -23,6 +24,7 @@ from bot.text.normalize import (
     normalize,
     tokens,
 )
+from bot.text.words import same_word
 
 # Typo tolerance for names: "mistrall", "lama 3.1", "deepsek".
 NAME_FUZZ_MIN = 84.0
@@ -38,33 +40,6 @@ class Hit:
     start: int  # position in the normalised question, for ordering
     end: int
     score: float
-
-
-@dataclass
-class Entities:
-    """Everything recognised in one question."""
-
-    text: str
-    models: list[Hit] = field(default_factory=list)
-    entities: list[Hit] = field(default_factory=list)
-    aspects: list[Hit] = field(default_factory=list)
-    use_cases: list[Hit] = field(default_factory=list)
-    cues: set[str] = field(default_factory=set)
-    domain: bool = False
-
-    def model_ids(self) -> list[str]:
-        seen: list[str] = []
-        for hit in sorted(self.models, key=lambda h: h.start):
-            if hit.ref not in seen:
-                seen.append(hit.ref)
-        return seen
-
-    def aspect_ids(self) -> list[str]:
-        seen: list[str] = []
-        for hit in sorted(self.aspects, key=lambda h: h.start):
-            if hit.ref not in seen:
-                seen.append(hit.ref)
-        return seen
 
 
 @dataclass(frozen=True)
@@ -136,7 +111,7 @@ class TermIndex:
                         score = fuzz.ratio(term.text, joined, score_cutoff=NAME_FUZZ_MIN)
                         if score:
                             hits.append(Hit(term.kind, term.ref, i, j + 1, score / 100.0))
-        for first in set(squashed) & self.cjk.keys():
+        for first in sorted(set(squashed) & self.cjk.keys()):
             for term in self.cjk[first]:
                 pos = squashed.find(term.text)
                 if pos >= 0:
@@ -145,30 +120,22 @@ class TermIndex:
         return hits
 
 
-def _resolve_overlaps(hits: list[Hit]) -> list[Hit]:
-    """Keep the best of overlapping hits: exact beats fuzzy, then longer beats shorter."""
-    ordered = sorted(hits, key=lambda h: (-h.score, -(h.end - h.start), h.start))
+def resolve_overlaps(hits: list[Hit]) -> list[Hit]:
+    """Keep the best of overlapping hits: exact beats fuzzy, then longer beats shorter.
+
+    Linear in the number of hits times their length: each kept hit marks the positions
+    it covers, and a later (worse) hit is dropped if any of its positions is taken.
+    """
+    ordered = sorted(hits, key=lambda h: (-h.score, -(h.end - h.start), h.start, h.kind, h.ref))
+    taken: set[int] = set()
     kept: list[Hit] = []
     for hit in ordered:
-        if any(hit.start < k.end and k.start < hit.end for k in kept):
+        span = range(hit.start, max(hit.end, hit.start + 1))
+        if any(pos in taken for pos in span):
             continue
+        taken.update(span)
         kept.append(hit)
     return sorted(kept, key=lambda h: h.start)
-
-
-# What may follow a stem in another form of the same word ("writ"+"e", "migr"+"ate").
-_ENDINGS = frozenset(
-    "e s es ed ing er ers or ors ion ions ation ations ate ates ated ating y ies ly ment "
-    "ments al ity ize izes ized izing ise ises ised ising ive ic ical".split()
-)
-
-
-def _same_word(a: str, b: str) -> bool:
-    """Whether two stems are forms of one word ("writ" ~ "write") or a small typo apart."""
-    short, long_ = sorted((a, b), key=len)
-    if len(short) >= 3 and long_.startswith(short) and long_[len(short) :] in _ENDINGS:
-        return True
-    return len(short) >= 6 and len(long_) - len(short) <= 2 and fuzz.ratio(a, b) >= 85
 
 
 SHORT_PHRASE_SCORE = 0.85
@@ -183,6 +150,7 @@ class _Phrase:
     stems: tuple[str, ...]
     grams: frozenset[str]
     short: bool  # a single word, or at most three Chinese characters
+    raw: str = ""  # as written in the knowledge base, for explanations
 
 
 class PhraseIndex:
@@ -216,7 +184,7 @@ class PhraseIndex:
         grams = frozenset(bigrams(norm))
         squashed = compact(norm)
         short = len(stems) <= 1 if not grams else len(squashed) <= 3
-        item = _Phrase(ref, squashed, stems, grams, short)
+        item = _Phrase(ref, squashed, stems, grams, short, phrase)
         for s in stems:
             self.by_stem[s].append(item)
             self.vocab.add(s)
@@ -237,23 +205,30 @@ class PhraseIndex:
             if len(s) < 3:
                 continue
             for v in self.buckets.get(s[:3], ()):
-                if _same_word(s, v):
+                if same_word(s, v):
                     found.setdefault(v, pos)
         return found
 
     def scores(self, norm: str) -> dict[str, float]:
         """Best score per ref, 0..1, for refs with any overlap."""
+        return {ref: score for ref, (score, _) in self.match(norm).items()}
+
+    def match(self, norm: str) -> dict[str, tuple[float, str]]:
+        """Per ref with any overlap: the best score (0..1, plus a little for several
+        distinct phrases) and the phrase, as written, that scored it."""
         q_stems = self._expand(content_stems(norm))
         q_grams = bigrams(norm)
         squashed = compact(norm)
         best: dict[str, float] = {}
+        best_raw: dict[str, str] = {}
         hits: dict[str, set[frozenset[str] | str]] = {}
         candidates: set[_Phrase] = set()
         for s in q_stems:
             candidates.update(self.by_stem.get(s, ()))
         for g in q_grams:
             candidates.update(self.by_gram.get(g, ()))
-        for phrase in candidates:
+        # Sorted, so that ties between phrases resolve the same way on every run.
+        for phrase in sorted(candidates, key=lambda p: (p.ref, p.text)):
             score = 0.0
             matched = 0
             if phrase.grams:
@@ -296,69 +271,15 @@ class PhraseIndex:
                 )
             if score > best.get(phrase.ref, 0.0):
                 best[phrase.ref] = score
+                best_raw[phrase.ref] = phrase.raw
         # Several phrases of the same job ("prototype", "boilerplate", "scaffolding") add up.
         return {
-            ref: v + 0.03 * min(max(len(hits.get(ref, ())) - 1, 0), 3) for ref, v in best.items()
+            ref: (v + 0.03 * min(max(len(hits.get(ref, ())) - 1, 0), 3), best_raw[ref])
+            for ref, v in best.items()
         }
 
     def knows(self, stem_: str) -> bool:
         """Whether ``stem_`` (or a form or typo of it) occurs in any phrase."""
         if stem_ in self.vocab:
             return True
-        return len(stem_) >= 3 and any(
-            _same_word(stem_, v) for v in self.buckets.get(stem_[:3], ())
-        )
-
-
-class EntityIndex:
-    """All recognisers for one knowledge base."""
-
-    def __init__(self, kb: KnowledgeBase) -> None:
-        self.names = TermIndex()
-        for model in kb.models.values():
-            for alias in [model.name, model.id, *model.aliases]:
-                self.names.add("model", model.id, alias, fuzzy=True)
-        for entity in kb.other_entities.values():
-            for alias in entity.aliases:
-                self.names.add("entity", entity.id, alias, fuzzy=True)
-        self.words = TermIndex()
-        for aspect in kb.aspects.values():
-            for kw in aspect.keywords.all():
-                # Typo tolerance only for single long words: multi-word phrases such as
-                # "what can it do" are too close to unrelated questions ("what can u do").
-                self.words.add("aspect", aspect.id, kw, fuzzy=len(kw) >= 7 and " " not in kw)
-        vocab = kb.vocabulary
-        for cue in ("recommend", "compare", "overview", "domain", "article", "task"):
-            for kw in getattr(vocab, cue).all():
-                self.words.add(f"cue:{cue}", cue, kw, fuzzy=False)
-        self.use_cases = PhraseIndex()
-        self.use_cases.set_generic(generic_phrases(kb))
-        for uc in kb.use_cases.values():
-            self.use_cases.add_all(uc.id, uc.phrasings)
-
-    def find(self, question: str) -> Entities:
-        norm = normalize(question)
-        toks = tokens(norm)
-        squashed = compact(norm)
-        found = Entities(norm)
-        for hit in _resolve_overlaps(self.names.find(norm, toks, squashed)):
-            (found.models if hit.kind == "model" else found.entities).append(hit)
-        word_hits = self.words.find(norm, toks, squashed)
-        found.aspects = _resolve_overlaps([h for h in word_hits if h.kind == "aspect"])
-        # Cues may overlap ("which model" is a recommend cue and contains "model").
-        found.cues = {h.ref for h in word_hits if h.kind != "aspect"}
-        found.domain = bool({"domain", "article"} & found.cues or found.models or found.entities)
-        for ref, score in self.use_cases.scores(norm).items():
-            found.use_cases.append(Hit("use_case", ref, 0, 0, score))
-        found.use_cases.sort(key=lambda h: -h.score)
-        return found
-
-
-def generic_phrases(kb: KnowledgeBase) -> list[str]:
-    """Cue and domain words: common across phrasings, so weak evidence on their own."""
-    vocab = kb.vocabulary
-    out: list[str] = []
-    # Recommend cues stay out: "cheapest" is a cue and also the name of a job.
-    for cue in (vocab.domain, vocab.article, vocab.compare, vocab.overview):
-        out += cue.all()
-    return out
+        return len(stem_) >= 3 and any(same_word(stem_, v) for v in self.buckets.get(stem_[:3], ()))

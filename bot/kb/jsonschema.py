@@ -9,6 +9,8 @@ from pydantic import BaseModel
 
 from bot.kb.schema import (
     AspectsFile,
+    ConceptsFile,
+    GlossesFile,
     Model,
     ResponsesFile,
     SourcesFile,
@@ -25,6 +27,8 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "aspects": AspectsFile,
     "vocabulary": VocabularyFile,
     "responses": ResponsesFile,
+    "concepts": ConceptsFile,
+    "glosses": GlossesFile,
 }
 
 

@@ -17,12 +17,14 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bot.kb.quotes import SourceText
+from bot.kb.quotes import SourceText, collapse_whitespace
 from bot.kb.schema import (
     ASPECTS,
     PLACEHOLDER,
     AspectsFile,
     Citation,
+    ConceptsFile,
+    GlossesFile,
     KnowledgeBase,
     Model,
     ResponsesFile,
@@ -45,6 +47,8 @@ SINGLE_FILES: dict[str, type[BaseModel]] = {
     "aspects.yaml": AspectsFile,
     "vocabulary.yaml": VocabularyFile,
     "responses.yaml": ResponsesFile,
+    "concepts.yaml": ConceptsFile,
+    "glosses.yaml": GlossesFile,
 }
 MODELS_DIR = "models"
 ALLOWED_PLACEHOLDERS = {"model", "aspect", "models", "use_case", "rank"}
@@ -226,6 +230,8 @@ class _Builder:
         aspects: AspectsFile = parsed["aspects.yaml"]
         vocab: VocabularyFile = parsed["vocabulary.yaml"]
         responses: ResponsesFile = parsed["responses.yaml"]
+        concepts: ConceptsFile = parsed["concepts.yaml"]
+        glosses: GlossesFile = parsed["glosses.yaml"]
 
         texts = self._load_sources(sources_file)
         self._unique_ids("sources.yaml", "sources", [s.id for s in sources_file.sources])
@@ -233,6 +239,8 @@ class _Builder:
         self._unique_ids("topics.yaml", "topics", [t.id for t in topics.topics])
         self._unique_ids("aspects.yaml", "aspects", [a.id for a in aspects.aspects])
         self._unique_ids("vocabulary.yaml", "other_entities", [e.id for e in vocab.other_entities])
+        self._unique_ids("concepts.yaml", "concepts", [c.id for c in concepts.concepts])
+        self._check_references(use_cases, topics, aspects, models, vocab, concepts)
 
         missing_aspects = sorted(set(ASPECTS) - {a.id for a in aspects.aspects})
         for aspect in missing_aspects:
@@ -295,8 +303,10 @@ class _Builder:
 
         self._check_conflicts(use_cases, topics, aspects, models, vocab)
         self._check_placeholders(responses)
+        gloss_of = self._glosses(glosses, texts)
         for doc_name, loc, citation in self._citations(use_cases, topics, models):
             self._check_citation(doc_name, loc, citation, texts)
+            self._attach_gloss(doc_name, loc, citation, gloss_of, sources_file)
 
         if self.problems:
             return CheckResult(self.problems)
@@ -310,9 +320,148 @@ class _Builder:
             vocabulary=vocab.vocabulary,
             other_entities={e.id: e for e in vocab.other_entities},
             responses=responses.responses,
+            concepts={c.id: c for c in concepts.concepts},
             version=self.hash.hexdigest()[:12],
         )
         return CheckResult([], kb)
+
+    def _check_references(
+        self,
+        use_cases: UseCasesFile,
+        topics: TopicsFile,
+        aspects: AspectsFile,
+        models: dict[str, tuple[Model, str]],
+        vocab: VocabularyFile,
+        concepts: ConceptsFile,
+    ) -> None:
+        """Concepts, aspects and models named by other entries must exist."""
+        concept_ids = {c.id for c in concepts.concepts}
+        known = ", ".join(sorted(concept_ids)) or "none"
+
+        def concept_refs(doc: YamlDoc, key: str, entries: list[Any]) -> None:
+            for i, entry in enumerate(entries):
+                for j, ref in enumerate(entry.concepts):
+                    if ref not in concept_ids:
+                        self.problems.append(
+                            doc.problem(
+                                (key, i, "concepts", j),
+                                f"unknown concept '{ref}'; add it to concepts.yaml or use one "
+                                f"of: {known}",
+                            )
+                        )
+
+        concept_refs(self._doc("use_cases.yaml"), "use_cases", use_cases.use_cases)
+        concept_refs(self._doc("topics.yaml"), "topics", topics.topics)
+        concept_refs(self._doc("aspects.yaml"), "aspects", aspects.aspects)
+
+        addressed = {a.id: a.addressed for a in aspects.aspects}
+        topic_ids = {t.id for t in topics.topics}
+        topic_doc = self._doc("topics.yaml")
+        for i, topic in enumerate(topics.topics):
+            for j, aspect_id in enumerate(topic.aspects):
+                if aspect_id not in addressed:
+                    self.problems.append(
+                        topic_doc.problem(
+                            ("topics", i, "aspects", j),
+                            f"unknown aspect '{aspect_id}'; aspects are defined in aspects.yaml",
+                        )
+                    )
+            for j, other in enumerate(topic.outranks):
+                if other not in topic_ids or other == topic.id:
+                    self.problems.append(
+                        topic_doc.problem(
+                            ("topics", i, "outranks", j),
+                            f"'{other}' is not another topic; use one of: "
+                            f"{', '.join(sorted(topic_ids - {topic.id}))}",
+                        )
+                    )
+        for model, display in models.values():
+            for i, fact in enumerate(model.facts):
+                if fact.aspect not in addressed:
+                    self.problems.append(
+                        self.docs[display].problem(
+                            ("facts", i, "aspect"),
+                            f"unknown aspect '{fact.aspect}'; aspects are defined in "
+                            f"aspects.yaml: {', '.join(sorted(addressed))}",
+                        )
+                    )
+                elif not addressed[fact.aspect]:
+                    self.problems.append(
+                        self.docs[display].problem(
+                            ("facts", i, "aspect"),
+                            f"aspect '{fact.aspect}' is marked 'addressed: false' in "
+                            "aspects.yaml (the article never covers it); remove this fact or "
+                            "set addressed: true",
+                        )
+                    )
+        vocab_doc = self._doc("vocabulary.yaml")
+        for i, entity in enumerate(vocab.other_entities):
+            refs: list[tuple[tuple[int | str, ...], str]] = (
+                [(("model",), entity.model)] if entity.model else []
+            )
+            refs += [(("reference_for", j), m) for j, m in enumerate(entity.reference_for)]
+            for where, model_id in refs:
+                if model_id not in models:
+                    loc = ("other_entities", i, *where)
+                    self.problems.append(
+                        vocab_doc.problem(
+                            loc,
+                            f"unknown model '{model_id}'; known models: "
+                            f"{', '.join(sorted(models))}",
+                        )
+                    )
+
+    def _glosses(
+        self, glosses: GlossesFile, texts: dict[str, SourceText]
+    ) -> dict[str, tuple[str, int]]:
+        """Collapsed quote -> (gloss, index in glosses.yaml); glosses must be English."""
+        from bot.text.normalize import has_cjk
+
+        doc = self._doc("glosses.yaml")
+        out: dict[str, tuple[str, int]] = {}
+        for i, gloss in enumerate(glosses.glosses):
+            key = collapse_whitespace(gloss.quote)
+            if key in out:
+                first_line = doc.position(("glosses", out[key][1]))[0]
+                self.problems.append(
+                    doc.problem(
+                        ("glosses", i, "quote"),
+                        f"this quote already has a gloss (line {first_line}); keep one",
+                    )
+                )
+                continue
+            if has_cjk(gloss.en):
+                self.problems.append(
+                    doc.problem(
+                        ("glosses", i, "en"),
+                        "a gloss is an English translation; it must not contain Chinese text",
+                    )
+                )
+            out[key] = (gloss.en, i)
+        return out
+
+    def _attach_gloss(
+        self,
+        doc_name: str,
+        loc: tuple[int | str, ...],
+        citation: Citation,
+        gloss_of: dict[str, tuple[str, int]],
+        sources_file: SourcesFile,
+    ) -> None:
+        """Give a quote its English gloss; quotes from non-English sources must have one."""
+        found = gloss_of.get(collapse_whitespace(citation.quote))
+        if found is not None:
+            citation._gloss = found[0]
+            return
+        language = next((s.language for s in sources_file.sources if s.id == citation.source), "en")
+        if language != "en":
+            self.problems.append(
+                self.docs[doc_name].problem(
+                    (*loc, "quote"),
+                    "this quote has no English gloss; add it to glosses.yaml as "
+                    f'- quote: "{citation.quote}"  with  en: "<English translation>"',
+                )
+            )
 
     def _load_sources(self, sources_file: SourcesFile) -> dict[str, SourceText]:
         texts: dict[str, SourceText] = {}

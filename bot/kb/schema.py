@@ -19,7 +19,8 @@ Id = Annotated[
 ]
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
-Aspect = Literal[
+# The aspects the code relies on (overviews, /compare defaults); aspects.yaml may add more.
+CoreAspect = Literal[
     "release_date",
     "parameters",
     "modalities",
@@ -33,7 +34,8 @@ Aspect = Literal[
     "origin",
     "context_window",
 ]
-ASPECTS: tuple[str, ...] = get_args(Aspect)
+ASPECTS: tuple[str, ...] = get_args(CoreAspect)
+Aspect = Id  # any aspect id defined in aspects.yaml
 
 
 class Strict(BaseModel):
@@ -64,12 +66,18 @@ class Citation(Strict):
 
     source: Id
     quote: NonEmpty
-    # Filled in by the loader from the source's headings; admins never type it.
+    # Filled in by the loader: the section from the source's headings, the English gloss
+    # from glosses.yaml. Admins never type either here.
     _section: str = PrivateAttr(default="")
+    _gloss: str | None = PrivateAttr(default=None)
 
     @property
     def section(self) -> str:
         return self._section
+
+    @property
+    def gloss(self) -> str | None:
+        return self._gloss
 
 
 class Source(Strict):
@@ -124,6 +132,8 @@ class UseCase(Strict):
     id: Id
     name: Text
     phrasings: Phrasings
+    # Concepts (concepts.yaml) whose words also point at this job: "snappy", "秒回".
+    concepts: list[Id] = Field(default_factory=list)
     ranking: list[RankedModel] = Field(default_factory=list)
     # Said when the article does not rank models for this job, or ranks them only weakly.
     note: Text | None = None
@@ -140,6 +150,14 @@ class Topic(Strict):
     phrasings: Phrasings
     # Words that on their own point at this topic ("prediction", "预测").
     keywords: Phrasings = Field(default_factory=Phrasings)
+    # Concepts whose words count as keywords of this topic.
+    concepts: list[Id] = Field(default_factory=list)
+    # Aspects that, asked of every model at once, are this topic ("when were the three
+    # released?" is the timeline, not a table of release dates).
+    aspects: list[Id] = Field(default_factory=list)
+    # Topics this one wins over when both are named: it is the narrower question
+    # ("the author's prediction about China" is the prediction, not China in general).
+    outranks: list[Id] = Field(default_factory=list)
     answer: Text
     models: list[Id] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
@@ -150,11 +168,48 @@ class TopicsFile(Strict):
 
 
 class AspectInfo(Strict):
-    """Names and trigger words for one aspect (price, parameters, ...)."""
+    """Names and trigger words for one aspect (price, parameters, ...).
+
+    ``addressed: false`` marks something people ask about that the article never
+    covers for any model (benchmarks, function calling): questions about it are
+    declined with "the article doesn't say", and no fact may use it.
+    """
 
     id: Aspect
     name: Text
     keywords: Phrasings
+    concepts: list[Id] = Field(default_factory=list)
+    addressed: bool = True
+
+
+class Concept(Strict):
+    """Words for one idea, in both languages, shared by use cases, aspects and topics.
+
+    Add a synonym once here and every entry that lists the concept understands it.
+    Inflections ("debugging") and typos ("debuging") are handled by the matcher.
+    """
+
+    id: Id
+    en: list[NonEmpty] = Field(default_factory=list)
+    zh: list[NonEmpty] = Field(default_factory=list)
+
+    def all(self) -> list[str]:
+        return [*self.en, *self.zh]
+
+
+class ConceptsFile(Strict):
+    concepts: list[Concept]
+
+
+class Gloss(Strict):
+    """An English rendering of one quoted passage, shown marked as a translation."""
+
+    quote: NonEmpty
+    en: NonEmpty
+
+
+class GlossesFile(Strict):
+    glosses: list[Gloss]
 
 
 class OtherEntity(Strict):
@@ -168,6 +223,12 @@ class OtherEntity(Strict):
     name: NonEmpty
     aliases: list[NonEmpty] = Field(min_length=1)
     topic: Id | None = None
+    # A company the article names as a model's maker ("Meta"): asking about it asks
+    # about that model.
+    model: Id | None = None
+    # Models the article measures against this entity ("GPT-4o" for Llama's cost):
+    # naming it beside one of them is a question about that model, not about it.
+    reference_for: list[Id] = Field(default_factory=list)
 
 
 class Vocabulary(Strict):
@@ -182,6 +243,16 @@ class Vocabulary(Strict):
     article: Phrasings = Field(default_factory=Phrasings)
     # Requests to do a job rather than to pick a model ("write me", "帮我翻译").
     task: Phrasings = Field(default_factory=Phrasings)
+    # Words that make a question lean on the previous one ("it", "and", "那…呢").
+    follow_up: Phrasings = Field(default_factory=Phrasings)
+    # Words that mean every model at once ("all three", "these models", "三个模型").
+    all_models: Phrasings = Field(default_factory=Phrasings)
+    # Things people may ask to be recommended that are not language models ("laptop",
+    # "手机"): "recommend a cheap phone" is not a request for a model.
+    not_models: Phrasings = Field(default_factory=Phrasings)
+    # Words that say nothing either way about being on topic ("startup", "basically"):
+    # they neither count as understood nor as unknown.
+    neutral: Phrasings = Field(default_factory=Phrasings)
 
 
 class VocabularyFile(Strict):
@@ -219,6 +290,8 @@ class Responses(Catalogue):
         "compare_intro": frozenset({"models"}),
         "rank_position": frozenset({"use_case", "model", "rank"}),
         "rank_absent": frozenset({"use_case", "model", "models"}),
+        "not_addressed": frozenset({"aspect", "model"}),
+        "not_addressed_any": frozenset({"aspect", "models"}),
     }
 
     out_of_scope: Text
@@ -234,6 +307,12 @@ class Responses(Catalogue):
     rank_position: Text
     # "For {use_case}, the article does not name {model}; it recommends {models}."
     rank_absent: Text
+    # "The article says nothing about {aspect} for {model}." (then what it does say)
+    not_addressed: Text
+    # "The article gives no {aspect} for any of the models it covers ({models})."
+    not_addressed_any: Text
+    # A one-line pointer when the bot is asked to do a task itself ("translate this").
+    task_request: Text
 
 
 class ResponsesFile(Strict):
@@ -252,6 +331,7 @@ class KnowledgeBase(Strict):
     vocabulary: Vocabulary
     other_entities: dict[str, OtherEntity]
     responses: Responses
+    concepts: dict[str, Concept] = Field(default_factory=dict)
     version: str = ""
 
     def counts(self) -> dict[str, int]:

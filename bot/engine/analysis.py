@@ -1,0 +1,516 @@
+"""Read a question: everything the decision rules need, found once, with its evidence.
+
+``Matchers`` is built once per knowledge base (all indexes); ``Matchers.read``
+turns one message into an :class:`Analysis`. A message is split into
+sentences; the ones that ask (the *focus*) decide what the question is about,
+while the others are background that may supply a job ("we maintain legacy
+PHP ... which model would help us most?") but never dilute the question.
+Every recognised item keeps the words that triggered it, so an answer can
+say why it was given.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from bot.engine.entities import Hit, PhraseIndex, TermIndex, resolve_overlaps
+from bot.engine.facts import FactIndex, FactMatch
+from bot.engine.lexicon import LexHit, Lexicon
+from bot.engine.shapes import unknown_names
+from bot.kb.schema import KnowledgeBase
+from bot.text.normalize import (
+    STOPWORDS,
+    bigrams,
+    cjk_runs,
+    compact,
+    content_stems,
+    has_cjk,
+    normalize,
+    stem,
+    tokens,
+)
+from bot.text.sentences import focus, split_sentences
+
+SMALL_TALK = ("greeting", "help")
+CUES = ("recommend", "compare", "overview", "domain", "article", "task", "selector")
+# A question leaning on the previous one: "and llama?", "what about …", "那…呢".
+_FOLLOW_UP_EN = re.compile(
+    r"^(?:and|what about|how about|same for|same question for|ok and|also)\b"
+)
+_FOLLOW_UP_ZH = re.compile(r"^(?:那|那么|还有)|呢\s*[?]?$")
+# Chinese characters too common to count as evidence of anything.
+_ZH_FILLER = frozenset(
+    "的了吗呢吧啊呀是在有和与我你他她它们这那个么什怎样请问一下帮给能会可以就都也还"
+    "很要把做该应因为拿到不没最较想让得地着过对从被所但而且或又再才只已正用些种款哦嘛"
+)
+WHOLE_MATCH_MIN = 80.0
+EVIDENCE_MIN = 0.6  # weaker job or topic matches are not worth listing in "why"
+PHRASE_QUESTION_MIN = 90.0
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One recognised item: what it is, what it points at, and the words that said so."""
+
+    kind: str  # model, entity, unknown_name, aspect, use_case, topic, cue, concept, fact
+    ref: str
+    words: str
+    score: float = 1.0
+    in_focus: bool = True
+
+    def describe(self) -> str:
+        where = "" if self.in_focus else " (in the background)"
+        score = f" {self.score:.2f}" if self.score < 0.995 else ""
+        return f"{self.kind} {self.ref} ← '{self.words}'{score}{where}"
+
+
+@dataclass
+class Analysis:
+    """What one message says, as far as the knowledge base can tell."""
+
+    question: str
+    norm: str
+    lang: str
+    focus_text: str
+    models: list[str] = field(default_factory=list)  # covered models named in the focus
+    background_models: list[str] = field(default_factory=list)  # named elsewhere only
+    model_scores: dict[str, float] = field(default_factory=dict)
+    entities: list[str] = field(default_factory=list)  # other entities in the focus
+    unknown_names: list[str] = field(default_factory=list)  # "Yi-34B": name-shaped, unknown
+    weak_names: list[str] = field(default_factory=list)  # "MiniMax", "RLHF": maybe a name
+    aspects: list[str] = field(default_factory=list)
+    cues: set[str] = field(default_factory=set)  # cue words in the asking sentences
+    concepts: set[str] = field(default_factory=set)  # concepts named in the asking sentences
+    domain_anywhere: bool = False  # a domain or article word anywhere in the message
+    use_cases: list[tuple[float, str]] = field(default_factory=list)  # best first
+    focus_use_case: bool = False  # the best job is named in the asking sentences
+    topics: list[tuple[float, str]] = field(default_factory=list)  # best first
+    keyword_topics: set[str] = field(default_factory=set)
+    small_talk: str | None = None
+    explained: float = 1.0
+    unknown_words: float = 0.0
+    content_words: int = 0
+    follow_up: bool = False
+    all_models: bool = False
+    phrase_question: bool = False
+    facts: list[FactMatch] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def use_case(self) -> str | None:
+        return self.use_cases[0][1] if self.use_cases else None
+
+    @property
+    def use_case_score(self) -> float:
+        return self.use_cases[0][0] if self.use_cases else 0.0
+
+    @property
+    def topic(self) -> str | None:
+        return self.topics[0][1] if self.topics else None
+
+    @property
+    def topic_score(self) -> float:
+        return self.topics[0][0] if self.topics else 0.0
+
+    def explain(self, kinds: tuple[str, ...] | None = None) -> list[str]:
+        """Evidence lines, optionally only of some kinds."""
+        return [e.describe() for e in self.evidence if kinds is None or e.kind in kinds]
+
+
+class Matchers:
+    """Every index over one knowledge base; cheap to build, read-only afterwards."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.order = {uc_id: i for i, uc_id in enumerate(kb.use_cases)}
+        self.topic_order = {t_id: i for i, t_id in enumerate(kb.topics)}
+        vocab = kb.vocabulary
+
+        self.names = TermIndex()
+        for model in kb.models.values():
+            for alias in [model.name, model.id, *model.aliases]:
+                self.names.add("model", model.id, alias, fuzzy=True)
+        for entity in kb.other_entities.values():
+            for alias in entity.aliases:
+                self.names.add("entity", entity.id, alias, fuzzy=True)
+
+        self.lexicon = Lexicon()
+        for aspect in kb.aspects.values():
+            for kw in aspect.keywords.all():
+                self.lexicon.add("aspect", aspect.id, kw, "keyword")
+            for concept_id in aspect.concepts:
+                for term in kb.concepts[concept_id].all():
+                    self.lexicon.add("aspect", aspect.id, term, f"concept {concept_id}")
+        for cue in ("recommend", "compare", "overview", "domain", "article", "task"):
+            for kw in getattr(vocab, cue).all():
+                self.lexicon.add("cue", cue, kw, "vocabulary")
+        for kw in vocab.follow_up.all():
+            self.lexicon.add("cue", "follow_up", kw, "vocabulary")
+        for kw in vocab.all_models.all():
+            self.lexicon.add("cue", "all_models", kw, "vocabulary")
+        for kw in vocab.not_models.all():
+            self.lexicon.add("cue", "not_model", kw, "vocabulary")
+        for concept in kb.concepts.values():
+            for term in concept.all():
+                self.lexicon.add("concept", concept.id, term, f"concept {concept.id}")
+        for topic in kb.topics.values():
+            for kw in topic.keywords.all():
+                self.lexicon.add("topic", topic.id, kw, "keyword")
+            for concept_id in topic.concepts:
+                for term in kb.concepts[concept_id].all():
+                    self.lexicon.add("topic", topic.id, term, f"concept {concept_id}")
+
+        self.use_case_index = PhraseIndex()
+        # Neutral words ("work", "support") prove nothing on their own in a job phrase.
+        self.use_case_index.set_generic([*self._generic_phrases(), *vocab.neutral.en])
+        self._use_case_texts: dict[str, list[str]] = {}
+        for uc in kb.use_cases.values():
+            self.use_case_index.add_all(uc.id, uc.phrasings)
+            for concept_id in uc.concepts:
+                for term in kb.concepts[concept_id].all():
+                    self.use_case_index.add(uc.id, term)
+            self._use_case_texts[uc.id] = [normalize(p) for p in uc.phrasings.all()]
+
+        self.topic_index = PhraseIndex()
+        self.topic_index.set_generic(self._generic_phrases())
+        self._topic_texts: dict[str, list[str]] = {}
+        self._topic_choices: list[str] = []
+        self._topic_refs: list[str] = []
+        for topic in kb.topics.values():
+            texts = [normalize(p) for p in topic.phrasings.all()]
+            self._topic_texts[topic.id] = texts
+            self._topic_choices += texts
+            self._topic_refs += [topic.id] * len(texts)
+            self.topic_index.add_all(topic.id, topic.phrasings)
+
+        self.vocab = self._domain_vocabulary()
+        self.neutral = frozenset(
+            s for w in vocab.neutral.all() for s in content_stems(normalize(w))
+        ) | frozenset(normalize(w) for w in vocab.neutral.all())
+        self.small_talk_stems = {
+            s
+            for topic_id in SMALL_TALK
+            if topic_id in kb.topics
+            for text in kb.topics[topic_id].keywords.all() + kb.topics[topic_id].phrasings.all()
+            for s in content_stems(normalize(text))
+        }
+        self.name_keys = frozenset(
+            compact(a)
+            for m in kb.models.values()
+            for a in (m.name, m.id, *m.aliases)
+            if not has_cjk(a)
+        ) | frozenset(compact(a) for e in kb.other_entities.values() for a in e.aliases)
+        self.word_keys = frozenset(compact(t.text) for t in self.lexicon.terms if not t.cjk)
+        generic = PhraseIndex()
+        generic.set_generic(self._generic_phrases())
+        self.facts = FactIndex(
+            kb, set(generic.generic_stems) | set(STOPWORDS), set(generic.generic_grams)
+        )
+        # The words of each job, in the fact index's notation, to tell a job from a fact.
+        self.job_terms: dict[str, frozenset[str]] = {}
+        for uc in kb.use_cases.values():
+            texts = uc.phrasings.all() + [t for c in uc.concepts for t in kb.concepts[c].all()]
+            terms: set[str] = set()
+            for text in texts:
+                norm = normalize(text)
+                terms.update(content_stems(norm))
+                terms.update(f"~{g}" for g in bigrams(norm) if len(g) == 2)
+            self.job_terms[uc.id] = frozenset(terms)
+
+    def _generic_phrases(self) -> list[str]:
+        """Cue and domain words: common across phrasings, so weak evidence on their own."""
+        vocab = self.kb.vocabulary
+        out: list[str] = []
+        # Recommend cues stay out: "cheapest" is a cue and also the name of a job.
+        for cue in (vocab.domain, vocab.article, vocab.compare, vocab.overview):
+            out += cue.all()
+        return out
+
+    def _domain_vocabulary(self) -> PhraseIndex:
+        """Every word and Chinese bigram the knowledge base uses to match questions."""
+        kb = self.kb
+        texts: list[str] = []
+        for model in kb.models.values():
+            texts += [model.name, *model.aliases]
+        for entity in kb.other_entities.values():
+            texts += entity.aliases
+        for aspect in kb.aspects.values():
+            texts += aspect.keywords.all()
+        for uc in kb.use_cases.values():
+            texts += uc.phrasings.all()
+        for topic in kb.topics.values():
+            # Small talk ("good morning") says nothing about being on topic.
+            if topic.id not in SMALL_TALK:
+                texts += topic.phrasings.all() + topic.keywords.all()
+        # A concept's single words are known; its phrases only where they match as a whole
+        # ("live chat" must not make "live" a known word in "how long do llamas live?").
+        texts += [
+            t for c in kb.concepts.values() for t in c.all() if len(tokens(normalize(t))) <= 1
+        ]
+        vocab = kb.vocabulary
+        for cue in (vocab.recommend, vocab.compare, vocab.overview, vocab.domain, vocab.article):
+            texts += cue.all()
+        index = PhraseIndex()
+        index.set_generic([*vocab.recommend.all(), *vocab.compare.all(), *vocab.overview.all()])
+        for text in texts:
+            index.add("vocabulary", text)
+        return index
+
+    # -- reading one message ---------------------------------------------------
+    def read(self, question: str) -> Analysis:
+        norm = normalize(question)
+        sentences = split_sentences(question)
+        focus_ids = set(focus(sentences))
+        lang = "zh" if has_cjk(question) else "en"
+        focus_raw = " ".join(s.text for i, s in enumerate(sentences) if i in focus_ids)
+        focus_norm = normalize(focus_raw)
+        an = Analysis(question=question, norm=norm, lang=lang, focus_text=focus_norm)
+        if not norm:
+            return an
+
+        covered: list[tuple[str, set[int]]] = []  # (sentence norm, token positions explained)
+        model_hits: list[tuple[int, Hit]] = []
+        cue_words: dict[str, str] = {}
+        aspect_order: list[tuple[int, int, str]] = []
+        for idx, sentence in enumerate(sentences):
+            in_focus = idx in focus_ids
+            s_norm = normalize(sentence.text)
+            toks = tokens(s_norm)
+            squashed = compact(s_norm)
+            explained: set[int] = set()
+            names = resolve_overlaps(self.names.find(s_norm, toks, squashed))
+            for hit in names:
+                explained.update(range(hit.start, hit.end))
+                words = _surface(toks, squashed, hit.start, hit.end)
+                if hit.kind == "model":
+                    model_hits.append((0 if in_focus else 1, hit))
+                    an.evidence.append(Evidence("model", hit.ref, words, hit.score, in_focus))
+                elif in_focus:
+                    entity = self.kb.other_entities[hit.ref]
+                    if entity.model is not None:
+                        # "Meta says …" is a question about Meta's model.
+                        model_hits.append((0, Hit("model", entity.model, hit.start, hit.end, 0.9)))
+                    if hit.ref not in an.entities:
+                        an.entities.append(hit.ref)
+                    an.evidence.append(Evidence("entity", hit.ref, words, hit.score, in_focus))
+            named = {p for hit in names for p in range(hit.start, hit.end)}
+            lex = [
+                h
+                for h in self._resolve_lexicon(self.lexicon.find(toks, squashed, len(toks)))
+                # "Mistral Large 2" is a name: its "large" is not the word "large".
+                if not any(p in named for p in range(h.start, h.end))
+            ]
+            for lh in lex:
+                explained.update(range(lh.start, lh.end))
+                if lh.kind == "cue" and lh.ref in ("domain", "article"):
+                    an.domain_anywhere = True
+                if not in_focus:
+                    continue
+                # The question's own words: "larger" in the knowledge base, "large" here.
+                words = _surface(toks, squashed, lh.start, lh.end)
+                if lh.kind == "aspect":
+                    aspect_order.append((idx, lh.start, lh.ref))
+                    an.evidence.append(Evidence("aspect", lh.ref, words, 1.0))
+                elif lh.kind == "cue":
+                    an.cues.add(lh.ref)
+                    cue_words.setdefault(lh.ref, words)
+                elif lh.kind == "topic":
+                    an.keyword_topics.add(lh.ref)
+                elif lh.kind == "concept":
+                    an.concepts.add(lh.ref)
+            if in_focus:
+                covered.append((s_norm, explained))
+                for shaped in unknown_names(sentence.text, self.name_keys, self.word_keys):
+                    if shaped.text not in an.unknown_names:
+                        target = an.unknown_names if shaped.strong else an.weak_names
+                        target.append(shaped.text)
+                        an.evidence.append(Evidence("unknown_name", shaped.text, shaped.text))
+
+        for _, hit in sorted(model_hits, key=lambda p: (p[0], p[1].start)):
+            target = an.models if _ == 0 else an.background_models
+            if hit.ref not in an.models and hit.ref not in target:
+                target.append(hit.ref)
+            an.model_scores[hit.ref] = max(an.model_scores.get(hit.ref, 0.0), hit.score)
+        an.background_models = [m for m in an.background_models if m not in an.models]
+        seen_aspects: list[str] = []
+        for _, _, aspect_id in sorted(aspect_order):
+            if aspect_id not in seen_aspects:
+                seen_aspects.append(aspect_id)
+        an.aspects = seen_aspects
+        for cue, words in sorted(cue_words.items()):
+            an.evidence.append(Evidence("cue", cue, words))
+
+        self._coverage(an, covered)
+        self._jobs(an, norm, focus_norm)
+        self._topics(an, focus_norm)
+        an.follow_up = self._is_follow_up(an, focus_norm)
+        an.all_models = "all_models" in an.cues
+        an.facts = self.facts.match(focus_norm, focus_raw)
+        return an
+
+    @staticmethod
+    def _resolve_lexicon(hits: list[LexHit]) -> list[LexHit]:
+        """Overlapping terms of one kind: keep the longer (more specific) one, exact first.
+
+        Kinds do not compete: "release dates" is both an aspect and a topic keyword, and
+        "which model" is a cue that contains the domain word "model".
+        """
+        out: list[LexHit] = []
+        by_kind: dict[str, list[LexHit]] = {}
+        for hit in hits:
+            by_kind.setdefault(hit.kind if hit.kind != "cue" else f"cue:{hit.ref}", []).append(hit)
+        for kind in sorted(by_kind):
+            chosen = sorted(
+                by_kind[kind], key=lambda h: (-(h.end - h.start), not h.exact, h.start, h.ref)
+            )
+            taken: set[int] = set()
+            for hit in chosen:
+                span = range(hit.start, hit.end)
+                if any(p in taken for p in span):
+                    continue
+                taken.update(span)
+                out.append(hit)
+        out.sort(key=lambda h: (h.start, h.kind, h.ref))
+        return out
+
+    def _coverage(self, an: Analysis, covered: list[tuple[str, set[int]]]) -> None:
+        """How much of the asking sentences the knowledge base explains.
+
+        Content words count by stem; Chinese counts by character (about two to a word),
+        skipping filler characters. Digits, cue words and neutral words ("startup",
+        "basically") are not counted either way.
+        """
+        known = 0.0
+        total = 0.0
+        unknown = 0.0
+        generic = self.vocab.generic_stems
+        for s_norm, explained in covered:
+            toks = tokens(s_norm)
+            for pos, tok in enumerate(toks):
+                if tok in STOPWORDS or tok.isdigit():
+                    continue
+                s = stem(tok)
+                if pos not in explained and (
+                    s in STOPWORDS or s in generic or s in self.neutral or tok in self.neutral
+                ):
+                    continue
+                total += 1
+                if (
+                    pos in explained
+                    or self.vocab.knows(s)
+                    or self.lexicon.known_word(tok)
+                    or any(ch.isdigit() for ch in tok)
+                ):
+                    known += 1
+                else:
+                    unknown += 1
+            grams = self.vocab.by_gram
+            offset = len(toks)
+            squashed_pos = 0
+            for run in cjk_runs(s_norm):
+                start = compact(s_norm).find(run, squashed_pos)
+                squashed_pos = start + len(run) if start >= 0 else squashed_pos
+                for i, ch in enumerate(run):
+                    if ch in _ZH_FILLER:
+                        continue
+                    total += 1
+                    in_hit = start >= 0 and (offset + start + i) in explained
+                    if in_hit or run[max(0, i - 1) : i + 1] in grams or run[i : i + 2] in grams:
+                        known += 1
+                    else:
+                        unknown += 0.5
+        an.content_words = int(total)
+        an.explained = known / total if total else 1.0
+        an.unknown_words = unknown
+
+    def _jobs(self, an: Analysis, norm: str, focus_norm: str) -> None:
+        """Score use cases over the whole message, preferring jobs named in the question."""
+        whole = self.use_case_index.match(norm)
+        asked = self.use_case_index.match(focus_norm) if focus_norm != norm else whole
+        scores: dict[str, float] = {}
+        shown: dict[str, tuple[str, bool]] = {}
+        for ref, (score, phrase) in whole.items():
+            in_focus = ref in asked and asked[ref][0] >= score - 1e-9
+            # Background jobs count slightly less than jobs named in the question itself.
+            scores[ref] = score if in_focus else score * 0.97
+            shown[ref] = (phrase, in_focus)
+        an.use_cases = sorted(
+            ((s, r) for r, s in scores.items()), key=lambda p: (-p[0], self.order[p[1]])
+        )
+        for score, ref in an.use_cases[:3]:
+            if score >= EVIDENCE_MIN:
+                phrase, in_focus = shown[ref]
+                an.evidence.append(Evidence("use_case", ref, phrase, score, in_focus))
+        an.focus_use_case = bool(an.use_cases) and an.use_cases[0][1] in asked
+        an.phrase_question = any(
+            process.extractOne(
+                focus_norm,
+                self._use_case_texts[ref],
+                scorer=fuzz.ratio,
+                processor=None,
+                score_cutoff=PHRASE_QUESTION_MIN,
+            )
+            is not None
+            for _, ref in an.use_cases[:5]
+        )
+
+    def _topics(self, an: Analysis, text: str) -> None:
+        """Score topics on the asking sentences; spot small talk asked on its own."""
+        scores: dict[str, float] = {}
+        whole = process.extractOne(
+            text, self._topic_choices, scorer=fuzz.ratio, processor=None, score_cutoff=80.0
+        )
+        if whole is not None:
+            ref = self._topic_refs[whole[2]]
+            # Asking exactly a topic's phrasing settles it, whatever keywords say.
+            scores[ref] = whole[1] / 100.0 + (0.5 if whole[1] >= 100 else 0.0)
+            an.small_talk = ref if ref in SMALL_TALK else None
+        zh = has_cjk(text)
+        for topic_id, (cov, _) in sorted(self.topic_index.match(text).items()):
+            scorer = fuzz.ratio if zh else fuzz.token_sort_ratio
+            match = process.extractOne(text, self._topic_texts[topic_id], scorer=scorer)
+            best = match[1] if match else 0.0
+            scores[topic_id] = max(
+                scores.get(topic_id, 0.0), 0.6 * min(cov, 1.0) + 0.4 * best / 100
+            )
+        for ref in sorted(an.keyword_topics):
+            # A topic keyword ("prediction", "来源") is strong evidence on its own.
+            scores[ref] = max(0.8, scores.get(ref, 0.0) + 0.25)
+        if "article" in an.cues:
+            scores = {r: v + 0.1 if r not in SMALL_TALK else v for r, v in scores.items()}
+        for ref in sorted(an.keyword_topics):
+            for other in self.kb.topics[ref].outranks:
+                if other in scores and scores[other] >= scores[ref]:
+                    # The narrower topic wins: a hair above the broader one.
+                    scores[ref] = scores[other] + 0.01
+        an.topics = sorted(
+            ((s, r) for r, s in scores.items()), key=lambda p: (-p[0], self.topic_order[p[1]])
+        )
+        for score, ref in an.topics[:2]:
+            if score >= EVIDENCE_MIN:
+                how = "keyword" if ref in an.keyword_topics else "phrasing"
+                an.evidence.append(Evidence("topic", ref, how, score))
+
+    @staticmethod
+    def _is_follow_up(an: Analysis, text: str) -> bool:
+        """Whether the question leans on the previous one ("it", "and llama?", "那…呢")."""
+        if "follow_up" in an.cues or _FOLLOW_UP_EN.match(text):
+            return True
+        return has_cjk(text) and _FOLLOW_UP_ZH.search(text) is not None
+
+
+def _surface(toks: tuple[str, ...], squashed: str, start: int, end: int) -> str:
+    """The question's own words for a hit (Latin tokens, or the Chinese substring)."""
+    if end <= len(toks):
+        return " ".join(toks[start:end])
+    offset = start - len(toks)
+    return squashed[offset : offset + (end - start)]
+
+
+def bigram_share(a: str, b: str) -> float:
+    """Share of ``a``'s Chinese bigrams found in ``b`` (for suggestions)."""
+    grams = bigrams(a)
+    return len(grams & bigrams(b)) / len(grams) if grams else 0.0

@@ -1,0 +1,115 @@
+"""Reverse facts: find the model a stated fact belongs to ("which one was trained on 15T tokens?").
+
+Every stated fact is indexed by its distinctive evidence: the numbers it gives
+("15", "16000", "0.15", "80"), the content words of its English text, and the
+character pairs of its Chinese text and quotes. Evidence shared by many facts
+("model", "支持") weighs little (inverse document frequency over facts), so a
+question matches the fact whose *specific* words and figures it repeats.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from bot.kb.schema import KnowledgeBase
+from bot.text.normalize import STOPWORDS, bigrams, content_stems, normalize
+
+NUMBER_WEIGHT = 2.0
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_ZH_DIGITS = {ch: n for n, ch in enumerate("一二三四五六七八九十", start=1)} | {"两": 2}
+# Chinese numerals before a counter word: "八种语言", "三个月".
+_ZH_COUNT = re.compile(r"([一二两三四五六七八九十])(?=[种个款项位家])")
+_EN_NUMBERS = {
+    word: n for n, word in enumerate("one two three four five six seven eight nine ten".split(), 1)
+}
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers in ``text`` as canonical strings: "16,000" -> "16000", "八种" -> "8"."""
+    found = {m.group(0).replace(",", "").rstrip(".") for m in _NUMBER.finditer(text)}
+    found |= {str(_ZH_DIGITS[m.group(1)]) for m in _ZH_COUNT.finditer(text)}
+    words = set(re.findall(r"[a-z]+", text.casefold()))
+    found |= {str(n) for w, n in _EN_NUMBERS.items() if w in words}
+    # "0.60" and "0.6" are one price.
+    return {n.rstrip("0").rstrip(".") if "." in n else n for n in found if n}
+
+
+@dataclass(frozen=True)
+class FactMatch:
+    """A stated fact the question points at, how strongly, and the evidence shared."""
+
+    model: str
+    aspect: str
+    score: float
+    evidence: tuple[str, ...]
+    has_number: bool
+
+
+class FactIndex:
+    """Distinctive evidence of every stated fact of every model."""
+
+    def __init__(self, kb: KnowledgeBase, ignore: set[str], ignore_grams: set[str]) -> None:
+        self._ignore = ignore
+        self._ignore_grams = ignore_grams
+        self._terms: dict[tuple[str, str], set[str]] = {}
+        df: dict[str, int] = defaultdict(int)
+        for model in kb.models.values():
+            for fact in model.facts:
+                if not fact.stated:
+                    continue
+                terms = self._fact_terms(
+                    fact.text.en, fact.text.zh, [c.quote for c in fact.citations]
+                )
+                key = (model.id, fact.aspect)
+                self._terms[key] = self._terms.get(key, set()) | terms
+        for terms in self._terms.values():
+            for term in terms:
+                df[term] += 1
+        total = max(len(self._terms), 1)
+        # A figure ("15", "80") is the most specific evidence a question can repeat.
+        self._idf = {
+            t: math.log((total + 1) / (n + 0.5)) * (NUMBER_WEIGHT if t.startswith("#") else 1.0)
+            for t, n in df.items()
+        }
+        self._by_term: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for key in sorted(self._terms):
+            for term in self._terms[key]:
+                self._by_term[term].append(key)
+
+    def _fact_terms(self, en: str, zh: str, quotes: list[str]) -> set[str]:
+        terms = {f"#{n}" for n in numbers(f"{en} {zh} {' '.join(quotes)}")}
+        terms |= {
+            s for s in content_stems(normalize(en)) if s not in self._ignore and not s.isdigit()
+        }
+        for text in (zh, *quotes):
+            terms |= {
+                f"~{g}"
+                for g in bigrams(normalize(text))
+                if len(g) == 2 and g not in self._ignore_grams
+            }
+        return terms
+
+    def match(self, norm: str, raw: str) -> list[FactMatch]:
+        """Facts sharing evidence with the question, best first."""
+        q_terms = {f"#{n}" for n in numbers(raw)}
+        q_terms |= {s for s in content_stems(norm) if s not in STOPWORDS}
+        q_terms |= {f"~{g}" for g in bigrams(norm) if len(g) == 2}
+        scored: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for term in sorted(q_terms):
+            for key in self._by_term.get(term, ()):
+                scored[key].append(term)
+        out = [
+            FactMatch(
+                model=key[0],
+                aspect=key[1],
+                score=sum(self._idf[t] for t in shared),
+                evidence=tuple(t.lstrip("#~") for t in shared),
+                has_number=any(t.startswith("#") for t in shared),
+            )
+            for key, shared in scored.items()
+        ]
+        out.sort(key=lambda m: (-m.score, m.model, m.aspect))
+        return out

@@ -1,0 +1,643 @@
+"""The decision policy: an ordered table of named rules, read top to bottom.
+
+Each :class:`Rule` is a small predicate over a :class:`Situation` (what the
+question says, plus the asker's context) and a handler that composes the
+answer. The first rule whose predicate holds answers; the next one that also
+holds is reported as the runner-up. Numbers live in :class:`Thresholds`, each
+with a name and a reason, so a change of policy is a change of one row or one
+number, and every answer can say which row produced it.
+
+The table itself is ``RULES`` at the bottom of this file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+from bot.engine.analysis import SMALL_TALK, Analysis
+from bot.engine.answer import Answer
+from bot.engine.compose import Composer, join_names
+from bot.engine.context import Context
+from bot.kb.schema import KnowledgeBase
+from bot.text.normalize import bigrams, content_stems, normalize
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Every number the policy uses, by name."""
+
+    # Confidence bands: answer at or above ``answer``; offer "did you mean" above ``suggest``.
+    answer: float = 0.55
+    suggest: float = 0.35
+    # A job counts as asked for when its best phrase scores this much.
+    use_case_min: float = 0.7
+    # ... and needs no other cue when it is the phrase itself ("code generation").
+    use_case_exact: float = 0.95
+    # Topic evidence: enough to answer, and strong enough to beat a named model.
+    topic_min: float = 0.62
+    topic_strong: float = 0.8
+    # A topic scoring this much was asked in one of its own phrasings, word for word.
+    topic_exact: float = 1.0
+    # Share of the asking sentences the knowledge base must explain without a model name;
+    # less with a domain word ("model", "LLM") or a recommend/article cue.
+    explained_min: float = 0.75
+    explained_min_domain: float = 0.35
+    explained_min_cue: float = 0.5
+    # A situation described without asking ("our users are in Thailand and India") is a
+    # request for a model when its job evidence is this strong (two agreeing signs).
+    situation_min: float = 0.87
+    # "Which one was trained on 15T tokens?": idf evidence for a fact to name its model,
+    # and how far ahead of another model's best fact it must be.
+    reverse_fact_min: float = 3.0
+    reverse_fact_margin: float = 1.5
+    # A question of at most this many content words leans on the previous one.
+    follow_up_max_words: int = 2
+    # A model named beside this many unknown words is not an overview request.
+    unknown_words_max: float = 1.0
+    # Suggestions: a candidate this close counts as a near miss, not out of scope.
+    suggest_min: float = 0.6
+    near_match: float = 0.95
+
+
+_SUPERLATIVE = re.compile(
+    r"\b(most|least|best|worst|biggest|largest|smallest|cheapest|newest|latest|oldest|"
+    r"fastest|slowest|highest|lowest|more|fewer|less)\b|最|更"
+)
+# "which one is / was / has / supports …" asks which model a property belongs to; "which
+# one is best for …" asks for a recommendation instead.
+_PROPERTY = re.compile(
+    r"\b(?:(?:which|wich)(?:\s+(?:one|model|llm|of\s+(?:them|these|those|the\s+\w+)))?"
+    r"|what\s+(?:model|llm))\s+"
+    r"(?:is|was|has|have|had|supports?|offers?|costs?|comes?|came|uses?|used|gets?|got|"
+    r"runs?|trained|released|launched|does|did|can|speaks?|handles?|knows?)\b"
+    r"(?!\s+(?:the\s+)?(?:best|better|good|great|ideal|suited|suitable|recommended|right|"
+    r"most|least|\w+est)\b)"
+    r"|哪(?:个|款|一个|一款|家)?(?:模型|大模型)?(?:支持|是|有|由|来自|用了|训练|发布|出自|属于|能|会)"
+    r"(?!得?(?:好|更好|最好|比较好))"
+)
+_HOW_TO = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we|you)|how to)\b|^(?:怎么|如何)")
+_SELECTOR = re.compile(r"\b(which|wich|whcih|what model|what llm|who)\b|哪|谁")
+
+
+class Situation:
+    """A question read against the knowledge base and the asker's context."""
+
+    def __init__(
+        self,
+        an: Analysis,
+        ctx: Context | None,
+        kb: KnowledgeBase,
+        compose: Composer,
+        t: Thresholds,
+        job_terms: dict[str, frozenset[str]] | None = None,
+    ) -> None:
+        self.an = an
+        self.job_terms = job_terms or {}
+        self.kb = kb
+        self.c = compose
+        self.t = t
+        # A hot reload may have removed what the context refers to: keep what still exists.
+        self.ctx = ctx
+        self.ctx_models = [m for m in (ctx.models if ctx else []) if m in kb.models]
+        self.ctx_aspect = ctx.aspect if ctx and ctx.aspect in kb.aspects else None
+        self.ctx_use_case = ctx.use_case if ctx and ctx.use_case in kb.use_cases else None
+
+    # -- what the question holds ----------------------------------------------
+    @cached_property
+    def has_job(self) -> bool:
+        return self.an.use_case_score >= self.t.use_case_min
+
+    @cached_property
+    def uncovered(self) -> list[str]:
+        """Names of models or products the article does not cover, asked about here."""
+        named = set(self.an.models) | set(self.an.background_models)
+        out = []
+        for entity_id in self.an.entities:
+            entity = self.kb.other_entities[entity_id]
+            if (
+                entity.topic is None
+                and entity.model is None
+                and not (named & set(entity.reference_for))
+            ):
+                out.append(entity.name)
+        out += self.an.unknown_names
+        # "MiniMax", "RLHF": only a model's name when the question treats it as one.
+        if self.an.weak_names and (
+            "domain" in self.an.cues or (self.an.models and "compare" in self.an.cues)
+        ):
+            out += self.an.weak_names
+        return out
+
+    @cached_property
+    def article_entities(self) -> list[str]:
+        """Topics of the things named that the article discusses (Baichuan, Moonshot)."""
+        return [
+            topic
+            for e in self.an.entities
+            if (topic := self.kb.other_entities[e].topic) is not None
+            and self.kb.other_entities[e].model is None
+        ]
+
+    @cached_property
+    def unaddressed(self) -> list[str]:
+        return [a for a in self.an.aspects if not self.kb.aspects[a].addressed]
+
+    @cached_property
+    def aspects(self) -> list[str]:
+        return [a for a in self.an.aspects if self.kb.aspects[a].addressed]
+
+    @cached_property
+    def strength(self) -> float:
+        return 0.55 + 0.45 * self.an.explained
+
+    @cached_property
+    def selector(self) -> bool:
+        return _SELECTOR.search(self.an.focus_text) is not None
+
+    @cached_property
+    def superlative(self) -> bool:
+        return _SUPERLATIVE.search(self.an.focus_text) is not None
+
+    @cached_property
+    def in_domain(self) -> bool:
+        an, t = self.an, self.t
+        cues = an.cues
+        domain = "domain" in cues or an.domain_anywhere or bool(self.article_entities)
+        return (
+            an.explained >= t.explained_min
+            or (domain and an.explained >= t.explained_min_domain)
+            or ("article" in cues and an.explained >= t.explained_min_cue)
+        )
+
+    @cached_property
+    def leans_on_context(self) -> bool:
+        """A follow-up that may borrow the previous models ("how many params does it have?").
+
+        Never when it names something of its own: a company, another entity, a model the
+        article does not cover, or a topic keyword.
+        """
+        an = self.an
+        if not self.ctx_models or an.entities or an.unknown_names or an.keyword_topics:
+            return False
+        short = len(content_stems(an.focus_text)) <= self.t.follow_up_max_words
+        return an.follow_up or short
+
+    @cached_property
+    def subject(self) -> list[str]:
+        """The models the question is about: named ones, else the context's if it leans."""
+        if self.an.models:
+            return self.an.models
+        return self.ctx_models if self.leans_on_context else []
+
+    @cached_property
+    def reverse_fact(self) -> tuple[str, str, list[str]] | None:
+        """(model, aspect, evidence) when "which one is/has/supports …" repeats a stated
+        fact ("which one was trained on 15T tokens?", "哪个模型支持80多种编程语言")."""
+        an, t = self.an, self.t
+        if an.models or not an.facts or not _PROPERTY.search(an.focus_text):
+            return None
+        best = an.facts[0]
+        rival = next((m for m in an.facts if m.model != best.model), None)
+        rival_score = rival.score if rival else 0.0
+        strong = best.score >= t.reverse_fact_min and (best.has_number or len(best.evidence) >= 2)
+        if strong and best.score >= t.reverse_fact_margin * rival_score:
+            return best.model, best.aspect, list(best.evidence)
+        return None
+
+    @cached_property
+    def aspects_beside_job(self) -> bool:
+        """Whether an aspect is asked in words that are not the best job's own."""
+        if not self.aspects:
+            return False
+        job: set[str] = set()
+        for score, use_case in self.an.use_cases:
+            if score >= self.t.use_case_min:
+                job |= self.kb_job_terms(use_case)
+        for e in self.an.evidence:
+            if e.kind != "aspect" or e.ref not in self.aspects:
+                continue
+            norm = normalize(e.words)
+            words = set(content_stems(norm)) | {g for g in bigrams(norm) if len(g) == 2}
+            if not words <= job:
+                return True
+        return False
+
+    def kb_job_terms(self, use_case: str) -> set[str]:
+        terms = self.job_terms.get(use_case, frozenset())
+        return {t.lstrip("~") for t in terms}
+
+    # -- building answers ---------------------------------------------------------
+    def base(self, intent: str | None, confidence: float) -> Answer:
+        return self.c.base(self.an.question, self.an.lang, intent, confidence)
+
+    def model_score(self, model_id: str) -> float:
+        return self.an.model_scores.get(model_id, 1.0)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of the policy: when ``when`` holds, ``then`` answers.
+
+    ``en`` and ``zh`` say in a few words what the rule recognises; "Why this answer?"
+    shows them.
+    """
+
+    name: str
+    en: str
+    zh: str
+    when: Callable[[Situation], bool]
+    then: Callable[[Situation], Answer]
+
+    def summary(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+# -- handlers -------------------------------------------------------------------
+def _decline_empty(s: Situation) -> Answer:
+    return s.c.decline(s.base("out_of_scope", 1.0), s.kb.responses.out_of_scope)
+
+
+def _small_talk_topic(s: Situation) -> str | None:
+    an = s.an
+    if an.small_talk and an.topic_score >= 1.0:
+        return an.small_talk  # exactly one of its phrasings ("how does this bot work")
+    if an.models or an.aspects or s.has_job:
+        return None
+    if an.small_talk:
+        return an.small_talk
+    # Help before greeting ("hi, how do I use you"); a greeting must be all greeting.
+    for topic_id, unknown_allowed in (("help", 1.0), ("greeting", 0.0)):
+        if topic_id in an.keyword_topics and an.unknown_words <= unknown_allowed:
+            return topic_id
+    return None
+
+
+def _small_talk(s: Situation) -> Answer:
+    topic_id = _small_talk_topic(s) or "help"
+    confidence = max(s.an.topic_score, 0.85) if s.an.small_talk else 0.85
+    return s.c.topic(s.base(topic_id, min(confidence, 1.0)), topic_id)
+
+
+def _is_task(s: Situation) -> bool:
+    """ "translate this for me", "帮我写个排序", "how do I fine-tune with LoRA?": a job for
+    the bot itself (or a how-to), not a question about the article's models."""
+    an = s.an
+    cues = an.cues
+    if {"recommend", "compare"} & cues or an.phrase_question:
+        return False
+    how_to = _HOW_TO.search(an.focus_text) is not None and not an.models and not s.selector
+    return "task" in cues or how_to
+
+
+def _decline_task(s: Situation) -> Answer:
+    ans = s.c.decline(s.base("out_of_scope", 0.9), s.kb.responses.task_request)
+    return ans
+
+
+def _decline_uncovered(s: Situation) -> Answer:
+    names = join_names(dict.fromkeys(s.uncovered), s.an.lang)
+    return s.c.decline(s.base("unknown_model", 0.9), s.kb.responses.unknown_model, model=names)
+
+
+def _asks_uncovered(s: Situation) -> bool:
+    if not s.uncovered:
+        return False
+    # "Qwen2 vs Llama", "is ERNIE better than llama?": a comparison with it is about it too.
+    return not s.an.models or "compare" in s.an.cues or s.superlative
+
+
+def _not_addressed(s: Situation) -> Answer:
+    ans = s.base("not_stated", 0.9)
+    return s.c.not_addressed(ans, s.subject, s.unaddressed[0])
+
+
+def _compare_named(s: Situation) -> Answer:
+    models = _compared_models(s)
+    ans = s.base("compare", 0.9 * s.strength + 0.1)
+    if s.has_job and not s.aspects:
+        return s.c.compare_for_use_case(ans, models, s.an.use_case or "")
+    return s.c.compare(ans, models, s.aspects)
+
+
+def _compared_models(s: Situation) -> list[str]:
+    models = list(s.an.models)
+    # "how does it compare to llama?" compares with the model already in context.
+    if len(models) == 1 and "compare" in s.an.cues:
+        models = [*(m for m in s.ctx_models if m not in models), *models]
+    return models
+
+
+def _one_model(s: Situation) -> bool:
+    return len(s.an.models) == 1
+
+
+def _fact_named(s: Situation) -> Answer:
+    model = s.an.models[0]
+    ans = s.base("fact", s.model_score(model) * s.strength)
+    return s.c.fact(ans, model, s.aspects[0])
+
+
+def _job_named(s: Situation) -> Answer:
+    model = s.an.models[0]
+    ans = s.base("fact", min(s.model_score(model), s.an.use_case_score) * s.strength)
+    return s.c.model_for_use_case(ans, model, s.an.use_case or "")
+
+
+def _named_follow_up(s: Situation) -> bool:
+    """ "and llama?", "mistral 的呢": a model alone, leaning on the previous question."""
+    an = s.an
+    short = len(content_stems(an.focus_text)) <= s.t.follow_up_max_words
+    return (
+        _one_model(s)
+        and s.ctx is not None
+        and (an.follow_up or short)
+        and (s.ctx_aspect is not None or s.ctx_use_case is not None)
+    )
+
+
+def _follow_up_named(s: Situation) -> Answer:
+    model = s.an.models[0]
+    ans = s.base("fact", s.model_score(model) * s.strength)
+    if s.ctx_aspect is not None:
+        return s.c.fact(ans, model, s.ctx_aspect)
+    return s.c.model_for_use_case(ans, model, s.ctx_use_case or "")
+
+
+def _topic_keyword_beats_model(s: Situation) -> bool:
+    an = s.an
+    return (
+        _one_model(s)
+        and an.topic in an.keyword_topics
+        and an.topic not in ("overview", *SMALL_TALK)
+        and an.topic_score >= s.t.topic_strong
+    )
+
+
+def _topic(s: Situation) -> Answer:
+    topic_id = s.an.topic or "overview"
+    return s.c.topic(s.base("topic", s.an.topic_score * s.strength), topic_id)
+
+
+def _overview_named(s: Situation) -> bool:
+    an = s.an
+    if not _one_model(s):
+        return False
+    # "how long do llamas live?" names a model but asks nothing we know about it.
+    return ("overview" in an.cues and an.unknown_words < 2) or (
+        an.unknown_words < s.t.unknown_words_max
+    )
+
+
+def _overview(s: Situation) -> Answer:
+    model = s.an.models[0]
+    ans = s.base("overview", s.model_score(model) * (0.6 + 0.4 * s.an.explained))
+    return s.c.overview(ans, model)
+
+
+def _unclear_named(s: Situation) -> Answer:
+    model = s.an.models[0]
+    ans = s.c.decline(s.base("out_of_scope", 0.4), s.kb.responses.low_confidence)
+    ans.suggestions = [s.kb.models[model].name, *s.c.known_aspect_questions(model, s.an.lang)[:2]]
+    return ans
+
+
+def _asks_about_entity(s: Situation) -> bool:
+    """ "how much did Baichuan raise?", but not "how do I go live on ByteDance's Douyin?"."""
+    an = s.an
+    return (
+        bool(s.article_entities)
+        and not _HOW_TO.search(an.focus_text)
+        and an.unknown_words <= s.t.unknown_words_max
+    )
+
+
+def _entity_topic(s: Situation) -> Answer:
+    return s.c.topic(s.base("topic", 0.85 * s.strength), s.article_entities[0])
+
+
+def _context_fact(s: Situation) -> Answer:
+    models = s.subject
+    if len(models) == 1:
+        return s.c.fact(s.base("fact", 0.85 * s.strength), models[0], s.aspects[0])
+    return s.c.compare(s.base("compare", 0.85 * s.strength), models, s.aspects)
+
+
+def _reverse_fact(s: Situation) -> Answer:
+    found = s.reverse_fact
+    assert found is not None
+    model, aspect, _ = found
+    return s.c.fact(s.base("fact", 0.8 * s.strength + 0.1), model, aspect)
+
+
+def _asks_for_job(s: Situation) -> bool:
+    an, t = s.an, s.t
+    if not s.has_job:
+        return False
+    # An aspect asked on its own ("which languages?") is not a job, unless its words are
+    # the job's own ("users in Thailand": a language, and the multilingual job).
+    if s.aspects_beside_job and not s.superlative and "recommend" not in an.cues:
+        return False
+    strong_topic = (
+        an.topic not in (None, *SMALL_TALK)
+        and an.topic_score >= t.topic_strong
+        and an.topic_score > an.use_case_score
+    )
+    if strong_topic:
+        return False
+    cued = bool({"recommend", "domain"} & an.cues) or s.selector
+    if "not_model" in an.cues and "domain" not in an.cues:
+        return False  # "recommend a cheap phone": the thing asked for is not a model
+    if _HOW_TO.search(an.focus_text) and not cued:
+        return False  # "how do I set up customer support in Zendesk?" asks how, not which
+    situation = an.use_case_score >= t.situation_min and an.explained >= t.explained_min_cue
+    asks = (
+        cued
+        or an.follow_up
+        or an.use_case_score >= t.use_case_exact
+        or an.phrase_question
+        or situation
+    )
+    strong_job = an.use_case_score >= t.use_case_exact and an.explained >= t.explained_min_cue
+    return asks and (s.in_domain or strong_job or situation)
+
+
+def _recommend(s: Situation) -> Answer:
+    conf = s.an.use_case_score * (0.7 + 0.3 * s.an.explained)
+    return s.c.recommend(s.base("recommend", conf), s.an.use_case or "")
+
+
+def _compares_every_model(s: Situation) -> bool:
+    """ "compare all three on price", "which one needs the most hardware?", "各家是谁做的"."""
+    an = s.an
+    if an.models or not s.in_domain:
+        return False
+    if an.topic_score >= s.t.topic_exact and not s.aspects:
+        return False  # "what did the article compare": a topic's own phrasing
+    if an.all_models and (s.aspects or "compare" in an.cues):
+        return True
+    if s.aspects and ((s.superlative and s.selector) or "compare" in an.cues):
+        return not s.has_job or not an.focus_use_case
+    return "compare" in an.cues and not s.has_job and not an.keyword_topics
+
+
+def _topic_for_every(s: Situation) -> str | None:
+    """The topic that answers "this aspect, for every model" (timeline for release dates)."""
+    if len(s.aspects) != 1:
+        return None
+    return next((t.id for t in s.kb.topics.values() if s.aspects[0] in t.aspects), None)
+
+
+def _compare_every(s: Situation) -> Answer:
+    topic_id = _topic_for_every(s)
+    if topic_id is not None:
+        return s.c.topic(s.base("topic", 0.85 * s.strength), topic_id)
+    targets = s.ctx_models if len(s.ctx_models) >= 2 and s.leans_on_context else list(s.kb.models)
+    return s.c.compare(s.base("compare", 0.85 * s.strength), targets, s.aspects)
+
+
+def _answers_topic(s: Situation) -> bool:
+    an = s.an
+    return (
+        an.topic not in (None, *SMALL_TALK)
+        and an.topic_score >= s.t.topic_min
+        and s.in_domain
+        and an.topic_score * s.strength >= s.t.answer
+    )
+
+
+def _need_model(s: Situation) -> Answer:
+    lang = s.an.lang
+    ans = s.c.decline(
+        s.base(None if s.an.unknown_words == 0 else "out_of_scope", 0.5),
+        s.kb.responses.need_model,
+        models=join_names((m.name for m in s.kb.models.values()), lang),
+    )
+    name = s.c.aspect_name(s.aspects[0], lang)
+    ans.suggestions = [f"{m.name} {name}" for m in list(s.kb.models.values())[:3]]
+    return ans
+
+
+def _fallback(s: Situation) -> Answer:
+    """Suggest close questions when there is some domain evidence, else decline."""
+    an, t = s.an, s.t
+    candidates = _candidates(s)
+    best = min(1.0, candidates[0][0]) if candidates else 0.0
+    evidence = best * (0.3 + 0.7 * an.explained)
+    domain = bool(an.models or an.entities or {"domain", "article"} & an.cues)
+    if best >= t.suggest_min and (domain or an.explained >= t.explained_min_domain):
+        evidence = max(evidence, t.suggest)
+    if evidence >= t.suggest:
+        suggestions = suggestions_for(s)
+        if suggestions:
+            # Close to something we know: unsure (no intent). Far: out of scope, with hints.
+            near = best >= t.near_match and "not_model" not in an.cues
+            intent = None if near else "out_of_scope"
+            ans = s.c.decline(s.base(intent, evidence), s.kb.responses.low_confidence)
+            ans.suggestions = suggestions
+            return ans
+    return s.c.decline(s.base("out_of_scope", 1.0 - evidence), s.kb.responses.out_of_scope)
+
+
+def _candidates(s: Situation) -> list[tuple[float, str]]:
+    out = [(score, f"topic:{t}") for score, t in s.an.topics if t not in SMALL_TALK]
+    out += [(score, f"use_case:{u}") for score, u in s.an.use_cases]
+    out.sort(key=lambda p: -p[0])
+    return out
+
+
+def suggestions_for(s: Situation) -> list[str]:
+    """Up to three answerable questions close to this one, in the asker's language."""
+    out: list[str] = []
+    for score, ref in _candidates(s):
+        if score < 0.3 or len(out) == 3:
+            break
+        kind, _, ident = ref.partition(":")
+        entry = s.kb.topics[ident] if kind == "topic" else s.kb.use_cases[ident]
+        options = entry.phrasings.zh if s.an.lang == "zh" else entry.phrasings.en
+        if options and options[0] not in out:
+            out.append(options[0])
+    return out
+
+
+def _always(s: Situation) -> bool:
+    return True
+
+
+# -- the policy, first match wins -------------------------------------------------------
+RULES: tuple[Rule, ...] = (
+    Rule("empty", "nothing left after cleaning (only mentions, emoji or links)",
+         "清理后没有内容（只有提及、表情或链接）",
+         lambda s: not s.an.norm, _decline_empty),
+    Rule("small_talk", "a greeting or a help request, and nothing else",
+         "只是问候或求助",
+         lambda s: _small_talk_topic(s) is not None, _small_talk),
+    Rule("task_request", "asks the bot to do a job itself (translate, write, summarise this)",
+         "要求机器人亲自完成任务（翻译、写作、总结）",
+         _is_task, _decline_task),
+    Rule("uncovered_model", "asks about a model or product the article does not cover",
+         "问的是文章没有介绍的模型或产品",
+         _asks_uncovered, _decline_uncovered),
+    Rule("not_addressed", "asks something the article never addresses (benchmarks, CEO, …)",
+         "问的是文章完全没有涉及的内容（跑分、CEO 等）",
+         lambda s: bool(s.unaddressed) and not s.aspects, _not_addressed),
+    Rule("compare_named", "two or more covered models named (or one, compared with context)",
+         "提到两个或以上的模型（或与上文的模型比较）",
+         lambda s: len(_compared_models(s)) >= 2, _compare_named),
+    Rule("fact_named", "one model and one aspect (price, size, …)",
+         "一个模型加一个方面（价格、规模等）",
+         lambda s: _one_model(s) and bool(s.aspects), _fact_named),
+    Rule("job_named", "one model and a job: is it good for that, per the article",
+         "一个模型加一项任务：文章是否推荐它做这件事",
+         lambda s: _one_model(s) and s.has_job, _job_named),
+    Rule("follow_up_named", "a model alone after a fact or a job ('and llama?')",
+         "在上一个问题之后只提一个模型（“那 llama 呢？”）",
+         _named_follow_up, _follow_up_named),
+    Rule("topic_over_model", "a topic keyword outranks the model it mentions ('prediction')",
+         "话题关键词比提到的模型更重要（“预测”）",
+         _topic_keyword_beats_model, _topic),
+    Rule("overview_named", "one model and nothing else asked: what the article says of it",
+         "只提一个模型：文章对它的介绍",
+         _overview_named, _overview),
+    Rule("unclear_named", "one model, but the rest of the question is not understood",
+         "提到一个模型，但问题的其余部分无法理解",
+         _one_model, _unclear_named),
+    Rule("entity_topic", "names a company the article discusses (Baichuan, Moonshot)",
+         "提到文章讨论过的公司（百川、月之暗面）",
+         _asks_about_entity, _entity_topic),
+    Rule("context_fact", "an aspect for the models of the previous answer ('is it free?')",
+         "针对上一个回答中的模型问某个方面（“它免费吗？”）",
+         lambda s: bool(s.aspects) and bool(s.subject), _context_fact),
+    Rule("reverse_fact", "'which one …' repeats one model's stated fact",
+         "“哪个模型……”复述了某个模型的事实",
+         lambda s: s.reverse_fact is not None, _reverse_fact),
+    Rule("recommend_job", "asks which model suits a job or situation",
+         "问哪个模型适合某项任务或场景",
+         _asks_for_job, _recommend),
+    Rule("compare_every", "compares all models, on an aspect if given ('which is biggest?')",
+         "比较所有模型，可针对某个方面（“哪个最大？”）",
+         _compares_every_model, _compare_every),
+    Rule("topic", "a question about the article as a whole",
+         "关于整篇文章的问题",
+         _answers_topic, _topic),
+    Rule("need_model", "an aspect without a model: ask which model",
+         "只问某个方面没说模型：反问是哪个模型",
+         lambda s: bool(s.aspects) and s.in_domain, _need_model),
+    Rule("fallback", "nothing fits: 'did you mean' when close, else out of scope",
+         "都不符合：接近时给出“你是不是想问”，否则说明超出范围",
+         _always, _fallback),
+)  # fmt: skip
+
+
+def decide(s: Situation) -> tuple[Rule, Answer, str | None]:
+    """The first rule that holds, its answer, and the name of the next rule that holds."""
+    for i, rule in enumerate(RULES):
+        if rule.when(s):
+            runner_up = next((r.name for r in RULES[i + 1 : -1] if r.when(s)), None)
+            return rule, rule.then(s), runner_up
+    raise AssertionError("the fallback rule always holds")
+
+
+__all__ = ["RULES", "Rule", "Situation", "Thresholds", "decide", "suggestions_for"]

@@ -1,0 +1,73 @@
+"""Spot names shaped like products, models or benchmarks that the knowledge base does not know.
+
+People ask about models the article never names ("Yi-34B", "InternLM2-20B",
+"Nemotron-4", "ChatGLM"). Listing them all is impossible, but their shapes are
+distinctive: letters with digits or hyphens, CamelCase, or an all-capitals
+word that is not an English word. Anything the knowledge base does know (an
+alias, a keyword, a concept term) is not reported, nor are sizes ("405B"),
+versions ("v2", "3.1") or everyday acronyms.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.text.words import english_words
+
+# letters then digits, optionally joined by - or _ and followed by more parts: Yi-34B, GLM-4,
+# Qwen2-72B, Phi-3, GSM8K, InternLM2-20B.
+_ALNUM = re.compile(r"(?<![\w.-])[A-Za-z][A-Za-z]*[-_]?\d[\w.]*(?:[-_][\w.]+)*(?![\w-])")
+# CamelCase words: ChatGLM, MiniMax, HuggingFace.
+_CAMEL = re.compile(r"(?<![\w-])[A-Z][a-z]+[A-Z][A-Za-z0-9]*(?![\w-])")
+# All capitals, three letters or more: MMLU, ERNIE.
+_CAPS = re.compile(r"(?<![\w-])[A-Z]{3,}(?![\w-])")
+# Sizes and versions are not names: 405B, 7b, 15T, 8x7B, v2, v2.5.
+_NOT_A_NAME = re.compile(
+    r"^(?:v?\d[\d.]*|\d+(?:x\d+)?[bkmt]|[a-z]\d{1,2}|h\d{2,3}|a\d{2,3})$", re.I
+)
+# Acronyms that are everyday words in these questions, not products.
+COMMON_ACRONYMS = frozenset(
+    """ai api apis gpu gpus cpu llm llms moe faq ceo cto cfo usa uk eu pdf sdk ide json html
+    css sql php xml csv url urls ui ux ml nlp rag gpt agi asap imo tbh btw fyi lol omg idk
+    aws gcp saas b2b b2c mvp crm erp qa kpi roi rtx ram vram ssd os ios gdpr hipaa""".split()
+)
+
+
+@dataclass(frozen=True)
+class ShapedName:
+    """A name-like token the knowledge base does not know, as written.
+
+    ``strong``: letters with digits ("Yi-34B"), almost surely a product or model name.
+    CamelCase and all-capitals words ("MiniMax", "RLHF") may as well be terms.
+    """
+
+    text: str
+    start: int  # character offset in the raw text
+    strong: bool
+
+
+def unknown_names(raw: str, names: frozenset[str], words: frozenset[str]) -> list[ShapedName]:
+    """Name-shaped tokens in ``raw`` that the knowledge base does not know.
+
+    ``names`` and ``words`` hold compact lower-case forms of known names (aliases) and
+    of known words (keywords, concept terms). A token is known when it is a known word,
+    or when it or a prefix of it (four characters or more) is a known name: "Qwen2-72B"
+    is the known "qwen2" with a size.
+    """
+    found: dict[int, ShapedName] = {}
+    for pattern in (_ALNUM, _CAMEL, _CAPS):
+        strong = pattern is _ALNUM
+        for match in pattern.finditer(raw):
+            text = match.group(0).strip(".-_")
+            if not text or match.start() in found:
+                continue
+            key = re.sub(r"[^a-z0-9]", "", text.lower())
+            if not key or key in COMMON_ACRONYMS or key in words or _NOT_A_NAME.match(text):
+                continue
+            if any(key[:n] in names for n in range(min(len(key), 4), len(key) + 1)):
+                continue
+            if text.isalpha() and key in english_words():
+                continue
+            found[match.start()] = ShapedName(text, match.start(), strong)
+    return [found[k] for k in sorted(found)]
