@@ -499,6 +499,9 @@ def main(argv: list[str] | None = None) -> int:
         # The reader (e.g. `| head`) left; stop quietly, without a second error at exit.
         _discard_stdout()
         return 0
+    except OSError as exc:  # e.g. `schema --out` on a read-only folder
+        fail(f"{exc.filename or 'a file'}: {exc.strerror or exc}")
+        return 1
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(part) for part in first["loc"]) or "value"

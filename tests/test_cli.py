@@ -481,6 +481,37 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     assert test_command in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
+def test_unwritable_output_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    """`schema --out` where no folder can be made says which path failed, without a traceback."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    proc = run_cli("schema", "--out", str(blocker / "schema"))
+    assert proc.returncode == 1
+    assert _one_error_line(proc).startswith(f"error: {blocker / 'schema'}: ")
+
+
+def _readme_block(marker: str) -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return next(b for b in re.findall(r"```sh\n(.+?)\n```", readme, flags=re.S) if marker in b)
+
+
+def test_readme_docker_commands_create_the_env_file_they_read() -> None:
+    """The documented `docker run --env-file .env` comes after the step that makes .env."""
+    lines = _readme_block("--env-file").splitlines()
+    make = next(i for i, line in enumerate(lines) if line.startswith("cp .env.example .env"))
+    run = next(i for i, line in enumerate(lines) if "--env-file .env" in line)
+    assert make < run
+
+
+@pytest.mark.parametrize("marker", ["--env-file", "-e DISCORD_TOKEN="])
+def test_readme_docker_run_mounts_the_knowledge_directory(marker: str) -> None:
+    """Each documented `docker run` mounts knowledge/ as a directory, not single files."""
+    run = next(line for line in _readme_block(marker).splitlines() if "docker run" in line)
+    mounts = re.findall(r'-v "?([^"\s]+)"?', run)
+    assert "$PWD/knowledge:/app/knowledge" in mounts
+    assert not any(m.split(":")[0].endswith((".yaml", ".yml", ".md")) for m in mounts)
+
+
 def _hadolint() -> str:
     import shutil
 

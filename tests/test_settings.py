@@ -258,6 +258,29 @@ def test_env_example_is_valid_and_matches_the_defaults(clean_env: Path) -> None:
     assert load_settings(require_token=False) == Settings(_env_file=None)
 
 
+def _docker_env() -> dict[str, str]:
+    """What `docker run --env-file .env` (a copy of .env.example) sets over the image's ENV."""
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
+    image_env = next(line for line in dockerfile.splitlines() if line.startswith("ENV "))
+    env = dict(re.findall(r"(\w+)=(\S*)", image_env))
+    for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines():
+        # Docker's env-file: whole-line comments only, values taken verbatim (no quotes removed).
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            env[key.strip()] = value
+    return env
+
+
+def test_env_example_works_as_a_docker_env_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the image, .env.example keeps the image's folders: knowledge and data under /app."""
+    for key, value in _docker_env().items():
+        monkeypatch.setenv(key, value)
+    settings = load_settings(require_token=False)
+    assert settings.knowledge_dir == Path("/app/knowledge")
+    assert settings.data_dir == Path("/app/data")
+    assert settings.database_path == Path("/app/data/analytics.sqlite3")
+
+
 def test_dotenv_that_is_not_utf8_is_one_line(clean_env: Path) -> None:
     """A .env that is not UTF-8 text gives one clear line, not a decoding traceback."""
     (clean_env / ".env").write_bytes(b"COOLDOWN_SECONDS=\xff\n")
