@@ -1,5 +1,8 @@
 # LLM guide Discord bot. Build: docker build -t llm-guide-bot .
-# Run:   docker run --env-file .env -v "$PWD/knowledge:/app/knowledge" -v llm-data:/app/data llm-guide-bot
+# Run:   cp .env.example .env   (then set DISCORD_TOKEN in it), and
+#        docker run --env-file .env -v "$PWD/knowledge:/app/knowledge" -v llm-data:/app/data llm-guide-bot
+# Mount the knowledge/ directory, never single files: editors save by replacing the file,
+# and a bind mount of the old file would keep showing the old version.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -7,7 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     KNOWLEDGE_DIR=/app/knowledge \
-    DATABASE_PATH=/app/data/analytics.sqlite3
+    DATA_DIR=/app/data
 
 WORKDIR /app
 
@@ -23,7 +26,8 @@ COPY --chown=botuser:botuser knowledge ./knowledge
 
 USER 10001
 
-# Admins edit the knowledge files on the host; the bot hot-reloads them.
+# Admins edit the knowledge files on the host; the bot hot-reloads them. The data volume
+# keeps the analytics database and the per-install salt across upgrades.
 VOLUME ["/app/knowledge", "/app/data"]
 
 ENTRYPOINT ["python", "-m", "bot"]

@@ -1,41 +1,112 @@
 """Console front end: ``python -m bot <command>``.
 
-``ask``, ``repl``, ``check``, ``schema`` and ``eval`` never import discord,
-so a one-off question starts fast; ``run`` and ``sync`` import the Discord
-side only when called.
+``ask``, ``repl``, ``check``, ``schema``, ``eval`` and ``stats`` never import
+discord, so a one-off question starts fast; ``run`` and ``sync`` import the
+Discord side only when called. Every command ends in one exit code: expected
+failures (bad settings, a broken knowledge base, a missing file, Ctrl-C) are
+one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+from pydantic import ValidationError
 
 from bot.engine.answer import Answer, Why
 from bot.engine.context import Asker
 from bot.engine.engine import Engine
 from bot.kb.loader import KnowledgeError, check_directory, load_directory
 from bot.kb.schema import KnowledgeBase
-from bot.kb.store import default_knowledge_dir
+from bot.paths import default_knowledge_dir
 from bot.text.normalize import has_cjk
 
 CONSOLE = Asker(channel="console", user="local")
+# A question is at most a few thousand characters (Discord caps messages at 4000); a line far
+# longer than that is a mistake, and parsing it would only cost memory and time.
+MAX_LINE_BYTES = 64 * 1024
+ECHO_CHARS = 80
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+ASK_USAGE = (
+    'usage: python -m bot ask "your question"  (or `python -m bot ask --json -` to answer '
+    "one question per stdin line)"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def fail(message: str) -> None:
+    """Print one error line for a person on stderr."""
+    print(f"error: {message}", file=sys.stderr)
+
+
+def clean_text(text: str) -> str:
+    """Replace lone surrogates (from JSON escapes or undecodable argv) so output is UTF-8."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def _load_engine(directory: Path) -> Engine:
     return Engine(load_directory(directory))
 
 
+# -- reading stdin ----------------------------------------------------------------
+@dataclass(frozen=True)
+class TooLong:
+    """A stdin line over :data:`MAX_LINE_BYTES`: only its start is kept."""
+
+    start: str
+    size: int
+
+
+def read_lines(stream: IO[bytes], limit: int = MAX_LINE_BYTES) -> Iterator[str | TooLong]:
+    """Lines of ``stream`` decoded as UTF-8 (bad bytes replaced), never holding more than
+    ``limit`` bytes of one line; longer lines come back as :class:`TooLong`."""
+    first = True
+    while raw := stream.readline(limit + 1):
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            size = len(raw)
+            while chunk := stream.readline(limit):
+                size += len(chunk)
+                if chunk.endswith(b"\n"):
+                    size -= 1
+                    break
+            yield TooLong(_decode(raw[: ECHO_CHARS * 4], first), size)
+        else:
+            yield _decode(raw, first)
+        first = False
+
+
+def _decode(raw: bytes, first: bool) -> str:
+    text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+    return text.removeprefix("\ufeff") if first else text
+
+
 # -- ask ----------------------------------------------------------------------
-def parse_line(line: str, line_no: int) -> tuple[str, Asker, str | None]:
+def too_long(line_no: int, size: int) -> str:
+    return (
+        f"line {line_no} is too long ({size} bytes; the limit is {MAX_LINE_BYTES}); "
+        "send one question per line"
+    )
+
+
+def parse_line(line: str | TooLong, line_no: int) -> tuple[str, Asker, str | None]:
     """One stdin line -> (question, asker, error). Errors still yield an answer object."""
-    text = line.rstrip("\r\n")
-    stripped = text.strip()
     default = Asker(channel="stdin", user="stdin")
+    if isinstance(line, str) and len(line) > MAX_LINE_BYTES:  # a caller that read it whole
+        line = TooLong(line[: ECHO_CHARS * 4], len(line.encode("utf-8", "surrogatepass")))
+    if isinstance(line, TooLong):
+        echo = clean_text(line.start.strip()[:ECHO_CHARS]) + "…"
+        return echo, default, too_long(line_no, line.size)
+    stripped = clean_text(line.rstrip("\r\n").strip())
     if not stripped:
         return "", default, f"line {line_no} is empty; send a question or a JSON object"
     if not stripped.startswith("{"):
@@ -49,12 +120,29 @@ def parse_line(line: str, line_no: int) -> tuple[str, Asker, str | None]:
             f"line {line_no} is not valid JSON ({exc.msg} at column "
             f'{exc.colno}); send plain text or {{"q": "..."}}',
         )
+    except RecursionError:
+        return stripped, default, f"line {line_no}: the JSON is nested too deeply"
+    except ValueError:  # not a syntax error: an integer longer than Python will convert
+        return (
+            stripped,
+            default,
+            f"line {line_no}: a number in the JSON is too long "
+            f"(at most {sys.get_int_max_str_digits()} digits)",
+        )
     if not isinstance(obj, dict) or not isinstance(obj.get("q"), str):
         return stripped, default, f'line {line_no}: the JSON object needs a string field "q"'
-    asker = Asker(channel=str(obj.get("channel", "stdin")), user=str(obj.get("user", "stdin")))
-    if not obj["q"].strip():
+    asker = Asker(channel=_name(obj.get("channel")), user=_name(obj.get("user")))
+    question = clean_text(obj["q"])
+    if not question.strip():
         return "", asker, f'line {line_no}: "q" is empty'
-    return obj["q"], asker, None
+    return question, asker, None
+
+
+def _name(value: object) -> str:
+    # Only scalars name a conversation: str() of a deeply nested value could itself recurse.
+    if isinstance(value, str):
+        return clean_text(value)
+    return str(value) if isinstance(value, int | float) else "stdin"
 
 
 def error_answer(question: str, message: str, rule: str = "bad_input") -> Answer:
@@ -69,7 +157,7 @@ def error_answer(question: str, message: str, rule: str = "bad_input") -> Answer
     )
 
 
-def answer_stream(engine: Engine, lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+def answer_stream(engine: Engine, lines: Iterable[str | TooLong]) -> Iterator[dict[str, Any]]:
     """The JSON contract: exactly one object per input line, in order."""
     for line_no, line in enumerate(lines, start=1):
         question, asker, error = parse_line(line, line_no)
@@ -84,7 +172,39 @@ def answer_stream(engine: Engine, lines: Iterable[str]) -> Iterator[dict[str, An
             ).to_contract()
 
 
-def format_answer(ans: Answer, kb: KnowledgeBase) -> str:
+def write_json_line(obj: dict[str, Any], out: IO[str]) -> None:
+    """One contract object as one line of UTF-8, whatever the locale says."""
+    text = clean_text(json.dumps(obj, ensure_ascii=False)) + "\n"
+    buffer = getattr(out, "buffer", None)
+    if buffer is None:
+        out.write(text)
+        out.flush()
+        return
+    out.flush()
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
+
+
+WHY_LABELS = {
+    "en": ("Rule", "Evidence", "Runner-up", "none", ": "),
+    "zh": ("规则", "依据", "次选", "无", "："),
+}
+
+
+def format_why(ans: Answer) -> str:
+    """The decision behind an answer: rule, evidence and runner-up, labelled in its language."""
+    rule, evidence, runner_up, none, colon = WHY_LABELS[ans.language]
+    out = [f"{rule}{colon}{ans.why.rule or none}"]
+    if ans.why.evidence:
+        out.append(f"{evidence}{colon.rstrip()}")
+        out.extend(f"  • {item}" for item in ans.why.evidence)
+    else:
+        out.append(f"{evidence}{colon}{none}")
+    out.append(f"{runner_up}{colon}{ans.why.runner_up or none}")
+    return "\n".join(out)
+
+
+def format_answer(ans: Answer, kb: KnowledgeBase, why: bool = False) -> str:
     """A readable rendering of an answer for a terminal."""
     zh = ans.language == "zh"
     out = [ans.answer]
@@ -105,25 +225,45 @@ def format_answer(ans: Answer, kb: KnowledgeBase) -> str:
         f"({'意图' if zh else 'intent'}: {label}, "
         f"{'置信度' if zh else 'confidence'}: {ans.confidence:.2f})"
     )
+    if why:
+        out.append(format_why(ans))
     return "\n".join(out)
 
 
+def _stdin_bytes() -> IO[bytes] | None:
+    stream = sys.stdin
+    if stream is None:
+        return None
+    buffer = getattr(stream, "buffer", None)
+    return buffer if buffer is not None else io.BytesIO(stream.read().encode("utf-8", "replace"))
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin is None or sys.stdin.isatty()
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
+    explicit_stdin = args.question == ["-"]
+    from_stdin = explicit_stdin or (not args.question and args.json and not _stdin_is_terminal())
+    question = clean_text(" ".join(args.question).strip())
+    stdin = _stdin_bytes() if from_stdin else None
+    if (from_stdin and stdin is None) or (not from_stdin and not question):
+        print(ASK_USAGE, file=sys.stderr)
+        return EXIT_USAGE
     engine = _load_engine(args.knowledge)
-    if args.question == ["-"] or (not args.question and args.json):
-        lines: Iterable[str] = sys.stdin
-    else:
-        lines = [" ".join(args.question)]
+    lines: Iterable[str | TooLong] = read_lines(stdin) if stdin is not None else [question]
     if args.json:
         for obj in answer_stream(engine, lines):
-            sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
-            sys.stdout.flush()
+            write_json_line(obj, sys.stdout)
         return 0
-    for line in lines:
-        if not line.strip():
+    for line_no, line in enumerate(lines, start=1):
+        if isinstance(line, TooLong):
+            fail(too_long(line_no, line.size))
             continue
-        ans = engine.answer(line.strip(), CONSOLE)
-        print(format_answer(ans, engine.kb))
+        text = clean_text(line.strip())
+        if text:
+            ans = engine.answer(text, CONSOLE)
+            print(format_answer(ans, engine.kb, why=args.why), flush=True)
     return 0
 
 
@@ -148,7 +288,7 @@ def repl(engine: Engine, stdin: IO[str], stdout: IO[str], interactive: bool) -> 
         line = stdin.readline()
         if not line:
             break
-        question = line.strip()
+        question = clean_text(line.strip())
         if question.casefold() in {"quit", "exit", ":q", "退出"}:
             break
         if not question:
@@ -160,6 +300,8 @@ def repl(engine: Engine, stdin: IO[str], stdout: IO[str], interactive: bool) -> 
 
 def cmd_repl(args: argparse.Namespace) -> int:
     engine = _load_engine(args.knowledge)
+    if sys.stdin is None:
+        return 0
     return repl(engine, sys.stdin, sys.stdout, sys.stdin.isatty())
 
 
@@ -189,13 +331,46 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from bot.evaluate import evaluate, format_report, load_cases
 
+    path = Path(args.file)
+    try:
+        cases = load_cases(path)
+    except FileNotFoundError:
+        fail(f"{path}: no such file; pass a JSONL question set such as tests/eval/questions.jsonl")
+        return EXIT_USAGE
+    except UnicodeDecodeError as exc:
+        fail(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8")
+        return EXIT_USAGE
+    except OSError as exc:
+        fail(f"{path}: cannot read it ({exc.strerror or exc})")
+        return EXIT_USAGE
+    except RecursionError:
+        fail(f"{path}: a line is nested too deeply to be an eval case")
+        return EXIT_USAGE
+    except ValueError as exc:  # load_cases names file:line; an over-long integer does not
+        message = str(exc)
+        fail(message if message.startswith(str(path)) else f"{path}: {message}")
+        return EXIT_USAGE
+    for case in cases:
+        problem = _case_problem(case.q, case.expect)
+        if problem:
+            fail(f'{path}: case "{case.id}": {problem}')
+            return EXIT_USAGE
     engine = _load_engine(args.knowledge)
-    report = evaluate(engine, load_cases(Path(args.file)))
+    report = evaluate(engine, cases)
     print(format_report(report, show_misses=not args.quiet))
     if report.accuracy < args.min:
         print(f"accuracy {report.accuracy:.1%} is below --min {args.min:.1%}")
         return 1
     return 0
+
+
+def _case_problem(question: object, expect: object) -> str | None:
+    # load_cases checks that the keys exist; scoring also needs these types.
+    if not isinstance(question, str):
+        return '"q" must be a string'
+    if not isinstance(expect, dict) or not isinstance(expect.get("answered"), bool):
+        return '"expect" must be an object with "answered": true or false'
+    return None
 
 
 # -- Discord side (imports discord lazily) ---------------------------------------
@@ -222,6 +397,26 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number from 0 to 1")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
@@ -239,6 +434,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", help="answer one question, or one per stdin line with '-'")
     p.add_argument("--json", action="store_true", help="print the JSON contract, one per line")
+    p.add_argument(
+        "--why",
+        action="store_true",
+        help="also print the rule, evidence and runner-up (--json always has them)",
+    )
     p.add_argument("question", nargs="*", help="the question, or '-' to read stdin")
     p.set_defaults(func=cmd_ask)
 
@@ -255,7 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="score the engine on a labelled JSONL question set")
     p.add_argument("file")
-    p.add_argument("--min", type=float, default=0.0, help="exit 1 below this accuracy (0..1)")
+    p.add_argument("--min", type=_fraction, default=0.0, help="exit 1 below this accuracy (0..1)")
     p.add_argument("--quiet", action="store_true", help="do not list the misses")
     p.set_defaults(func=cmd_eval)
 
@@ -272,32 +472,72 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sync)
 
     p = sub.add_parser("stats", help="print the most frequent unanswered questions")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=_positive_int, default=20)
     p.set_defaults(func=cmd_stats)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command and return its exit code; expected failures are one stderr line."""
+    _tolerate_bad_text()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.knowledge is None:
         args.knowledge = default_knowledge_dir()
-    if args.command is None:
-        if os.environ.get("DISCORD_TOKEN") or _dotenv_has_token():
-            return cmd_run(args)
-        return cmd_repl(args)
     try:
-        return int(args.func(args))
+        return _dispatch(args)
     except KnowledgeError as exc:
-        print(f"error: the knowledge base at {args.knowledge} is not valid:", file=sys.stderr)
+        fail(f"the knowledge base at {args.knowledge} is not valid:")
         for problem in exc.problems[:30]:
             print(f"  {problem}", file=sys.stderr)
         print("fix these, then run `python -m bot check` to confirm", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        return 130
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
+        # The reader (e.g. `| head`) left; stop quietly, without a second error at exit.
+        _discard_stdout()
         return 0
+    except OSError as exc:  # e.g. `schema --out` on a read-only folder
+        fail(f"{exc.filename or 'a file'}: {exc.strerror or exc}")
+        return 1
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "value"
+        fail(f"invalid {exc.title} {where}: {first['msg']}")
+        return EXIT_USAGE
+    except Exception as exc:
+        # bot.settings (with pydantic-settings) loads only for the commands that read settings,
+        # which keeps `ask` light; a SettingsError can only have come from there.
+        settings = sys.modules.get("bot.settings")
+        if settings is None or not isinstance(exc, settings.SettingsError):
+            raise
+        fail(str(exc))
+        return EXIT_USAGE
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command is None:
+        if os.environ.get("DISCORD_TOKEN") or _dotenv_has_token():
+            return cmd_run(args)
+        return cmd_repl(args)
+    return int(args.func(args))
+
+
+def _tolerate_bad_text() -> None:
+    # Undecodable input or unencodable output becomes U+FFFD / '?', never a traceback.
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
+
+
+def _discard_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _dotenv_has_token() -> bool:
