@@ -194,7 +194,8 @@ WHY_LABELS = {
 def format_why(ans: Answer) -> str:
     """The decision behind an answer: rule, evidence and runner-up, labelled in its language."""
     rule, evidence, runner_up, none, colon = WHY_LABELS[ans.language]
-    out = [f"{rule}{colon}{ans.why.rule or none}"]
+    summary = f" — {ans.why.summary}" if ans.why.summary else ""
+    out = [f"{rule}{colon}{ans.why.rule or none}{summary}"]
     if ans.why.evidence:
         out.append(f"{evidence}{colon.rstrip()}")
         out.extend(f"  • {item}" for item in ans.why.evidence)
@@ -215,6 +216,8 @@ def format_answer(ans: Answer, kb: KnowledgeBase, why: bool = False) -> str:
             src = kb.sources.get(c.source)
             where = f"{src.title} ({src.publisher}, {src.date})" if src else c.source
             out.append(f"  [{i}] “{c.quote}”")
+            if not zh and c.gloss:
+                out.append(f"      (translation) {c.gloss}")
             out.append(f"      — {c.section} · {where}")
     if ans.suggestions:
         out.append("")

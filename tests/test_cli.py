@@ -283,19 +283,27 @@ def test_ask_without_a_question_prints_usage(args: tuple[str, ...], stdin: str) 
 
 
 @pytest.mark.parametrize(
-    ("question", "labels"),
+    ("question", "labels", "evidence"),
     [
-        ("GPT-4o mini 多少钱？", ["规则：fact", "依据：", "次选："]),
-        ("which model for code debugging?", ["Rule: recommend", "Evidence:", "Runner-up:"]),
+        ("GPT-4o mini 多少钱？", ["规则：fact_named — ", "依据：", "次选："], "aspect pricing"),
+        (
+            "which model for code debugging?",
+            ["Rule: recommend_job — ", "Evidence:", "Runner-up:"],
+            "use_case debugging",
+        ),
     ],
     ids=["zh", "en"],
 )
-def test_ask_why_explains_the_decision(question: str, labels: list[str]) -> None:
+def test_ask_why_explains_the_decision(question: str, labels: list[str], evidence: str) -> None:
     """`ask --why` adds the rule, evidence and runner-up, labelled in the asker's language."""
     proc = run_cli("ask", "--why", question)
     assert proc.returncode == 0
-    tail = proc.stdout.splitlines()[-len(labels) :]
-    assert all(line.startswith(label) for line, label in zip(tail, labels, strict=True)), tail
+    lines = proc.stdout.splitlines()
+    starts = [next(i for i, line in enumerate(lines) if line.startswith(lab)) for lab in labels]
+    assert starts == sorted(starts), lines
+    listed = lines[starts[1] + 1 : starts[2]]
+    assert listed and all(line.startswith("  • ") for line in listed)
+    assert any(evidence in line for line in listed), listed
 
 
 def test_why_lists_each_piece_of_evidence() -> None:

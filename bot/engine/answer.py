@@ -46,6 +46,8 @@ class Why(BaseModel):
     rule: str = ""
     evidence: list[str] = Field(default_factory=list)
     runner_up: str | None = None
+    # What the rule recognises, in the answer's language (for people; not in the contract).
+    summary: str = ""
 
 
 class SourceInfo(BaseModel):
@@ -101,7 +103,7 @@ class Answer(BaseModel):
     )
 
     def to_contract(self) -> dict[str, Any]:
-        data = self.model_dump(include=set(self.CONTRACT_KEYS))
+        data = self.model_dump(include=set(self.CONTRACT_KEYS), exclude={"why": {"summary"}})
         data["confidence"] = round(self.confidence, 3)
         return {key: data[key] for key in self.CONTRACT_KEYS}
 

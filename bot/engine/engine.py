@@ -100,19 +100,17 @@ class Engine:
             an, ctx, self.kb, self.compose, self.thresholds, self.matchers.job_terms
         )
         rule, ans, runner_up = decide(situation)
-        ans.why = Why(rule=rule.name, evidence=self._evidence(situation), runner_up=runner_up)
+        ans.why = Why(
+            rule=rule.name,
+            evidence=self._evidence(situation),
+            runner_up=runner_up,
+            summary=rule.summary(an.lang),
+        )
         if ans.answered and ans.confidence < self.thresholds.answer:
             # Below the answer band: offer what we would have answered, do not assert it.
             ans = self._unsure(situation, ans, rule)
         self._remember(asker, situation, ans)
         return self.compose.finish(ans)
-
-    def explain_rule(self, name: str, lang: str) -> str:
-        """A rule's one-line description in ``lang``, for "Why this answer?"."""
-        from bot.engine.rules import RULES
-
-        rule = next((r for r in RULES if r.name == name), None)
-        return rule.summary(lang) if rule else name
 
     @staticmethod
     def _evidence(s: Situation) -> list[str]:
@@ -146,6 +144,11 @@ class Engine:
                 f"confidence {tentative.confidence:.2f} < {self.thresholds.answer:.2f}",
             ],
             runner_up=rule.name,
+            summary=(
+                "把握不够，改为给出“你是不是想问”"
+                if s.an.lang == "zh"
+                else "not sure enough to answer: offers 'did you mean' instead"
+            ),
         )
         return ans
 

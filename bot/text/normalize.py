@@ -41,8 +41,10 @@ def _strip_emoji(text: str) -> str:
 _ZH_COLLOQUIAL = str.maketrans({"啥": "什么", "咋": "怎么", "俺": "我"})
 
 
+@lru_cache(maxsize=16384)
 def normalize(text: str) -> str:
-    """Canonical form of a question or phrase for matching."""
+    """Canonical form of a question or phrase for matching (memoised: knowledge-base
+    phrases are normalised many times while the indexes are built)."""
     text = unicodedata.normalize("NFKC", text).translate(_ZH_COLLOQUIAL)
     text = _MENTION.sub(" ", text)
     text = _URL.sub(" ", text)
