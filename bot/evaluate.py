@@ -8,6 +8,7 @@ form a dialogue and share context; others each get a fresh asker.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,10 +43,11 @@ class Report:
     total: int = 0
     correct: int = 0
     language_ok: int = 0
-    declines_expected: int = 0
-    declines_made: int = 0
+    declines_expected: int = 0  # questions that must be declined (answered: false)
+    declines_made: int = 0  # ... and were
     false_declines: int = 0
-    answerable: int = 0
+    answerable: int = 0  # questions that must be answered
+    answerable_correct: int = 0  # ... and were, correctly
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
     # confidence band -> [answered and correct, answered]
     bands: dict[str, list[int]] = field(default_factory=dict)
@@ -57,7 +59,51 @@ class Report:
 
     @property
     def rejection(self) -> float:
+        """Share of the must-decline questions that were declined."""
         return self.declines_made / self.declines_expected if self.declines_expected else 1.0
+
+    @property
+    def in_scope_accuracy(self) -> float:
+        """Share of the must-answer questions answered correctly."""
+        return self.answerable_correct / self.answerable if self.answerable else 0.0
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The bar a question set must clear. An engine that declines everything fails it."""
+
+    accuracy: float
+    rejection: float
+    in_scope: float
+
+    def failures(self, report: Report) -> list[str]:
+        out = []
+        if report.total == 0:
+            return ["no questions"]
+        if report.accuracy < self.accuracy:
+            out.append(f"accuracy {report.accuracy:.1%} < {self.accuracy:.0%}")
+        if report.in_scope_accuracy < self.in_scope:
+            out.append(f"in-scope accuracy {report.in_scope_accuracy:.1%} < {self.in_scope:.0%}")
+        if report.rejection < self.rejection:
+            out.append(f"out-of-scope rejection {report.rejection:.1%} < {self.rejection:.0%}")
+        if report.language_ok < report.total:
+            out.append(f"language wrong on {report.total - report.language_ok} answers")
+        return out
+
+
+# Tuning sets were looked at while building the matcher; held-out sets never were.
+TUNING_GATE = Gate(accuracy=0.95, rejection=0.95, in_scope=0.95)
+HELD_OUT_GATE = Gate(accuracy=0.90, rejection=0.90, in_scope=0.90)
+
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|'[^']*'|《[^》]*》|「[^」]*」|‘[^’]*’")
+
+
+def script_matches(question: str, answer: str) -> bool:
+    """Whether the answer is written in the question's script: Chinese text for a
+    Chinese question, no Chinese (outside quoted names and titles) for any other."""
+    if has_cjk(question):
+        return has_cjk(answer)
+    return not has_cjk(_QUOTED.sub("", answer))
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -101,6 +147,8 @@ def judge(case: Case, got: Answer) -> list[str]:
     want_lang = "zh" if has_cjk(case.q) else "en"
     if got.language != want_lang:
         reasons.append(f"language={got.language}, expected {want_lang}")
+    if not script_matches(case.q, got.answer):
+        reasons.append(f"answer text is not in {want_lang}")
     return reasons
 
 
@@ -115,13 +163,16 @@ def evaluate(engine: Engine, cases: list[Case]) -> Report:
         reasons = judge(case, got)
         report.total += 1
         report.correct += not reasons
-        report.language_ok += got.language == ("zh" if has_cjk(case.q) else "en")
+        report.language_ok += script_matches(case.q, got.answer) and got.language == (
+            "zh" if has_cjk(case.q) else "en"
+        )
         expected_intent = case.expect.get("intent")
-        if expected_intent in DECLINE_INTENTS:
+        if not case.expect["answered"]:
             report.declines_expected += 1
             report.declines_made += not got.answered
-        elif case.expect["answered"]:
+        else:
             report.answerable += 1
+            report.answerable_correct += not reasons
             report.false_declines += not got.answered
         if expected_intent:
             report.confusion[(expected_intent, got.intent or "none")] += 1
@@ -145,6 +196,8 @@ def format_report(report: Report, show_misses: bool = True) -> str:
     lines = [
         f"questions: {report.total}",
         f"accuracy: {report.accuracy:.1%} ({report.correct}/{report.total})",
+        f"in-scope accuracy: {report.in_scope_accuracy:.1%} "
+        f"({report.answerable_correct}/{report.answerable})",
         f"out-of-scope rejection: {report.rejection:.1%} "
         f"({report.declines_made}/{report.declines_expected})",
         f"false declines of answerable questions: {report.false_declines}/{report.answerable}",

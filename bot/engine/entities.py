@@ -228,7 +228,7 @@ class PhraseIndex:
         for g in q_grams:
             candidates.update(self.by_gram.get(g, ()))
         # Sorted, so that ties between phrases resolve the same way on every run.
-        for phrase in sorted(candidates, key=lambda p: (p.ref, p.text)):
+        for phrase in sorted(candidates, key=lambda p: (p.ref, p.text, p.raw)):
             score = 0.0
             matched = 0
             if phrase.grams:

@@ -322,6 +322,13 @@ def _compare_named(s: Situation) -> Answer:
     return s.c.compare(ans, models, s.aspects)
 
 
+def _topic_keyword_for_aspect(s: Situation) -> bool:
+    """ "in what order did OpenAI, Meta and Mistral launch?": a topic keyword (timeline)
+    together with the aspect that topic answers (release dates) is that topic."""
+    topic_id = _topic_for_every(s)
+    return topic_id is not None and topic_id in s.an.keyword_topics
+
+
 def _compared_models(s: Situation) -> list[str]:
     models = list(s.an.models)
     # "how does it compare to llama?" compares with the model already in context.
@@ -332,6 +339,13 @@ def _compared_models(s: Situation) -> list[str]:
 
 def _one_model(s: Situation) -> bool:
     return len(s.an.models) == 1
+
+
+def _mostly_understood(s: Situation) -> bool:
+    """Not a model's name inside a question about something else ("when does the mistral
+    wind blow in southern France?"): few unknown words, or most of the question known."""
+    an = s.an
+    return an.unknown_words < 2 or an.explained >= s.t.explained_min_cue
 
 
 def _fact_named(s: Situation) -> Answer:
@@ -461,7 +475,10 @@ def _asks_for_job(s: Situation) -> bool:
         or situation
     )
     strong_job = an.use_case_score >= t.use_case_exact and an.explained >= t.explained_min_cue
-    return asks and (s.in_domain or strong_job or situation)
+    # "what would you pick for a bank app that can't send data to the cloud?": asked
+    # outright, a job needs only half of the question understood.
+    asked = "recommend" in an.cues and an.explained >= t.explained_min_cue
+    return asks and (s.in_domain or strong_job or situation or asked)
 
 
 def _recommend(s: Situation) -> Answer:
@@ -585,10 +602,11 @@ RULES: tuple[Rule, ...] = (
          lambda s: bool(s.unaddressed) and not s.aspects, _not_addressed),
     Rule("compare_named", "two or more covered models named (or one, compared with context)",
          "提到两个或以上的模型（或与上文的模型比较）",
-         lambda s: len(_compared_models(s)) >= 2, _compare_named),
+         lambda s: len(_compared_models(s)) >= 2 and not _topic_keyword_for_aspect(s),
+         _compare_named),
     Rule("fact_named", "one model and one aspect (price, size, …)",
          "一个模型加一个方面（价格、规模等）",
-         lambda s: _one_model(s) and bool(s.aspects), _fact_named),
+         lambda s: _one_model(s) and bool(s.aspects) and _mostly_understood(s), _fact_named),
     Rule("job_named", "one model and a job: is it good for that, per the article",
          "一个模型加一项任务：文章是否推荐它做这件事",
          lambda s: _one_model(s) and s.has_job, _job_named),
@@ -618,7 +636,7 @@ RULES: tuple[Rule, ...] = (
          _asks_for_job, _recommend),
     Rule("compare_every", "compares all models, on an aspect if given ('which is biggest?')",
          "比较所有模型，可针对某个方面（“哪个最大？”）",
-         _compares_every_model, _compare_every),
+         lambda s: _compares_every_model(s) or _topic_keyword_for_aspect(s), _compare_every),
     Rule("topic", "a question about the article as a whole",
          "关于整篇文章的问题",
          _answers_topic, _topic),
