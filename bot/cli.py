@@ -21,6 +21,7 @@ from bot.engine.engine import Engine
 from bot.kb.loader import KnowledgeError, check_directory, load_directory
 from bot.kb.schema import KnowledgeBase
 from bot.kb.store import default_knowledge_dir
+from bot.kbcli import add_kb_commands
 from bot.text.normalize import has_cjk
 
 CONSOLE = Asker(channel="console", user="local")
@@ -274,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", help="print the most frequent unanswered questions")
     p.add_argument("--limit", type=int, default=20)
     p.set_defaults(func=cmd_stats)
+    add_kb_commands(sub)
     return parser
 
 
