@@ -146,6 +146,26 @@ def test_host_edit_appears_in_history_with_source_host(editor: KbEditor, kb_copy
     assert "topic:overview" in revision.entries
 
 
+def test_own_write_reloaded_by_the_store_is_not_a_host_edit(kb_copy: Path) -> None:
+    """Wired like the bot (swap = store.reload, host hook on the store): one write, one revision."""
+    store = KnowledgeStore(kb_copy)
+    editor = make_editor(kb_copy, on_applied=lambda _rev: store.reload())
+    editor.watch(store)
+    add(editor, "squash bugs")
+    assert "squash bugs" in store.current.use_cases["debugging"].phrasings.en
+    assert [r.source for r in editor.history()] == ["discord"]
+
+
+def test_edit_made_while_the_bot_was_down_is_recorded_at_start(kb_copy: Path) -> None:
+    """A file changed after its last revision while nothing watched is caught at start-up."""
+    add(make_editor(kb_copy), "squash bugs")
+    path = kb_copy / "use_cases.yaml"
+    path.write_bytes(path.read_bytes() + b"# edited offline\n")
+    revision = make_editor(kb_copy).scan_host_changes()
+    assert revision is not None and revision.source == "host"
+    assert revision.files[0].after == path.read_bytes()
+
+
 def test_record_host_change_records_the_given_texts(editor: KbEditor) -> None:
     """The explicit hook records a host revision with the texts it is given."""
     revision = editor.record_host_change("topics.yaml", "a: 1\n", "a: 2\n")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from typing import ClassVar
 
 from bot.engine.engine import Engine
 from bot.kb.schema import KnowledgeBase
@@ -19,26 +20,31 @@ RecentQuestions = Callable[[], Iterable[str]]
 
 
 class RoutingImpact:
-    """Compares routes; remembers the live knowledge base's routes between previews."""
+    """Compares routes; remembers the live knowledge base's routes between previews.
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._version = ""
-        self._engine: Engine | None = None
-        self._routes: dict[str, str] = {}
+    The memory is keyed by knowledge-base version (a hash of the files' content), so it
+    is shared by every editor in the process and never serves a stale route.
+    """
+
+    _lock = threading.Lock()
+    _memory: ClassVar[dict[str, tuple[Engine, dict[str, str]]]] = {}
+    KEEP = 2  # versions remembered: the live one and the one before a swap
 
     def _old_routes(self, kb: KnowledgeBase, questions: list[str]) -> dict[str, str]:
         with self._lock:
-            if self._engine is None or self._version != kb.version or not kb.version:
-                self._engine, self._version, self._routes = Engine(kb), kb.version, {}
-            engine, known = self._engine, dict(self._routes)
-        missing = [q for q in questions if q not in known]
+            found = self._memory.pop(kb.version, None) if kb.version else None
+            engine, known = found if found else (Engine(kb), {})
+            if kb.version:
+                self._memory[kb.version] = (engine, known)  # newest last
+                while len(self._memory) > self.KEEP:
+                    del self._memory[next(iter(self._memory))]
+            answered = dict(known)
+        missing = [q for q in questions if q not in answered]
         fresh = route(engine, missing)
         with self._lock:
-            if self._version == kb.version:
-                self._routes.update(fresh)
-        known.update(fresh)
-        return known
+            known.update(fresh)
+        answered.update(fresh)
+        return answered
 
     def compare(
         self, old: KnowledgeBase, new: KnowledgeBase, recent: Iterable[str] = ()

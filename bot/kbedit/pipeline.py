@@ -95,6 +95,7 @@ class KbEditor:
         self.live_kb = live_kb
         self._lock = WriterLock(Path(revisions_path).with_suffix(".lock"), lock_timeout)
         self._impact = RoutingImpact()
+        self._disk_kb: tuple[str, KnowledgeBase | None] | None = None
         # Last loaded or written bytes of each file (and when), to tell host edits apart.
         self._known: dict[str, tuple[bytes | None, float]] = {}
         now = time.time()
@@ -105,10 +106,13 @@ class KbEditor:
             self._known[name] = last if last else (read_bytes(self.directory / name), now)
 
     # -- staging -----------------------------------------------------------------------
-    def _live(self) -> KnowledgeBase | None:
+    def _live(self, files_fingerprint: str) -> KnowledgeBase | None:
+        """The knowledge base being served (loaded from disk once per file state)."""
         if self.live_kb is not None:
             return self.live_kb()
-        return check_directory(self.directory).kb
+        if self._disk_kb is None or self._disk_kb[0] != files_fingerprint:
+            self._disk_kb = (files_fingerprint, check_directory(self.directory).kb)
+        return self._disk_kb[1]
 
     def _recent(self, notes: Notes) -> list[str]:
         if self.recent_questions is None:
@@ -164,7 +168,7 @@ class KbEditor:
         ]
         conflict_diff = "".join(unified_diff(c.file, c.recorded, c.current) for c in conflicts)
         entries = [e for c in changes for e in changed_entries(c.name, c.before, c.after)]
-        old_kb = self._live() if changes else None
+        old_kb = self._live(before_fp) if changes else None
         refs = []
         for op in ops:
             if isinstance(op, DeleteEntry):
