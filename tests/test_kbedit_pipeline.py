@@ -216,6 +216,22 @@ def test_crash_before_rename_leaves_the_original_intact(
     assert editor.history() == []
 
 
+def test_bind_mounted_file_is_written_in_place_with_a_warning(
+    editor: KbEditor, kb_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file that cannot be renamed over (EBUSY, a single-file mount) is written in place."""
+    preview = editor.preview([AddPhrasing(DEBUGGING, "en", "squash bugs")], actor="A", reason="r")
+
+    def busy(src: object, dst: object) -> None:
+        raise OSError(errno.EBUSY, "Device or resource busy")
+
+    monkeypatch.setattr(os, "replace", busy)
+    result = editor.confirm(preview)
+    assert result.applied and "written in place" in result.message
+    assert (kb_copy / "use_cases.yaml").read_bytes() == preview.changes[0].after
+    assert not [p for p in os.listdir(kb_copy) if p.endswith(".tmp")]
+
+
 def test_confirm_swaps_the_live_base_and_reports_the_revision(kb_copy: Path) -> None:
     """After a write the swap callback and the audit callback both get the revision."""
     seen: list[tuple[str, int]] = []
