@@ -27,6 +27,7 @@ from bot.engine.context import Asker
 from bot.engine.engine import Engine
 from bot.kb.loader import KnowledgeError, check_directory, load_directory
 from bot.kb.schema import KnowledgeBase
+from bot.kbcli import add_kb_commands
 from bot.paths import default_knowledge_dir
 from bot.text.normalize import has_cjk
 
@@ -477,6 +478,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", help="print the most frequent unanswered questions")
     p.add_argument("--limit", type=_positive_int, default=20)
     p.set_defaults(func=cmd_stats)
+    add_kb_commands(sub)
     return parser
 
 
