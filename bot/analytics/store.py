@@ -103,8 +103,9 @@ class Analytics:
         self._reported = False
         self._closed = False
         self._writer: Writer | None = None
-        # Clusters last shown, so an admin can ignore one even if new questions moved it.
-        self._shown: dict[tuple[str, str], tuple[str, ...]] = {}
+        # Per server, the clusters last listed, so an admin can ignore one even if new
+        # questions have moved it since.
+        self._shown: dict[str, dict[str, tuple[str, ...]]] = {}
         self._ignored_here: dict[tuple[str, str], tuple[str, ...]] = {}
         if str(path) == ":memory:":
             # Shared cache lets the read connections see the writer's in-memory database.
@@ -319,14 +320,13 @@ class Analytics:
         if data is None:
             return []
         misses, ignored = data
-        for (where, key), texts in self._ignored_here.items():
+        for (where, key), texts in list(self._ignored_here.items()):
             if where in (ALL_GUILDS, scope):
                 ignored[key] = texts
         found = clusters.miss_clusters(
             misses, sorted(ignored.items()), limit=limit, suggest=self._target
         )
-        for c in found:
-            self._shown[(scope, c.key)] = _defining_texts(c)
+        self._shown[scope] = {c.key: _defining_texts(c) for c in found}
         return found
 
     def _target(self, text: str) -> tuple[str, str] | None:
@@ -345,18 +345,20 @@ class Analytics:
         known. Call it off the event loop: it waits briefly for the write.
         """
         scope = ALL_GUILDS if guild_id is None else str(guild_id)
-        texts = self._shown.get((scope, key))
+        texts = self._shown.get(scope, {}).get(key)
         if texts is None:
             found = {c.key: c for c in self.miss_clusters(guild_id, limit=1_000_000)}
             if key not in found:
                 return False
             texts = _defining_texts(found[key])
-        self._ignored_here[(scope, key)] = texts
         writer = self._open_writer()
         if writer is None:
             return False
-        writer.submit(IgnoreEvent(scope, key, self._clock(), actor, texts))
-        return self.flush(READ_FLUSH_TIMEOUT)
+        # Effective here at once; durable when the writer gets to it (also if locked now).
+        self._ignored_here[(scope, key)] = texts
+        queued = writer.submit(IgnoreEvent(scope, key, self._clock(), actor, texts))
+        self.flush(READ_FLUSH_TIMEOUT)
+        return queued
 
 
 def _defining_texts(cluster: MissCluster) -> tuple[str, ...]:

@@ -161,8 +161,7 @@ class Writer:
         self._abandon = threading.Event()
         self._drop_lock = threading.Lock()
         self._dropped_unreported = 0
-        self._dropped_since = 0.0
-        self._last_drop_report = 0.0
+        self._dropped_since = 0.0  # when the current, not yet reported, burst began
         self.dropped = 0
         self.ready = threading.Event()
         self.failed = False
@@ -346,17 +345,17 @@ class Writer:
         return True
 
     def _report_drops(self, force: bool) -> None:
+        """One warning per burst of drops: when the queue has drained, or each minute of it."""
         with self._drop_lock:
             count = self._dropped_unreported
             if not count:
                 return
             now = time.time()
+            since = self._dropped_since
             burst_over = self._queue.qsize() <= self._queue.maxsize // 2
-            if not (force or burst_over or now - self._last_drop_report >= DROP_REPORT_SECONDS):
+            if not (force or burst_over or now - since >= DROP_REPORT_SECONDS):
                 return
             self._dropped_unreported = 0
-            self._last_drop_report = now
-            since = self._dropped_since
         log.warning(
             "analytics queue was full (%d events): dropped %d events in %.1f s because the "
             "database could not keep up; answers were not delayed",
