@@ -230,3 +230,16 @@ def test_zero_retention_stores_no_text(db_path: Path) -> None:
     ask(store, "not even briefly")
     store.close()
     assert rows(db_path, "SELECT question FROM questions") == [("",)]
+
+
+def test_pruned_text_is_not_left_in_the_file(db_path: Path) -> None:
+    """Pruning overwrites the old text on disk, not just in query results."""
+    clock = Clock()
+    store = Analytics(db_path, salt="s", clock=clock, retention_days=30)
+    for i in range(50):
+        ask(store, f"secretphrase number {i} about zebras")
+    store.close()
+    assert b"secretphrase" in db_path.read_bytes()
+    clock.now += 31 * DAY
+    Analytics(db_path, salt="s", clock=clock, retention_days=30).close()
+    assert b"secretphrase" not in db_path.read_bytes()
