@@ -391,13 +391,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from bot.analytics import Analytics, format_unanswered
+    from bot.analytics import format_clusters
+    from bot.main import build_analytics
     from bot.settings import load_settings
 
-    settings = load_settings(require_token=False)
-    analytics = Analytics(settings.database_path, salt=settings.analytics_salt)
-    print(format_unanswered(analytics.unanswered(limit=args.limit)))
-    print(analytics.summary_line())
+    analytics = build_analytics(load_settings(require_token=False))
+    try:
+        print(format_clusters(analytics.miss_clusters(limit=args.limit)))
+        print(analytics.summary_line())
+    finally:
+        analytics.close()
     return 0
 
 

@@ -137,7 +137,8 @@ class LLMBot(commands.Bot):
     async def close(self) -> None:
         await self.watcher.stop()
         await super().close()
-        self.analytics.close()
+        # Writes what is still queued; off the loop, as a locked database may take a while.
+        await asyncio.to_thread(self.analytics.close)
 
     async def on_ready(self) -> None:
         log.info(
@@ -186,13 +187,24 @@ def sync_hint(exc: discord.HTTPException) -> str:
     return f"Discord answered {exc.status}: {exc.text}"
 
 
-def build_bot(settings: Settings, *, message_content: bool = True, **options: object) -> LLMBot:
-    store = KnowledgeStore(settings.knowledge_dir)
-    analytics = Analytics(
+# The old documented default; a salt everyone knows is no salt, so use the per-install one.
+PLACEHOLDER_SALT = "change-me"
+
+
+def build_analytics(settings: Settings) -> Analytics:
+    """The analytics store as the settings describe it (salt: explicit, else per install)."""
+    salt = settings.analytics_salt
+    secret = salt.get_secret_value() if salt is not None else ""
+    return Analytics(
         settings.database_path,
-        salt=settings.analytics_salt,
+        salt=None if secret in ("", PLACEHOLDER_SALT) else secret,
         low_confidence=settings.answer_threshold,
     )
+
+
+def build_bot(settings: Settings, *, message_content: bool = True, **options: object) -> LLMBot:
+    store = KnowledgeStore(settings.knowledge_dir)
+    analytics = build_analytics(settings)
     return LLMBot(settings, store, analytics, message_content=message_content, **options)
 
 

@@ -1,9 +1,11 @@
-"""SQLite analytics: schema, salted user hashes, feedback, unanswered groups, failure handling."""
+"""SQLite analytics: schema and upgrade, salted user hashes, feedback, privacy, failure handling."""
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,32 +13,37 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bot.analytics import SCHEMA_VERSION, Analytics, UnansweredGroup, format_unanswered
+from bot.analytics import SCHEMA_VERSION, Analytics
 
 RAW_USER_ID = 987654321012345678  # a Discord-snowflake-sized id that must never be stored
+DM_CHANNEL_ID = 876543210987654321
 LOGGER = "bot.analytics"
 
 
-def ask(
-    analytics: Analytics,
-    question: str,
-    *,
-    answered: bool = False,
-    confidence: float = 0.1,
-    user_id: object = 1,
-) -> int | None:
-    """Record one question with sensible defaults."""
-    return analytics.record_question(
-        question=question,
-        user_id=user_id,
-        language="en",
-        intent=None if not answered else "fact",
-        confidence=confidence,
-        answered=answered,
-        latency_ms=3.5,
-        guild_id=111,
-        channel_id=222,
-    )
+def ask(analytics: Analytics, question: str, **extra: Any) -> int | None:
+    """Record one question: declined, in server 111 channel 222, unless ``extra`` says else."""
+    fields: dict[str, Any] = {
+        "question": question,
+        "user_id": 1,
+        "language": "zh" if any("\u4e00" <= c <= "\u9fff" for c in question) else "en",
+        "intent": None,
+        "confidence": 0.1,
+        "answered": False,
+        "latency_ms": 3.5,
+        "guild_id": 111,
+        "channel_id": 222,
+    }
+    return analytics.record_question(**(fields | extra))
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: float = 1_750_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -53,7 +60,10 @@ def call_every_method(analytics: Analytics) -> dict[str, Any]:
     return {
         "record_question": ask(analytics, "what is the weather"),
         "record_feedback": analytics.record_feedback(question_id=1, user_id=1, helpful=True),
-        "unanswered": analytics.unanswered(),
+        "record_pick": analytics.record_pick(question_id=1, user_id=1, suggestion="x"),
+        "flush": analytics.flush(timeout=5),
+        "miss_clusters": analytics.miss_clusters(),
+        "ignore_cluster": analytics.ignore_cluster("0123", actor=1),
         "counts": analytics.counts(),
         "summary_line": analytics.summary_line(),
     }
@@ -77,15 +87,16 @@ def analytics(db_path: Path) -> Iterator[Analytics]:
 
 
 def test_creates_schema_with_version(analytics: Analytics, db_path: Path) -> None:
-    """A new database gets the questions, feedback and meta tables and the schema version."""
+    """A new database gets its tables and the schema version, in WAL mode."""
     assert db_path.is_file()  # the missing parent directory was created
     tables = {
         name for (name,) in rows(db_path, "SELECT name FROM sqlite_master WHERE type='table'")
     }
-    assert {"meta", "questions", "feedback"} <= tables
+    assert {"meta", "questions", "feedback", "picks", "ignored_clusters"} <= tables
     assert rows(db_path, "SELECT value FROM meta WHERE key='schema_version'") == [
         (str(SCHEMA_VERSION),)
     ]
+    assert rows(db_path, "PRAGMA journal_mode") == [("wal",)]
 
 
 def test_reopening_keeps_data_and_version(db_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -99,6 +110,52 @@ def test_reopening_keeps_data_and_version(db_path: Path, caplog: pytest.LogCaptu
         second.close()
     assert not caplog.records
     assert rows(db_path, "SELECT COUNT(*) FROM meta WHERE key='schema_version'") == [(1,)]
+
+
+VERSION_1_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta VALUES ('schema_version', '1');
+CREATE TABLE questions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, asked_at REAL NOT NULL, guild_id TEXT,
+    channel_id TEXT, user_hash TEXT NOT NULL, question TEXT NOT NULL, language TEXT NOT NULL,
+    intent TEXT, confidence REAL NOT NULL, answered INTEGER NOT NULL, latency_ms REAL NOT NULL
+);
+CREATE INDEX questions_answered ON questions (answered, confidence);
+CREATE TABLE feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, given_at REAL NOT NULL, question_id INTEGER,
+    user_hash TEXT NOT NULL, helpful INTEGER NOT NULL
+);
+INSERT INTO questions VALUES (1, 1.0, '5', '6', 'h', '<@123> which model? https://x.y', 'en',
+                              NULL, 0.1, 0, 1.0);
+INSERT INTO questions VALUES (2, 2.0, NULL, '876543210987654321', 'h', 'dm question', 'en',
+                              NULL, 0.1, 0, 1.0);
+INSERT INTO feedback VALUES (1, 1.0, 1, 'h', 1);
+INSERT INTO feedback VALUES (2, 2.0, 1, 'h', 0);
+INSERT INTO feedback VALUES (3, 3.0, 1, 'other', 1);
+"""
+
+
+def test_version_1_database_is_upgraded(db_path: Path) -> None:
+    """A version-1 database is scrubbed, loses DM channel ids and keeps each user's last vote."""
+    db_path.parent.mkdir(parents=True)
+    conn = sqlite3.connect(db_path)
+    conn.executescript(VERSION_1_SCHEMA)
+    conn.close()
+    store = Analytics(db_path, salt="s", clock=lambda: 3.0)
+    qid = ask(store, "a new question")
+    store.close()
+    assert rows(db_path, "SELECT value FROM meta WHERE key='schema_version'") == [
+        (str(SCHEMA_VERSION),)
+    ]
+    assert rows(db_path, "SELECT id, question, channel_id FROM questions ORDER BY id") == [
+        (1, "which model?", "6"),
+        (2, "dm question", None),
+        (qid, "a new question", "222"),
+    ]
+    assert rows(db_path, "SELECT user_hash, helpful FROM feedback ORDER BY user_hash") == [
+        ("h", 0),
+        ("other", 1),
+    ]
 
 
 # -- privacy --------------------------------------------------------------------------------
@@ -123,6 +180,64 @@ def test_record_question_stores_hash_not_raw_user_id(db_path: Path) -> None:
     assert raw.encode() not in data
     assert raw.encode("utf-16-le") not in data
     assert RAW_USER_ID.to_bytes(8, "big") not in data  # nor as a 64-bit integer
+
+
+def test_dm_channel_ids_are_never_stored(db_path: Path) -> None:
+    """A question outside a server keeps no channel id; a server question keeps its channel."""
+    store = Analytics(db_path, salt="s")
+    ask(store, "asked in a DM", guild_id=None, channel_id=DM_CHANNEL_ID)
+    ask(store, "asked in a server", guild_id=111, channel_id=222)
+    store.close()
+    assert rows(db_path, "SELECT question, guild_id, channel_id FROM questions ORDER BY id") == [
+        ("asked in a DM", None, None),
+        ("asked in a server", "111", "222"),
+    ]
+    assert str(DM_CHANNEL_ID).encode() not in db_path.read_bytes()
+
+
+def test_question_text_is_scrubbed_before_storing(analytics: Analytics, db_path: Path) -> None:
+    """Mentions, links and invisible characters never reach the database."""
+    ask(analytics, "<@!42> which\u200b model? see https://example.com/x @everyone")
+    analytics.flush()
+    assert rows(db_path, "SELECT question FROM questions") == [("which model? see",)]
+
+
+def test_salt_file_is_created_once_with_mode_0600(db_path: Path) -> None:
+    """Without a salt, a random one is written next to the database (0600) and reused."""
+    first = Analytics(db_path)
+    salt_file = db_path.with_name(db_path.name + ".salt")
+    content = salt_file.read_bytes()
+    first_hash = first.hash_user(RAW_USER_ID)
+    first.close()
+    second = Analytics(db_path)
+    second_hash = second.hash_user(RAW_USER_ID)
+    second.close()
+    assert stat.S_IMODE(os.stat(salt_file).st_mode) == 0o600
+    assert salt_file.read_bytes() == content
+    assert second_hash == first_hash
+
+
+def test_salt_differs_between_installs(tmp_path: Path) -> None:
+    """Two installs (two data directories) hash the same user differently."""
+    a = Analytics(tmp_path / "a" / "db.sqlite3")
+    b = Analytics(tmp_path / "b" / "db.sqlite3")
+    try:
+        assert a.hash_user(RAW_USER_ID) != b.hash_user(RAW_USER_ID)
+    finally:
+        a.close()
+        b.close()
+
+
+def test_explicit_salt_overrides_the_salt_file(db_path: Path) -> None:
+    """An explicit salt is used as given and no salt file is created."""
+    explicit = Analytics(db_path, salt="pepper")
+    same = Analytics(db_path.with_name("other.sqlite3"), salt=SecretStr("pepper"))
+    try:
+        assert explicit.hash_user(RAW_USER_ID) == same.hash_user(RAW_USER_ID)
+        assert not list(db_path.parent.glob("*.salt"))
+    finally:
+        explicit.close()
+        same.close()
 
 
 @pytest.mark.parametrize(
@@ -159,11 +274,37 @@ def test_same_salt_gives_stable_hash() -> None:
 
 
 def test_record_question_returns_increasing_ids(analytics: Analytics) -> None:
-    """Each recorded question gets its own id, usable for feedback."""
+    """Each recorded question gets its own id at once, usable for feedback."""
     first = ask(analytics, "one")
     second = ask(analytics, "two")
     assert isinstance(first, int) and isinstance(second, int)
     assert second > first
+    assert second < 2**63  # fits SQLite's signed 64-bit integer
+
+
+def test_question_ids_are_the_stored_row_ids(analytics: Analytics, db_path: Path) -> None:
+    """The id returned before the row exists is the id the row gets."""
+    ids = [ask(analytics, f"question {i}") for i in range(3)]
+    analytics.flush()
+    assert [qid for (qid,) in rows(db_path, "SELECT id FROM questions ORDER BY id")] == ids
+
+
+def test_suggestions_shown_are_stored(analytics: Analytics, db_path: Path) -> None:
+    """The "did you mean" suggestions shown with an answer are stored with it."""
+    analytics.record_question(
+        question="model stuff?",
+        user_id=1,
+        language="en",
+        intent=None,
+        confidence=0.4,
+        answered=False,
+        latency_ms=1.0,
+        suggestions=["code debugging", "模型价格"],
+    )
+    analytics.flush()
+    assert rows(db_path, "SELECT suggestions FROM questions") == [
+        ('["code debugging", "模型价格"]',)
+    ]
 
 
 def test_record_feedback(analytics: Analytics, db_path: Path) -> None:
@@ -171,6 +312,7 @@ def test_record_feedback(analytics: Analytics, db_path: Path) -> None:
     qid = ask(analytics, "how much is gpt-4o mini", answered=True, confidence=0.9)
     analytics.record_feedback(question_id=qid, user_id=5, helpful=True)
     analytics.record_feedback(question_id=qid, user_id=6, helpful=False)
+    analytics.flush()
     assert rows(db_path, "SELECT question_id, user_hash, helpful FROM feedback ORDER BY id") == [
         (qid, analytics.hash_user(5), 1),
         (qid, analytics.hash_user(6), 0),
@@ -179,118 +321,59 @@ def test_record_feedback(analytics: Analytics, db_path: Path) -> None:
     assert analytics.summary_line() == "1 questions, 1 answered; 2 feedback, 1 helpful"
 
 
+def test_feedback_is_one_row_per_user_and_answer_last_click_wins(
+    analytics: Analytics, db_path: Path
+) -> None:
+    """25 clicks by one user on one answer leave one row holding the last vote."""
+    qid = ask(analytics, "which model for chatbots?", answered=True, confidence=0.9)
+    for i in range(25):  # 👎 👍 👎 … and finally 👍
+        analytics.record_feedback(question_id=qid, user_id=5, helpful=i % 2 == 1 or i == 24)
+    analytics.record_feedback(question_id=qid, user_id=6, helpful=True)
+    analytics.flush()
+    assert rows(db_path, "SELECT user_hash, helpful FROM feedback ORDER BY user_hash") == sorted(
+        [(analytics.hash_user(5), 1), (analytics.hash_user(6), 1)]
+    )
+
+
 def test_record_feedback_without_question(analytics: Analytics) -> None:
-    """Feedback for an unknown question (e.g. after a restart) is still recorded."""
+    """Feedback for an unknown question (e.g. analytics was down) is still recorded."""
     analytics.record_feedback(question_id=None, user_id=5, helpful=True)
+    analytics.flush()
     assert analytics.counts()["feedback"] == 1
+
+
+def test_record_pick_is_stored_once_per_user_and_suggestion(
+    analytics: Analytics, db_path: Path
+) -> None:
+    """A click on a suggestion is stored with its question; repeats do not add rows."""
+    qid = ask(analytics, "model stuff?")
+    assert qid is not None
+    for _ in range(3):
+        analytics.record_pick(question_id=qid, user_id=5, suggestion="code debugging")
+    analytics.flush()
+    assert rows(db_path, "SELECT question_id, user_hash, suggestion FROM picks") == [
+        (qid, analytics.hash_user(5), "code debugging")
+    ]
 
 
 def test_long_question_is_capped(analytics: Analytics, db_path: Path) -> None:
     """Questions are stored at most 2000 characters long."""
     ask(analytics, "x" * 5000)
+    analytics.flush()
     assert rows(db_path, "SELECT length(question) FROM questions") == [(2000,)]
 
 
-# -- unanswered -----------------------------------------------------------------------------
-
-
-def test_unanswered_groups_similar_questions_and_orders_by_count(analytics: Analytics) -> None:
-    """Spelling variants form one group with the right count; bigger groups come first."""
-    for question in [
-        "Tell me a joke",
-        "whats the weather?",
-        "tell me a joke!",
-        "What is the weather",
-        "what's the weather",
-        "who is the president",  # newest, so seen first: only the count may put it last
-    ]:
-        ask(analytics, question)
-    groups = analytics.unanswered()
-    assert [g.count for g in groups] == [3, 2, 1]
-    weather, joke, president = groups
-    assert set(weather.variants) == {
-        "whats the weather?",
-        "What is the weather",
-        "what's the weather",
-    }
-    assert set(joke.variants) == {"Tell me a joke", "tell me a joke!"}
-    assert president.variants == ("who is the president",)
-    assert weather.example in weather.variants
-
-
-@pytest.mark.parametrize(
-    ("answered", "confidence", "included"),
-    [
-        (False, 0.95, True),  # declined, whatever the confidence
-        (False, 0.1, True),
-        (True, 0.30, True),  # answered, but with low confidence
-        (True, 0.55, False),  # at the threshold counts as confident
-        (True, 0.95, False),
-    ],
-)
-def test_unanswered_selects_declined_or_low_confidence(
-    analytics: Analytics, answered: bool, confidence: float, included: bool
-) -> None:
-    """Only declined or low-confidence questions count as unanswered."""
-    ask(analytics, "what is the weather", answered=answered, confidence=confidence)
-    assert bool(analytics.unanswered()) is included
-
-
-def test_unanswered_ignores_confident_answers_of_the_same_question(analytics: Analytics) -> None:
-    """Confidently answered repeats do not inflate an unanswered group."""
-    ask(analytics, "what is the weather")
-    ask(analytics, "what is the weather", answered=True, confidence=0.95)
-    ask(analytics, "What is the weather?", answered=True, confidence=0.9)
-    assert [(g.example, g.count) for g in analytics.unanswered()] == [("what is the weather", 1)]
-
-
-def test_unanswered_respects_limit(analytics: Analytics) -> None:
-    """``limit`` keeps only the most frequent groups."""
-    for question in ["alpha question", "what is the weather", "what is the weather?"]:
-        ask(analytics, question)
-    groups = analytics.unanswered(limit=1)
-    assert len(groups) == 1
-    assert groups[0].count == 2
-
-
-def test_unanswered_empty_database(analytics: Analytics) -> None:
-    """With nothing recorded there are no groups."""
-    assert analytics.unanswered() == []
-
-
-# -- format_unanswered ----------------------------------------------------------------------
-
-
-def test_format_unanswered_empty() -> None:
-    """No groups gives a friendly one-liner."""
-    assert format_unanswered([]) == "No unanswered questions recorded yet."
-
-
-def test_format_unanswered_lists_groups_with_two_variants() -> None:
-    """Each group shows its count and example, then at most two other variants."""
-    groups = [
-        UnansweredGroup(
-            "what's the weather", 3, ("what's the weather", "whats the weather?", "a", "b")
-        ),
-        UnansweredGroup("tell me a joke", 1, ("tell me a joke",)),
-    ]
-    assert format_unanswered(groups) == "\n".join(
-        [
-            "Most frequent unanswered or low-confidence questions:",
-            " 1. ×3  what's the weather",
-            "       ~ whats the weather?",
-            "       ~ a",
-            " 2. ×1  tell me a joke",
-        ]
-    )
-
-
-def test_format_unanswered_of_real_groups(analytics: Analytics) -> None:
-    """Groups from the database format with their counts."""
-    for question in ["whats the weather?", "What is the weather"]:
-        ask(analytics, question)
-    text = format_unanswered(analytics.unanswered())
-    assert text.splitlines()[1].startswith(" 1. ×2  ")
+def test_summary_line_reports_drops(db_path: Path) -> None:
+    """The status line says how many events a full queue dropped."""
+    store = Analytics(db_path, salt="s", queue_size=1)
+    blocker = sqlite3.connect(db_path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    results = [ask(store, f"q{i}") for i in range(20)]
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    store.flush()
+    assert f"; {results.count(None)} dropped (queue full)" in store.summary_line()
+    store.close()
 
 
 # -- failures -------------------------------------------------------------------------------
@@ -311,7 +394,8 @@ def test_unwritable_path_never_raises_and_logs_once(
     assert str(blocker) in errors[0].getMessage()
     for result in results:
         assert result["record_question"] is None
-        assert result["unanswered"] == []
+        assert result["miss_clusters"] == []
+        assert result["ignore_cluster"] is False
         assert result["counts"] == {}
         assert "not available" in result["summary_line"]
     assert blocker.read_text() == "a regular file"
@@ -322,14 +406,14 @@ def test_failure_after_opening_logs_once(
 ) -> None:
     """When the database breaks later, every method still returns and only one error is logged."""
     conn = sqlite3.connect(db_path)
-    conn.executescript("DROP TABLE questions; DROP TABLE feedback;")
+    conn.executescript("DROP TABLE questions; DROP TABLE feedback; DROP TABLE picks;")
     conn.close()
     with caplog.at_level(logging.DEBUG, logger=LOGGER):
         results = [call_every_method(analytics) for _ in range(3)]
+        analytics.close()
     assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1
     for result in results:
-        assert result["record_question"] is None
-        assert result["unanswered"] == []
+        assert result["miss_clusters"] == []
         assert result["counts"] == {}
 
 
@@ -352,7 +436,7 @@ def test_newer_schema_version_is_refused_gracefully(
         result = call_every_method(store)
         store.close()
     assert result["record_question"] is None
-    assert result["unanswered"] == []
+    assert result["miss_clusters"] == []
     assert result["counts"] == {}
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1
@@ -374,12 +458,13 @@ def make_newer_database(path: Path, tables: str) -> None:
 
 
 def test_newer_database_is_not_modified(tmp_path: Path) -> None:
-    """Refusing a newer database leaves its tables exactly as they were."""
+    """Refusing a newer database leaves its tables and journal mode exactly as they were."""
     path = tmp_path / "future.sqlite3"
     make_newer_database(path, "CREATE TABLE asked (id INTEGER PRIMARY KEY, text TEXT);")
     before = rows(path, "SELECT name FROM sqlite_master ORDER BY name")
     Analytics(path).close()
     assert rows(path, "SELECT name FROM sqlite_master ORDER BY name") == before
+    assert rows(path, "PRAGMA journal_mode") == [("delete",)]
 
 
 def test_newer_database_with_changed_tables_reports_the_version(
@@ -394,21 +479,3 @@ def test_newer_database_with_changed_tables_reports_the_version(
         store.close()
     assert len(caplog.records) == 1
     assert "is newer than this bot" in caplog.records[0].getMessage()
-
-
-def test_unanswered_can_be_limited_to_one_server(tmp_path: Path) -> None:
-    """With a guild id, only that server's unanswered questions are listed."""
-    analytics = Analytics(tmp_path / "g.sqlite3", salt="s")
-    for guild, question in ((1, "weather in paris"), (2, "stock tips"), (None, "dm question")):
-        analytics.record_question(
-            question=question,
-            user_id=7,
-            language="en",
-            intent="out_of_scope",
-            confidence=0.1,
-            answered=False,
-            latency_ms=1.0,
-            guild_id=guild,
-        )
-    assert [g.example for g in analytics.unanswered(guild_id=1)] == ["weather in paris"]
-    assert len(analytics.unanswered()) == 3

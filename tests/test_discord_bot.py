@@ -504,4 +504,4 @@ async def test_slash_commands_share_the_cooldown(
             records.append(await fake_discord.wait_for_interaction_response(rec))
     assert [bool(r.data.get("embeds")) for r in records] == [True, True, False]
     assert records[2].data["flags"] & 64 and "wait" in records[2].data["content"]
-    assert bot.analytics._conn is None  # closed with the bot
+    assert bot.analytics.closed  # closed with the bot

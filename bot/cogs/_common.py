@@ -80,6 +80,7 @@ def record(
         latency_ms=(time.perf_counter() - started) * 1000.0,
         guild_id=guild_id,
         channel_id=channel_id,
+        suggestions=ans.suggestions[:3],
     )
 
 

@@ -12,7 +12,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.analytics import format_unanswered
+from bot.analytics import format_clusters
 from bot.cogs._common import NO_MENTIONS
 from bot.kb.loader import check_directory
 from bot.render import CONTENT_MAX, truncate
@@ -65,11 +65,12 @@ class KnowledgeAdmin(
         kb = store.current
         loaded = dt.datetime.fromtimestamp(store.loaded_at, tz=dt.UTC)
         counts = ", ".join(f"{n} {k}" for k, n in kb.counts().items())
+        analytics = await asyncio.to_thread(self.bot.analytics.summary_line)
         lines = [
             f"version: {kb.version}",
             f"loaded: {loaded:%Y-%m-%d %H:%M:%S} UTC from {store.directory}",
             f"counts: {counts}",
-            f"analytics: {self.bot.analytics.summary_line()}",
+            f"analytics: {analytics}",
         ]
         if store.last_error:
             lines.append("last reload error (still serving the version above):")
@@ -112,11 +113,11 @@ class KnowledgeAdmin(
         interaction: discord.Interaction,
         limit: app_commands.Range[int, 1, 25] = 10,
     ) -> None:
-        groups = await asyncio.to_thread(
-            self.bot.analytics.unanswered, limit, guild_id=interaction.guild_id
+        clusters = await asyncio.to_thread(
+            self.bot.analytics.miss_clusters, interaction.guild_id, limit=limit
         )
         await interaction.response.send_message(
-            code_block(format_unanswered(groups)), ephemeral=True
+            code_block(format_clusters(clusters)), ephemeral=True
         )
 
 

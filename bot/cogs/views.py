@@ -26,19 +26,25 @@ THANKS = {"en": "Thanks for the feedback!", "zh": "感谢你的反馈！"}
 
 
 class SuggestionButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"dym:(?P<index>[0-9])"
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"dym:(?P<index>[0-9])(?::(?P<qid>[0-9]+))?",
 ):
-    """Asks the suggested question (the button's label) on the clicker's behalf."""
+    """Asks the suggested question (the button's label) on the clicker's behalf.
 
-    def __init__(self, index: int, label: str) -> None:
+    The custom_id carries the id of the question it was suggested for (buttons from
+    before that have none), so analytics can tell which suggestion people picked.
+    """
+
+    def __init__(self, index: int, label: str, question_id: int | None = None) -> None:
         super().__init__(
             discord.ui.Button(
                 label=button_label(label),
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"dym:{index}",
+                custom_id=f"dym:{index}:{question_id}" if question_id else f"dym:{index}",
                 row=0,
             )
         )
+        self.question_id = question_id
 
     @classmethod
     async def from_custom_id(
@@ -48,7 +54,7 @@ class SuggestionButton(
         match: re.Match[str],
     ) -> SuggestionButton:
         label = getattr(item, "label", None) or ""
-        return cls(int(match["index"]), label)
+        return cls(int(match["index"]), label, int(match["qid"]) if match["qid"] else None)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: LLMBot = interaction.client  # type: ignore[assignment]
@@ -56,6 +62,10 @@ class SuggestionButton(
             if not await allowed(bot, interaction):
                 return
             question = self.item.label or ""
+            if self.question_id:
+                bot.analytics.record_pick(
+                    question_id=self.question_id, user_id=interaction.user.id, suggestion=question
+                )
             await respond(
                 interaction,
                 lambda: answer_question(
@@ -117,7 +127,7 @@ def answer_view(ans: Answer, question_id: int | None) -> discord.ui.View:
     """Suggestion buttons (when unsure) and feedback buttons for one answer."""
     view = discord.ui.View(timeout=None)
     for i, suggestion in enumerate(ans.suggestions[:3]):
-        view.add_item(SuggestionButton(i, suggestion))
+        view.add_item(SuggestionButton(i, suggestion, question_id))
     view.add_item(FeedbackButton("up", question_id or 0))
     view.add_item(FeedbackButton("down", question_id or 0))
     return view
