@@ -392,10 +392,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from bot.analytics import format_clusters
-    from bot.main import build_analytics
+    from bot.services import build_analytics
     from bot.settings import load_settings
 
-    analytics = build_analytics(load_settings(require_token=False))
+    settings = load_settings(require_token=False)
+    engine = _load_engine(args.knowledge)
+    analytics = build_analytics(settings, lambda: engine)
     try:
         print(format_clusters(analytics.miss_clusters(limit=args.limit)))
         print(analytics.summary_line())

@@ -144,15 +144,18 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 @_handled
 def cmd_unanswered(args: argparse.Namespace) -> int:
-    from bot.analytics import Analytics
+    from bot.analytics import format_clusters
+    from bot.engine.engine import Engine
+    from bot.kb.loader import load_directory
+    from bot.services import build_analytics
 
     settings = _settings()
-    analytics = Analytics(settings.database_path, salt=settings.analytics_salt)
-    clusters = getattr(analytics, "miss_clusters", None)
-    if clusters is None:
-        return _fail("kb unanswered is not available yet: this build cannot group missed questions")
-    for cluster in clusters(limit=args.limit):
-        print(cluster)
+    engine = Engine(load_directory(Path(args.knowledge)))
+    analytics = build_analytics(settings, lambda: engine)
+    try:
+        print(format_clusters(analytics.miss_clusters(limit=args.limit)))
+    finally:
+        analytics.close()
     return 0
 
 

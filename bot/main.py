@@ -23,6 +23,7 @@ from bot.kb.schema import KnowledgeBase
 from bot.kb.store import KnowledgeStore, ReloadResult
 from bot.kb.watch import KnowledgeWatcher
 from bot.ratelimit import Cooldown
+from bot.services import build_analytics
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
@@ -188,24 +189,13 @@ def sync_hint(exc: discord.HTTPException) -> str:
 
 
 # The old documented default; a salt everyone knows is no salt, so use the per-install one.
-PLACEHOLDER_SALT = "change-me"
-
-
-def build_analytics(settings: Settings) -> Analytics:
-    """The analytics store as the settings describe it (salt: explicit, else per install)."""
-    salt = settings.analytics_salt
-    secret = salt.get_secret_value() if salt is not None else ""
-    return Analytics(
-        settings.database_path,
-        salt=None if secret in ("", PLACEHOLDER_SALT) else secret,
-        low_confidence=settings.answer_threshold,
-    )
-
-
 def build_bot(settings: Settings, *, message_content: bool = True, **options: object) -> LLMBot:
     store = KnowledgeStore(settings.knowledge_dir)
     analytics = build_analytics(settings)
-    return LLMBot(settings, store, analytics, message_content=message_content, **options)
+    bot = LLMBot(settings, store, analytics, message_content=message_content, **options)
+    # Clusters of missed questions are matched to entries with the current engine.
+    analytics.suggest = lambda question: bot.engine.suggest_target(question)
+    return bot
 
 
 async def start_bot(

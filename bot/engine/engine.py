@@ -18,6 +18,9 @@ from bot.kb.schema import KnowledgeBase
 
 __all__ = ["Engine", "Thresholds"]
 
+# A missed question is matched to an entry for the teach loop only above this score.
+SUGGEST_TARGET_MIN = 0.3
+
 
 class Engine:
     """Answers questions from one :class:`KnowledgeBase`; cheap to rebuild on reload."""
@@ -80,6 +83,20 @@ class Engine:
                 return uc.id
         an = self.matchers.read(text)
         return an.use_case if an.use_case_score >= self.thresholds.use_case_min else None
+
+    def suggest_target(self, question: str) -> tuple[str, str] | None:
+        """The knowledge-base entry a missed question most resembles, for the teach loop:
+        ("use_case:debugging", "Debugging") or ("topic:prediction", "prediction")."""
+        an = self.read(question)
+        best: tuple[float, str, str] | None = None
+        for score, uc_id in an.use_cases[:1]:
+            best = (score, f"use_case:{uc_id}", self.kb.use_cases[uc_id].name.en)
+        for score, topic_id in an.topics[:1]:
+            if topic_id not in SMALL_TALK and (best is None or score > best[0]):
+                best = (score, f"topic:{topic_id}", topic_id.replace("_", " "))
+        if best is None or best[0] < SUGGEST_TARGET_MIN:
+            return None
+        return best[1], best[2]
 
     def _finish(self, ans: Answer, rule: str, evidence: list[str] | None = None) -> Answer:
         if not ans.why.rule:
