@@ -11,6 +11,7 @@ back as warnings, which never block loading.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -41,6 +42,9 @@ from bot.kb.schema import (
 )
 from bot.kb.yamlsafe import Problem, YamlDoc, YamlProblem, load_yaml, read_text
 from bot.text.normalize import has_cjk, normalize
+
+# The same phrasings and keywords are normalised by several checks.
+_normalize = functools.lru_cache(maxsize=16384)(normalize)
 
 log = logging.getLogger(__name__)
 
@@ -443,7 +447,7 @@ class _Builder:
             loc: tuple[int | str, ...],
             what: str,
         ) -> None:
-            key = normalize(text)
+            key = _normalize(text)
             line = doc.position(loc)[0]
             if key in table and table[key][0] != owner:
                 other, other_path, other_line = table[key]
@@ -523,24 +527,34 @@ class _Builder:
         The matcher finds phrasings inside questions, so a phrasing such as "price" or
         "which model" would pull every question that says it towards this entry.
         """
-        words: dict[str, str] = {}
+        # normalised word -> (what it is, its file, its location); lines are looked up
+        # only for the words a phrasing collides with.
+        words: dict[str, tuple[str, YamlDoc, tuple[int | str, ...]]] = {}
         aspect_doc = self._doc("aspects.yaml")
         for i, aspect in enumerate(aspects.aspects):
             for lang in ("en", "zh"):
                 for j, text in enumerate(getattr(aspect.keywords, lang)):
-                    line = aspect_doc.position(("aspects", i, "keywords", lang, j))[0]
-                    where = f"{aspect_doc.path}:{line}"
-                    words.setdefault(normalize(text), f"a keyword of aspect {aspect.id} ({where})")
+                    words.setdefault(
+                        _normalize(text),
+                        (
+                            f"a keyword of aspect {aspect.id}",
+                            aspect_doc,
+                            ("aspects", i, "keywords", lang, j),
+                        ),
+                    )
         vocab_doc = self._doc("vocabulary.yaml")
         for cue, cue_words in vocab.vocabulary:
             for lang in ("en", "zh"):
                 for j, text in enumerate(getattr(cue_words, lang)):
-                    line = vocab_doc.position(("vocabulary", cue, lang, j))[0]
-                    where = f"{vocab_doc.path}:{line}"
-                    words.setdefault(normalize(text), f"a '{cue}' cue word ({where})")
+                    words.setdefault(
+                        _normalize(text),
+                        (f"a '{cue}' cue word", vocab_doc, ("vocabulary", cue, lang, j)),
+                    )
         for text, owner, doc, loc in phrasings:
-            what = words.get(normalize(text))
-            if what is not None:
+            hit = words.get(_normalize(text))
+            if hit is not None:
+                kind, word_doc, word_loc = hit
+                what = f"{kind} ({word_doc.path}:{word_doc.position(word_loc)[0]})"
                 self.problems.append(
                     doc.problem(
                         loc,
@@ -559,7 +573,7 @@ class _Builder:
         is looked up among the others, so this stays linear in the phrasings' length.
         """
         owners: dict[str, list[int]] = {}
-        norms = [normalize(text) for text, _, _, _ in phrasings]
+        norms = [_normalize(text) for text, _, _, _ in phrasings]
         for k, norm in enumerate(norms):
             owners.setdefault(norm, []).append(k)
         reported: set[tuple[int, int]] = set()
@@ -697,10 +711,14 @@ class _Builder:
         citation._section = section
 
 
+# Longer contained phrasings are not looked for: it keeps the search linear.
+_MAX_RUN_WORDS = 8
+
+
 def _word_runs(norm: str) -> set[str]:
-    """Every run of whole words in normalised text; each Chinese character is a word."""
+    """Every run of up to 8 whole words in normalised text; a Chinese character is a word."""
     spans = [m.span() for m in _WORDISH.finditer(norm)]
-    return {norm[a[0] : b[1]] for i, a in enumerate(spans) for b in spans[i:]}
+    return {norm[a[0] : b[1]] for i, a in enumerate(spans) for b in spans[i : i + _MAX_RUN_WORDS]}
 
 
 _WORDISH = re.compile(r"[a-z0-9]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -728,7 +746,7 @@ _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
 def _han_outside_quotes(text: str) -> bool:
-    return has_cjk(_QUOTED.sub(" ", text))
+    return not text.isascii() and has_cjk(_QUOTED.sub(" ", text))
 
 
 def _language_problem(en: str, zh: str) -> tuple[str, str] | None:
@@ -740,7 +758,9 @@ def _language_problem(en: str, zh: str) -> tuple[str, str] | None:
     zh_plain = PLACEHOLDER.sub(" ", zh)
     han = len(_HAN.findall(zh_plain))
     zh_is_chinese = han > 0 and len(_LATIN_WORD.findall(zh_plain)) <= han
-    en_has_chinese = _han_outside_quotes(en) or len(_HAN.findall(en)) > len(_LATIN_WORD.findall(en))
+    en_has_chinese = not en.isascii() and (
+        _han_outside_quotes(en) or len(_HAN.findall(en)) > len(_LATIN_WORD.findall(en))
+    )
     if en_has_chinese and not zh_is_chinese:
         return "en", "the en and zh texts look swapped; put the English under en, Chinese under zh"
     if en_has_chinese:
