@@ -10,7 +10,7 @@ import yaml
 
 from bot.kb import yamlsafe
 from bot.kb.loader import check_directory
-from bot.kb.yamlsafe import _find_unclosed_quote
+from bot.kb.yamlsafe import YamlProblem, _find_unclosed_quote, parse_yaml
 
 from .conftest import KNOWLEDGE
 
@@ -129,28 +129,48 @@ CASES: dict[str, tuple[str, str, Callable[[str], str], str]] = {
 }
 
 
+def broken(name: str) -> tuple[int, YamlProblem]:
+    """Apply case ``name`` to its shipped file in memory: (edited line, the error raised)."""
+    file, contains, change, _ = CASES[name]
+    lines = (KNOWLEDGE / file).read_text(encoding="utf-8").split("\n")
+    line = next(
+        i + 1
+        for i, text in enumerate(lines)
+        if contains in text and not text.lstrip().startswith("#")
+    )
+    lines[line - 1] = change(lines[line - 1])
+    with pytest.raises(YamlProblem) as info:
+        parse_yaml("\n".join(lines), file)
+    return line, info.value
+
+
 @pytest.mark.usefixtures("loader")
 @pytest.mark.parametrize("name", list(CASES))
-def test_syntax_error_is_explained_on_the_line_to_fix(kb_copy: Path, name: str) -> None:
+def test_syntax_error_is_explained_on_the_line_to_fix(name: str) -> None:
     """The error names the edited line (not a later one) and says what to do."""
-    file, contains, change, words = CASES[name]
-    line = edit_line(kb_copy / file, contains, change)
-    problems = [p for p in check_directory(kb_copy).problems if p.path.endswith(file)]
-    assert len(problems) == 1, [str(p) for p in problems]
-    problem = problems[0]
-    assert (problem.line, words in problem.message) == (line, True), str(problem)
+    line, problem = broken(name)
+    words = CASES[name][3]
+    assert (problem.line, words in problem.message) == (line, True), problem.message
     assert problem.message.startswith("YAML syntax error: ")
 
 
 @pytest.mark.usefixtures("loader")
 @pytest.mark.parametrize("name", list(CASES))
-def test_syntax_messages_use_no_parser_jargon(kb_copy: Path, name: str) -> None:
+def test_syntax_messages_use_no_parser_jargon(name: str) -> None:
     """No '<block end>', 'simple key' or other parser vocabulary reaches the admin."""
-    file, contains, change, _ = CASES[name]
-    edit_line(kb_copy / file, contains, change)
-    message = next(p.message for p in check_directory(kb_copy).problems if p.path.endswith(file))
+    message = broken(name)[1].message
     for jargon in ("<", "simple key", "scalar", "block mapping", "token", "flow"):
         assert jargon not in message, message
+
+
+def test_check_reports_the_syntax_error_as_file_line_col(kb_copy: Path) -> None:
+    """Through `check`, the explained error is the only problem, at file:line:col."""
+    file, contains, change, words = CASES["unclosed quote"]
+    line = edit_line(kb_copy / file, contains, change)
+    problems = [str(p) for p in check_directory(kb_copy).problems]
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"{kb_copy / file}:{line}:9: YAML syntax error: ")
+    assert words in problems[0]
 
 
 @pytest.mark.parametrize(
