@@ -120,6 +120,12 @@ CASES: dict[str, tuple[str, str, Callable[[str], str], str]] = {
         lambda line: line.rstrip().removesuffix("]"),
         "this list opened with '[' is never closed; add ']'",
     ),
+    "unclosed brace": (
+        "aspects.yaml",
+        'name: {en: "price", zh: "价格"}',
+        lambda line: line.rstrip().removesuffix("}"),
+        "this mapping opened with '{' is never closed; add '}'",
+    ),
     "value starting with @": (
         "models/gpt-4o-mini.yaml",
         'vendor: "OpenAI"',

@@ -540,11 +540,11 @@ def explain_syntax_error(text: str, exc: yaml.MarkedYAMLError) -> tuple[int, int
     )
     if found is None and "flow" in what and ctx < at and exc.context_mark is not None:
         opener = lines[ctx - 1][exc.context_mark.column : exc.context_mark.column + 1]
-        closer = "]" if opener == "[" else "}"
+        closer, kind = ("]", "list") if opener == "[" else ("}", "mapping")
         found = (
             ctx,
             exc.context_mark.column + 1,
-            f"this list opened with '{opener}' is never closed; add '{closer}' at its end",
+            f"this {kind} opened with '{opener}' is never closed; add '{closer}' at its end",
         )
     if found is None and "mapping values" in what:
         found = _find_colon_in_text(lines, at)
