@@ -311,16 +311,26 @@ def cmd_repl(args: argparse.Namespace) -> int:
 
 # -- check / schema -------------------------------------------------------------
 def cmd_check(args: argparse.Namespace) -> int:
+    """Print errors and warnings as file:line:col; exit 1 on errors (or warnings with --strict)."""
+    from bot.routing import routing_warnings
+
     directory = Path(args.directory) if args.directory else args.knowledge
     result = check_directory(directory)
-    for problem in sorted(result.problems):
+    warnings = list(result.warnings)
+    if result.ok:
+        warnings += routing_warnings(result)
+    for problem in sorted([*result.problems, *warnings]):
         print(problem)
-    if result.ok and result.kb is not None:
-        counts = ", ".join(f"{n} {k}" for k, n in result.kb.counts().items())
-        print(f"OK {directory}: {counts} (version {result.kb.version})")
-        return 0
-    print(f"FAILED {directory}: {len(result.problems)} problem(s)")
-    return 1
+    if not result.ok or result.kb is None:
+        print(f"FAILED {directory}: {len(result.problems)} problem(s)")
+        return 1
+    counts = ", ".join(f"{n} {k}" for k, n in result.kb.counts().items())
+    noted = f", {len(warnings)} warning(s)" if warnings else ""
+    print(f"OK {directory}: {counts} (version {result.kb.version}){noted}")
+    if warnings and args.strict:
+        print(f"FAILED {directory}: {len(warnings)} warning(s) with --strict")
+        return 1
+    return 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -456,6 +466,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="validate a knowledge directory; exit 1 on problems")
     p.add_argument("directory", nargs="?", help="knowledge directory to check")
+    p.add_argument(
+        "--strict", action="store_true", help="also exit 1 on warnings (legal but probably wrong)"
+    )
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("schema", help="write the JSON Schemas editors use for the YAML files")

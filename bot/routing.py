@@ -1,7 +1,9 @@
-"""Where a question is routed: one short string per answer, and the questions to check.
+"""Where questions are routed: a stable label per answer, and the routing of phrasings.
 
-A minimal stand-in with the agreed signatures (``target_of``, ``phrasing_questions``,
-``route``); the full module lives on another branch and replaces this one at merge.
+This sits above the engine (``bot.kb`` must not import it). ``check`` uses it to warn
+about a phrasing that the matcher sends somewhere other than its own entry, and a
+"routing impact" preview can compare ``route`` over the same questions on two
+knowledge bases.
 """
 
 from __future__ import annotations
@@ -12,43 +14,80 @@ from collections.abc import Iterable
 from bot.engine.answer import Answer
 from bot.engine.context import Asker
 from bot.engine.engine import Engine
+from bot.kb.loader import CheckResult
 from bot.kb.schema import KnowledgeBase
+from bot.kb.yamlsafe import Problem
 
-# Never reused, so no question inherits another's follow-up context, even across calls.
 _ASKERS = itertools.count()
 
 
 def target_of(ans: Answer) -> str:
-    """``use_case:<id>``, ``topic:<id>``, ``<intent>:<models>[:<aspect>]`` or ``declined:<why>``."""
+    """A stable label of where an answer went.
+
+    ``use_case:<id>`` for a recommendation, ``topic:<id>`` for a topic,
+    ``<intent>:<models joined by ,>[:<aspect>]`` for fact/compare/overview, and
+    ``declined:<intent or unsure>`` when the question was not answered.
+    """
     if not ans.answered:
         return f"declined:{ans.intent or 'unsure'}"
     if ans.use_case and ans.intent == "recommend":
         return f"use_case:{ans.use_case}"
     if ans.topic:
         return f"topic:{ans.topic}"
-    target = f"{ans.intent}:{','.join(ans.models)}"
-    return f"{target}:{ans.aspect}" if ans.aspect else target
+    label = f"{ans.intent}:{','.join(ans.models)}"
+    if ans.intent in ("fact", "compare", "overview") and ans.aspect:
+        label += f":{ans.aspect}"
+    return label
 
 
-def phrasing_questions(kb: KnowledgeBase) -> list[tuple[str, str, str, str]]:
-    """Every use-case and topic phrasing as (question, expected target, file, location)."""
-    out: list[tuple[str, str, str, str]] = []
-    for uc in kb.use_cases.values():
+def phrasing_questions(kb: KnowledgeBase) -> list[tuple[str, str, str, tuple[int | str, ...]]]:
+    """(question, expected target, file, YAML location) for every use-case and topic phrasing."""
+    out: list[tuple[str, str, str, tuple[int | str, ...]]] = []
+    for i, uc in enumerate(kb.use_cases.values()):
         for lang in ("en", "zh"):
-            for i, text in enumerate(getattr(uc.phrasings, lang)):
-                location = f"use_cases[{uc.id}].phrasings.{lang}[{i}]"
-                out.append((text, f"use_case:{uc.id}", "use_cases.yaml", location))
-    for topic in kb.topics.values():
+            for j, text in enumerate(getattr(uc.phrasings, lang)):
+                loc = ("use_cases", i, "phrasings", lang, j)
+                out.append((text, f"use_case:{uc.id}", "use_cases.yaml", loc))
+    for i, topic in enumerate(kb.topics.values()):
         for lang in ("en", "zh"):
-            for i, text in enumerate(getattr(topic.phrasings, lang)):
-                location = f"topics[{topic.id}].phrasings.{lang}[{i}]"
-                out.append((text, f"topic:{topic.id}", "topics.yaml", location))
+            for j, text in enumerate(getattr(topic.phrasings, lang)):
+                loc = ("topics", i, "phrasings", lang, j)
+                out.append((text, f"topic:{topic.id}", "topics.yaml", loc))
     return out
 
 
 def route(engine: Engine, questions: Iterable[str]) -> dict[str, str]:
-    """The target of each question, each asked by a fresh asker (no follow-up context)."""
-    return {
-        question: target_of(engine.answer(question, Asker("routing", str(next(_ASKERS)))))
-        for question in questions
-    }
+    """Each question answered on its own, by a fresh asker with no context -> its target."""
+    targets: dict[str, str] = {}
+    for question in questions:
+        asker = Asker(channel="routing", user=f"routing-{next(_ASKERS)}")
+        try:
+            targets[question] = target_of(engine.answer(question, asker))
+        finally:
+            # Leave no trace in a live engine's conversation memory.
+            engine.contexts.clear(asker)
+    return targets
+
+
+def routing_warnings(result: CheckResult, engine: Engine | None = None) -> list[Problem]:
+    """A warning at each phrasing that the matcher routes to a different entry."""
+    if result.kb is None:
+        return []
+    engine = engine or Engine(result.kb)
+    questions = phrasing_questions(result.kb)
+    targets = route(engine, (q for q, _, _, _ in questions))
+    warnings = []
+    for question, expected, file, loc in questions:
+        got = targets[question]
+        if got != expected:
+            warnings.append(
+                result.problem_at(
+                    file,
+                    loc,
+                    f"phrasing '{question}' is answered as {got}, not {expected}; asked on "
+                    "its own it should reach its own entry: reword it, or move it to the "
+                    "entry it reaches",
+                    "warning",
+                )
+            )
+    return warnings

@@ -1,4 +1,4 @@
-"""Knowledge store (atomic swap, keep last good on errors) and the polling hot-reload watcher."""
+"""Knowledge store (atomic swap, keep last good, hold big removals) and the hot-reload watcher."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from bot.kb.loader import KnowledgeError
 from bot.kb.schema import KnowledgeBase
 from bot.kb.store import KnowledgeStore, ReloadResult
 from bot.kb.watch import KnowledgeWatcher
+
+from .test_kb_lint import drop_topic
 
 Fingerprint = tuple[tuple[str, int, int], ...]
 
@@ -373,3 +375,130 @@ async def test_watcher_stop_cancels_cleanly(
 async def test_watcher_stop_before_start_is_a_no_op(watcher: KnowledgeWatcher) -> None:
     """Stopping a watcher that never started does nothing."""
     await watcher.stop()
+
+
+# -- removed entries and held reloads -------------------------------------------------------
+
+
+def truncate_entries(path: Path, marker: str, keep: int) -> list[str]:
+    """Cut ``path`` just before its (keep+1)-th line starting with ``marker``, as a write cut
+    short would; return the cut-off lines that start with ``marker``."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    starts = [i for i, line in enumerate(lines) if line.startswith(marker)]
+    path.write_text("\n".join(lines[: starts[keep]]) + "\n", encoding="utf-8")
+    return [lines[i] for i in starts[keep:]]
+
+
+def ids_of(lines: list[str], marker: str) -> list[str]:
+    return [line.removeprefix(marker).strip() for line in lines]
+
+
+def test_reload_lists_a_removed_entry(
+    store: KnowledgeStore, swaps: list[KnowledgeBase], kb_copy: Path
+) -> None:
+    """Deleting one topic swaps and reports it in ``removed``."""
+    drop_topic("conclusion")(kb_copy)
+    result = store.reload()
+    assert result.ok and not result.held
+    assert result.removed == {"topics.yaml": ["conclusion"]}
+    assert "conclusion" not in store.current.topics
+    assert len(swaps) == 1
+
+
+def test_truncated_file_is_held(
+    store: KnowledgeStore, swaps: list[KnowledgeBase], kb_copy: Path
+) -> None:
+    """A file cut to fewer than half its entries is held: the old knowledge keeps serving."""
+    old = store.current
+    cut = ids_of(truncate_entries(kb_copy / "use_cases.yaml", "  - id: ", 5), "  - id: ")
+    result = store.reload()
+    assert (result.ok, result.held) == (False, True)
+    assert result.removed == {"use_cases.yaml": cut}
+    assert f"use_cases.yaml would lose {len(cut)} of its {len(cut) + 5} entries" in result.reason
+    assert "reload(force=True)" in result.reason
+    assert result.version == old.version and result.candidate != old.version
+    assert store.current is old and swaps == []
+    assert [Path(p.path).name for p in result.problems] == ["use_cases.yaml"]
+    assert store.last_error == result.problems
+
+
+def test_force_applies_a_held_reload(
+    store: KnowledgeStore, swaps: list[KnowledgeBase], kb_copy: Path
+) -> None:
+    """reload(force=True) confirms the removal: the new knowledge serves, removals listed."""
+    cut = ids_of(truncate_entries(kb_copy / "use_cases.yaml", "  - id: ", 5), "  - id: ")
+    held = store.reload()
+    result = store.reload(force=True)
+    assert result.ok and not result.held
+    assert result.version == held.candidate
+    assert result.removed == {"use_cases.yaml": cut}
+    assert len(store.current.use_cases) == 5
+    assert store.last_error == ()
+    assert swaps == [store.current]
+
+
+@pytest.mark.parametrize(("keep", "held"), [(12, False), (11, True)], ids=["half", "over-half"])
+def test_hold_starts_above_half(
+    store: KnowledgeStore, kb_copy: Path, keep: int, held: bool
+) -> None:
+    """Removing exactly half of a file's entries swaps; removing more holds."""
+    truncate_entries(kb_copy / "use_cases.yaml", "  - id: ", keep)
+    result = store.reload()
+    assert (result.ok, result.held) == (not held, held)
+
+
+def test_truncated_model_file_is_held_by_its_facts(store: KnowledgeStore, kb_copy: Path) -> None:
+    """A model file that lost most of its facts is held, naming the lost aspects."""
+    aspects = [f.aspect for f in store.current.models["gpt-4o-mini"].facts]
+    truncate_entries(kb_copy / "models" / "gpt-4o-mini.yaml", "  - aspect: ", 3)
+    result = store.reload()
+    assert result.held
+    assert result.removed == {"models/gpt-4o-mini.yaml": aspects[3:]}
+
+
+async def test_watcher_reports_a_hold_once(
+    watcher: KnowledgeWatcher, recorder: Recorder, store: KnowledgeStore, kb_copy: Path
+) -> None:
+    """Saving the same held files again reloads but does not report the hold again."""
+    reloads: list[ReloadResult] = []
+    original = store.reload
+
+    def counting_reload(force: bool = False) -> ReloadResult:
+        reloads.append(original(force))
+        return reloads[-1]
+
+    store.reload = counting_reload  # type: ignore[method-assign]
+    observed = ObservedStore(store)
+    watcher.start()
+    await observed.baseline_taken()
+    path = kb_copy / "use_cases.yaml"
+    truncate_entries(path, "  - id: ", 5)
+    first = await recorder.next()
+    assert first.held
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    for _ in range(int(TIMEOUT / POLL)):
+        if len(reloads) >= 2:
+            break
+        await asyncio.sleep(POLL)
+    await asyncio.sleep(SETTLE)
+    assert len(reloads) >= 2 and reloads[-1].held
+    assert recorder.results == [first]
+
+
+async def test_watcher_reports_a_different_hold(
+    watcher: KnowledgeWatcher, recorder: Recorder, store: KnowledgeStore, kb_copy: Path
+) -> None:
+    """A hold with other content is news and is reported."""
+    observed = ObservedStore(store)
+    watcher.start()
+    await observed.baseline_taken()
+    path = kb_copy / "use_cases.yaml"
+    original = path.read_text(encoding="utf-8")
+    truncate_entries(path, "  - id: ", 5)
+    first = await recorder.next()
+    path.write_text(original, encoding="utf-8")
+    truncate_entries(path, "  - id: ", 4)
+    second = await recorder.next()
+    assert first.held and second.held
+    assert first.candidate != second.candidate

@@ -1,39 +1,52 @@
 """Load a knowledge directory into a validated :class:`KnowledgeBase`.
 
 ``check_directory`` collects *every* problem (YAML syntax, schema, broken
-references, misquoted citations, conflicting phrasings) as ``file:line:col``
-records instead of stopping at the first; ``load_directory`` raises
-:class:`KnowledgeError` holding all of them when any exist.
+references, misquoted citations, conflicting phrasings, placeholders the
+code never fills, text in the wrong language) as ``file:line:col`` records
+instead of stopping at the first; ``load_directory`` raises
+:class:`KnowledgeError` holding all of them when any exist. Legal but
+probably wrong content (a phrasing inside another entry's phrasing) comes
+back as warnings, which never block loading.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
-from collections.abc import Iterable
+import os
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bot.kb.quotes import SourceText, collapse_whitespace
+from bot.kb.quotes import MAX_QUOTE_CHARS, SourceText, collapse_whitespace
 from bot.kb.schema import (
     ASPECTS,
     PLACEHOLDER,
     AspectsFile,
+    Catalogue,
     Citation,
     ConceptsFile,
     GlossesFile,
     KnowledgeBase,
     Model,
+    Phrasings,
     ResponsesFile,
     SourcesFile,
+    Text,
     TopicsFile,
     UseCasesFile,
     VocabularyFile,
 )
 from bot.kb.yamlsafe import Problem, YamlDoc, YamlProblem, load_yaml, read_text
+from bot.text.normalize import has_cjk, normalize
+
+# The same phrasings and keywords are normalised by several checks.
+_normalize = functools.lru_cache(maxsize=16384)(normalize)
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +64,13 @@ SINGLE_FILES: dict[str, type[BaseModel]] = {
     "glosses.yaml": GlossesFile,
 }
 MODELS_DIR = "models"
-ALLOWED_PLACEHOLDERS = {"model", "aspect", "models", "use_case", "rank"}
+
+# Topics the code looks up by id (a missing one crashes the command or silences a feature).
+REQUIRED_TOPICS: dict[str, str] = {
+    "source": "the /sources command",
+    "help": "the /help command and an empty mention of the bot",
+    "greeting": "replies to greetings",
+}
 
 
 class KnowledgeError(Exception):
@@ -67,14 +86,30 @@ class KnowledgeError(Exception):
 
 @dataclass
 class CheckResult:
-    """The outcome of checking a directory: the knowledge base if it is clean."""
+    """The outcome of checking a directory: the knowledge base if it is clean.
+
+    ``problems`` are errors (the knowledge base is not loaded); ``warnings`` are legal
+    but probably wrong content. ``docs`` holds each parsed file by its name inside the
+    directory ("topics.yaml", "models/gpt-4o-mini.yaml"), to locate later findings.
+    """
 
     problems: list[Problem] = field(default_factory=list)
     kb: KnowledgeBase | None = None
+    warnings: list[Problem] = field(default_factory=list)
+    docs: dict[str, YamlDoc] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.problems and self.kb is not None
+
+    def problem_at(
+        self, file: str, loc: tuple[int | str, ...], message: str, severity: str = "error"
+    ) -> Problem:
+        """A finding at ``loc`` inside ``file`` (a name relative to the directory)."""
+        doc = self.docs.get(file)
+        if doc is None:
+            return Problem(file, 1, 1, message, severity)
+        return doc.problem(loc, message, severity)
 
 
 def load_directory(directory: Path | str) -> KnowledgeBase:
@@ -107,7 +142,10 @@ class _Builder:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self.docs: dict[str, YamlDoc] = {}
+        self.by_name: dict[str, YamlDoc] = {}
+        self.unloaded_sources: set[str] = set()
         self.hash = hashlib.sha256()
 
     # -- reading ---------------------------------------------------------
@@ -124,12 +162,10 @@ class _Builder:
         except YamlProblem as exc:
             self.problems.append(Problem(display, exc.line, exc.col, exc.message))
             return None
-        except OSError as exc:
-            self.problems.append(Problem(display, 1, 1, f"cannot read file: {exc.strerror}"))
-            return None
         self.docs[display] = doc
         # The version depends on content and names inside the directory, not on the cwd.
         name = path.relative_to(self.root).as_posix()
+        self.by_name[name] = doc
         self.hash.update(name.encode() + b"\0" + doc.text.encode())
         if doc.data is None:
             self.problems.append(
@@ -148,23 +184,26 @@ class _Builder:
                 self.problems.append(doc.problem(loc, _format_pydantic_error(err)))
             return None
 
+    def _result(self, kb: KnowledgeBase | None = None) -> CheckResult:
+        return CheckResult(self.problems, kb, self.warnings, dict(self.by_name))
+
     def run(self) -> CheckResult:
         if not self.root.is_dir():
-            return CheckResult(
-                [
-                    Problem(
-                        str(self.root),
-                        0,
-                        0,
-                        "knowledge directory not found; pass the path to the "
-                        "folder that holds sources.yaml",
-                    )
-                ]
+            self.problems.append(
+                Problem(
+                    str(self.root),
+                    0,
+                    0,
+                    "knowledge directory not found; pass the path to the "
+                    "folder that holds sources.yaml",
+                )
             )
+            return self._result()
         parsed: dict[str, Any] = {}
         for name, schema in SINGLE_FILES.items():
             path = self.root / name
-            if not path.is_file():
+            # lexists, not is_file: a FIFO or a dangling link is there, just unreadable.
+            if not os.path.lexists(path):
                 self.problems.append(
                     Problem(
                         self._display(path),
@@ -213,13 +252,22 @@ class _Builder:
                 )
             models[model.id] = (model, display)
 
+        # Checks inside one file need only that file.
+        for name, obj in parsed.items():
+            if obj is not None:
+                self._check_language(self._doc(name), obj, ())
+        for model, display in models.values():
+            self._check_language(self.docs[display], model, ())
+        if parsed.get("responses.yaml") is not None:
+            self._check_placeholders(parsed["responses.yaml"])
+
         if any(parsed.get(name) is None for name in SINGLE_FILES) or not models:
-            return CheckResult(self.problems)
+            return self._result()
         return self._cross_check(parsed, models)
 
     # -- cross-file checks ---------------------------------------------
     def _doc(self, name: str) -> YamlDoc:
-        return self.docs[self._display(self.root / name)]
+        return self.by_name[name]
 
     def _cross_check(
         self, parsed: dict[str, Any], models: dict[str, tuple[Model, str]]
@@ -251,6 +299,15 @@ class _Builder:
             )
 
         topic_ids = {t.id for t in topics.topics}
+        for topic_id, used_by in REQUIRED_TOPICS.items():
+            if topic_id not in topic_ids:
+                self.problems.append(
+                    self._doc("topics.yaml").problem(
+                        ("topics",),
+                        f"required topic '{topic_id}' is missing; the bot looks it up by id "
+                        f"for {used_by}: add it back (see git history for its text)",
+                    )
+                )
         for i, uc in enumerate(use_cases.use_cases):
             doc = self._doc("use_cases.yaml")
             for j, ranked in enumerate(uc.ranking):
@@ -302,14 +359,16 @@ class _Builder:
                 )
 
         self._check_conflicts(use_cases, topics, aspects, models, vocab)
-        self._check_placeholders(responses)
+        phrasings = list(self._phrasings(use_cases, topics))
+        self._check_trigger_words(phrasings, aspects, vocab)
+        self._warn_contained(phrasings)
         gloss_of = self._glosses(glosses, texts)
         for doc_name, loc, citation in self._citations(use_cases, topics, models):
-            self._check_citation(doc_name, loc, citation, texts)
-            self._attach_gloss(doc_name, loc, citation, gloss_of, sources_file)
+            if self._check_citation(doc_name, loc, citation, texts):
+                self._attach_gloss(doc_name, loc, citation, gloss_of, sources_file)
 
         if self.problems:
-            return CheckResult(self.problems)
+            return self._result()
         kb = KnowledgeBase(
             sources={s.id: s for s in sources_file.sources},
             source_texts={sid: st.raw for sid, st in texts.items()},
@@ -323,7 +382,7 @@ class _Builder:
             concepts={c.id: c for c in concepts.concepts},
             version=self.hash.hexdigest()[:12],
         )
-        return CheckResult([], kb)
+        return self._result(kb)
 
     def _check_references(
         self,
@@ -466,20 +525,27 @@ class _Builder:
     def _load_sources(self, sources_file: SourcesFile) -> dict[str, SourceText]:
         texts: dict[str, SourceText] = {}
         doc = self._doc("sources.yaml")
-        root = self.root.resolve()
         for i, source in enumerate(sources_file.sources):
-            path = (self.root / source.file).resolve()
-            if not path.is_relative_to(root):
+            loc = ("sources", i, "file")
+            # Citations of a source that fails to load are not checked: its error says it all.
+            self.unloaded_sources.add(source.id)
+            try:
+                root = self.root.resolve()
+                path = (self.root / source.file).resolve()
+            except (OSError, RuntimeError):  # a symlink loop
                 self.problems.append(
-                    doc.problem(
-                        ("sources", i, "file"), "source file must be inside the knowledge directory"
-                    )
+                    doc.problem(loc, f"source file '{source.file}' is a symlink loop; fix it")
                 )
                 continue
-            if not path.is_file():
+            if not path.is_relative_to(root):
+                self.problems.append(
+                    doc.problem(loc, "source file must be inside the knowledge directory")
+                )
+                continue
+            if not os.path.lexists(path):
                 self.problems.append(
                     doc.problem(
-                        ("sources", i, "file"),
+                        loc,
                         f"source file '{source.file}' not found; paths are relative to "
                         f"{self._display(self.root)}",
                     )
@@ -492,6 +558,7 @@ class _Builder:
                 continue
             self.hash.update(source.file.encode() + b"\0" + raw.encode())
             texts[source.id] = SourceText(raw)
+            self.unloaded_sources.discard(source.id)
         return texts
 
     def _unique_ids(self, name: str, key: str, ids: list[str]) -> None:
@@ -519,8 +586,6 @@ class _Builder:
         vocab: VocabularyFile,
     ) -> None:
         """The same phrasing or alias may not lead to two different places."""
-        from bot.text.normalize import normalize
-
         phrasing_owner: dict[str, tuple[str, str, int]] = {}
 
         def claim(
@@ -531,7 +596,7 @@ class _Builder:
             loc: tuple[int | str, ...],
             what: str,
         ) -> None:
-            key = normalize(text)
+            key = _normalize(text)
             line = doc.position(loc)[0]
             if key in table and table[key][0] != owner:
                 other, other_path, other_line = table[key]
@@ -545,30 +610,8 @@ class _Builder:
             else:
                 table.setdefault(key, (owner, doc.path, line))
 
-        uc_doc = self._doc("use_cases.yaml")
-        for i, uc in enumerate(use_cases.use_cases):
-            for lang in ("en", "zh"):
-                for j, text in enumerate(getattr(uc.phrasings, lang)):
-                    claim(
-                        phrasing_owner,
-                        text,
-                        f"use case {uc.id}",
-                        uc_doc,
-                        ("use_cases", i, "phrasings", lang, j),
-                        "phrasing",
-                    )
-        topic_doc = self._doc("topics.yaml")
-        for i, topic in enumerate(topics.topics):
-            for lang in ("en", "zh"):
-                for j, text in enumerate(getattr(topic.phrasings, lang)):
-                    claim(
-                        phrasing_owner,
-                        text,
-                        f"topic {topic.id}",
-                        topic_doc,
-                        ("topics", i, "phrasings", lang, j),
-                        "phrasing",
-                    )
+        for text, owner, doc, where in self._phrasings(use_cases, topics):
+            claim(phrasing_owner, text, owner, doc, where, "phrasing")
 
         keyword_owner: dict[str, tuple[str, str, int]] = {}
         aspect_doc = self._doc("aspects.yaml")
@@ -602,17 +645,154 @@ class _Builder:
                     "alias",
                 )
 
-    def _check_placeholders(self, responses: ResponsesFile) -> None:
-        doc = self._doc("responses.yaml")
-        for name, text in responses.responses:
+    def _phrasings(
+        self, use_cases: UseCasesFile, topics: TopicsFile
+    ) -> Iterator[tuple[str, str, YamlDoc, tuple[int | str, ...]]]:
+        """(text, owner, file, location) of every use-case and topic phrasing."""
+        owned: list[tuple[str, str, str, list[tuple[str, Phrasings]]]] = [
+            (
+                "use_cases.yaml",
+                "use_cases",
+                "use case",
+                [(u.id, u.phrasings) for u in use_cases.use_cases],
+            ),
+            ("topics.yaml", "topics", "topic", [(t.id, t.phrasings) for t in topics.topics]),
+        ]
+        for name, key, kind, entries in owned:
+            doc = self._doc(name)
+            for i, (entry_id, phrasings) in enumerate(entries):
+                for lang in ("en", "zh"):
+                    for j, text in enumerate(getattr(phrasings, lang)):
+                        yield text, f"{kind} {entry_id}", doc, (key, i, "phrasings", lang, j)
+
+    def _check_trigger_words(
+        self,
+        phrasings: list[tuple[str, str, YamlDoc, tuple[int | str, ...]]],
+        aspects: AspectsFile,
+        vocab: VocabularyFile,
+    ) -> None:
+        """A phrasing may not be an aspect keyword or a cue word.
+
+        The matcher finds phrasings inside questions, so a phrasing such as "price" or
+        "which model" would pull every question that says it towards this entry.
+        """
+        # normalised word -> (what it is, its file, its location); lines are looked up
+        # only for the words a phrasing collides with.
+        words: dict[str, tuple[str, YamlDoc, tuple[int | str, ...]]] = {}
+        aspect_doc = self._doc("aspects.yaml")
+        for i, aspect in enumerate(aspects.aspects):
             for lang in ("en", "zh"):
-                for found in PLACEHOLDER.findall(getattr(text, lang)):
-                    if found not in ALLOWED_PLACEHOLDERS:
+                for j, text in enumerate(getattr(aspect.keywords, lang)):
+                    words.setdefault(
+                        _normalize(text),
+                        (
+                            f"a keyword of aspect {aspect.id}",
+                            aspect_doc,
+                            ("aspects", i, "keywords", lang, j),
+                        ),
+                    )
+        vocab_doc = self._doc("vocabulary.yaml")
+        for cue, cue_words in vocab.vocabulary:
+            for lang in ("en", "zh"):
+                for j, text in enumerate(getattr(cue_words, lang)):
+                    words.setdefault(
+                        _normalize(text),
+                        (f"a '{cue}' cue word", vocab_doc, ("vocabulary", cue, lang, j)),
+                    )
+        for text, owner, doc, loc in phrasings:
+            hit = words.get(_normalize(text))
+            if hit is not None:
+                kind, word_doc, word_loc = hit
+                what = f"{kind} ({word_doc.path}:{word_doc.position(word_loc)[0]})"
+                self.problems.append(
+                    doc.problem(
+                        loc,
+                        f"phrasing '{text}' of {owner} is also {what}, so every question "
+                        "that says it would lean towards this entry; keep the word in one "
+                        "place (remove it here or there) or make the phrasing more specific",
+                    )
+                )
+
+    def _warn_contained(
+        self, phrasings: list[tuple[str, str, YamlDoc, tuple[int | str, ...]]]
+    ) -> None:
+        """Warn about a phrasing that another entry's phrasing contains as whole words.
+
+        Every run of whole words (each Chinese character counts as one) of each phrasing
+        is looked up among the others, so this stays linear in the phrasings' length.
+        """
+        owners: dict[str, list[int]] = {}
+        norms = [_normalize(text) for text, _, _, _ in phrasings]
+        for k, norm in enumerate(norms):
+            owners.setdefault(norm, []).append(k)
+        reported: set[tuple[int, int]] = set()
+        for b, norm in enumerate(norms):
+            for part in _word_runs(norm):
+                if part == norm:
+                    continue
+                for a in owners.get(part, []):
+                    if phrasings[a][1] == phrasings[b][1] or (a, b) in reported:
+                        continue
+                    reported.add((a, b))
+                    text_a, owner_a, doc_a, loc_a = phrasings[a]
+                    text_b, owner_b, doc_b, loc_b = phrasings[b]
+                    where = f"{doc_b.path}:{doc_b.position(loc_b)[0]}"
+                    self.warnings.append(
+                        doc_a.problem(
+                            loc_a,
+                            f"phrasing '{text_a}' of {owner_a} is part of '{text_b}' of "
+                            f"{owner_b} ({where}); a question with the longer phrase may "
+                            "reach either entry: make one of them more specific",
+                            "warning",
+                        )
+                    )
+
+    def _check_placeholders(self, responses: ResponsesFile) -> None:
+        """Each text may use only the placeholders that the code filling it provides."""
+        doc = self._doc("responses.yaml")
+        catalogue: Catalogue = responses.responses
+        for name, text in catalogue:
+            allowed = type(catalogue).placeholders_for(name)
+            for lang in ("en", "zh"):
+                for found in dict.fromkeys(PLACEHOLDER.findall(getattr(text, lang))):
+                    if found in allowed:
+                        continue
+                    if allowed:
+                        options = ", ".join("{" + p + "}" for p in sorted(allowed))
+                        fix = f"use only {options} here"
+                    else:
+                        fix = "this text takes no placeholders"
+                    self.problems.append(
+                        doc.problem(
+                            ("responses", name, lang),
+                            f"placeholder '{{{found}}}' is not filled in for '{name}', so "
+                            f"users would see it as is; {fix}",
+                        )
+                    )
+
+    def _check_language(self, doc: YamlDoc, obj: Any, loc: tuple[int | str, ...]) -> None:
+        """``en`` text must be English and ``zh`` text Chinese, everywhere in a file."""
+        for where, value in _walk(obj, loc):
+            if isinstance(value, Text):
+                problem = _language_problem(value.en, value.zh)
+                if problem is not None:
+                    lang, message = problem
+                    self.problems.append(doc.problem((*where, lang), message))
+            elif isinstance(value, Phrasings):
+                for j, text in enumerate(value.en):
+                    if _han_outside_quotes(text):
                         self.problems.append(
                             doc.problem(
-                                ("responses", name, lang),
-                                f"unknown placeholder '{{{found}}}'; use one of "
-                                f"{', '.join('{' + p + '}' for p in sorted(ALLOWED_PLACEHOLDERS))}",
+                                (*where, "en", j),
+                                f"'{text}' is listed under en but is Chinese; move it to zh",
+                            )
+                        )
+                for j, text in enumerate(value.zh):
+                    if not has_cjk(text):
+                        self.problems.append(
+                            doc.problem(
+                                (*where, "zh", j),
+                                f"'{text}' is listed under zh but has no Chinese; move it to en",
                             )
                         )
 
@@ -639,9 +819,12 @@ class _Builder:
         loc: tuple[int | str, ...],
         citation: Citation,
         texts: dict[str, SourceText],
-    ) -> None:
+    ) -> bool:
+        """Check one citation; True when its quote is verbatim (its section is then set)."""
         doc = self.docs[doc_name]
         source = texts.get(citation.source)
+        if source is None and citation.source in self.unloaded_sources:
+            return False
         if source is None:
             self.problems.append(
                 doc.problem(
@@ -650,7 +833,18 @@ class _Builder:
                     f"{', '.join(sorted(texts)) or 'none'}",
                 )
             )
-            return
+            return False
+        length = len(collapse_whitespace(citation.quote))
+        if length > MAX_QUOTE_CHARS:
+            self.problems.append(
+                doc.problem(
+                    (*loc, "quote"),
+                    f"quote is {length} characters, over the {MAX_QUOTE_CHARS}-character "
+                    "limit; quote only the sentence that backs the claim (use several "
+                    "citations for several sentences)",
+                )
+            )
+            return False
         section = source.section_of(citation.quote)
         if section is None:
             closest = source.closest(citation.quote)
@@ -662,6 +856,74 @@ class _Builder:
                     "(only whitespace may differ)",
                 )
             )
-            return
+            return False
         # The section comes from the source's headings, never from the YAML.
         citation._section = section
+        return True
+
+
+# Longer contained phrasings are not looked for: it keeps the search linear.
+_MAX_RUN_WORDS = 8
+
+
+def _word_runs(norm: str) -> set[str]:
+    """Every run of up to 8 whole words in normalised text; a Chinese character is a word."""
+    spans = [m.span() for m in _WORDISH.finditer(norm)]
+    return {norm[a[0] : b[1]] for i, a in enumerate(spans) for b in spans[i : i + _MAX_RUN_WORDS]}
+
+
+_WORDISH = re.compile(r"[a-z0-9]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def _walk(obj: Any, loc: tuple[int | str, ...]) -> Iterator[tuple[tuple[int | str, ...], Any]]:
+    """Every model and list item under ``obj``, with its location in the YAML file."""
+    yield loc, obj
+    if isinstance(obj, BaseModel) and not isinstance(obj, Text | Phrasings):
+        for name in type(obj).model_fields:
+            yield from _walk(getattr(obj, name), (*loc, name))
+    elif isinstance(obj, list):
+        for i, item in enumerate(obj):
+            yield from _walk(item, (*loc, i))
+
+
+# Han characters an English text may hold: inside quotation marks or brackets, as when
+# it names the original Chinese title or term.
+_QUOTED = re.compile(
+    r"“[^”]*”|\"[^\"]*\"|‘[^’]*’|(?<![A-Za-z0-9])'[^']*'(?![A-Za-z0-9])"
+    r"|「[^」]*」|『[^』]*』|《[^》]*》|\([^)]*\)|（[^）]*）"
+)
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def _han_outside_quotes(text: str) -> bool:
+    return not text.isascii() and has_cjk(_QUOTED.sub(" ", text))
+
+
+def _language_problem(en: str, zh: str) -> tuple[str, str] | None:
+    """("en" or "zh", message) when a text pair is in the wrong language, else None.
+
+    Chinese text may name models and Latin terms, but must be mostly Chinese; English
+    text may hold a few Han characters only inside quotation marks or brackets.
+    """
+    zh_plain = PLACEHOLDER.sub(" ", zh)
+    han = len(_HAN.findall(zh_plain))
+    zh_is_chinese = han > 0 and len(_LATIN_WORD.findall(zh_plain)) <= han
+    en_has_chinese = not en.isascii() and (
+        _han_outside_quotes(en) or len(_HAN.findall(en)) > len(_LATIN_WORD.findall(en))
+    )
+    if en_has_chinese and not zh_is_chinese:
+        return "en", "the en and zh texts look swapped; put the English under en, Chinese under zh"
+    if en_has_chinese:
+        return (
+            "en",
+            "en text contains Chinese outside quotation marks; write it in English (a quoted "
+            'original term such as "开源" is fine)',
+        )
+    if not zh_is_chinese:
+        return (
+            "zh",
+            "zh text is not Chinese; write it in Chinese (model names and Latin terms "
+            "inside it are fine)",
+        )
+    return None

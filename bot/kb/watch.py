@@ -3,7 +3,8 @@
 Polling (not inotify) keeps this dependency-free and works on mounted
 volumes. A change is applied only after the files have stopped changing
 for ``debounce`` seconds, so an editor's temp-file-and-rename dance is
-seen as one edit.
+seen as one edit. A held reload (see :mod:`bot.kb.store`) is reported once:
+saving the same held files again does not report it again.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class KnowledgeWatcher:
         self.poll = poll
         self.debounce = debounce
         self._task: asyncio.Task[None] | None = None
+        # The version of the last held reload reported, so a hold is reported only once.
+        self._held_reported = ""
 
     def start(self) -> None:
         if self._task is None or self._task.done():
@@ -62,6 +65,10 @@ class KnowledgeWatcher:
                     current = settled
                 seen = current
                 result = await asyncio.to_thread(self.store.reload)
+                if result.held and result.candidate == self._held_reported:
+                    log.debug("knowledge reload still held for version %s", result.candidate)
+                    continue
+                self._held_reported = result.candidate if result.held else ""
                 if self.on_result is not None:
                     await self.on_result(result)
             except asyncio.CancelledError:

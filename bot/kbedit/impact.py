@@ -50,12 +50,12 @@ class RoutingImpact:
         self, old: KnowledgeBase, new: KnowledgeBase, recent: Iterable[str] = ()
     ) -> list[RoutingChange]:
         where: dict[str, tuple[str, str, str]] = {}
-        for question, expected, file, location in [
+        for question, expected, file, loc in [
             *phrasing_questions(old),
             *phrasing_questions(new),
         ]:
             # The staged knowledge base's own entry wins: it is what the edit intends.
-            where[question] = (expected, file, location)
+            where[question] = (expected, file, ".".join(str(part) for part in loc))
         recent_only = [q for q in dict.fromkeys(q.strip() for q in recent) if q and q not in where]
         questions = [*where, *recent_only]
         before = self._old_routes(old, questions)
