@@ -13,6 +13,7 @@ from bot.kb.schema import (
     ResponsesFile,
     SourcesFile,
     TopicsFile,
+    UiFile,
     UseCasesFile,
     VocabularyFile,
 )
@@ -25,6 +26,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "aspects": AspectsFile,
     "vocabulary": VocabularyFile,
     "responses": ResponsesFile,
+    "ui": UiFile,
 }
 
 

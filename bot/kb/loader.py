@@ -22,12 +22,14 @@ from bot.kb.schema import (
     ASPECTS,
     PLACEHOLDER,
     AspectsFile,
+    Catalogue,
     Citation,
     KnowledgeBase,
     Model,
     ResponsesFile,
     SourcesFile,
     TopicsFile,
+    UiFile,
     UseCasesFile,
     VocabularyFile,
 )
@@ -45,6 +47,7 @@ SINGLE_FILES: dict[str, type[BaseModel]] = {
     "aspects.yaml": AspectsFile,
     "vocabulary.yaml": VocabularyFile,
     "responses.yaml": ResponsesFile,
+    "ui.yaml": UiFile,
 }
 MODELS_DIR = "models"
 ALLOWED_PLACEHOLDERS = {"model", "aspect", "models", "use_case", "rank"}
@@ -226,6 +229,7 @@ class _Builder:
         aspects: AspectsFile = parsed["aspects.yaml"]
         vocab: VocabularyFile = parsed["vocabulary.yaml"]
         responses: ResponsesFile = parsed["responses.yaml"]
+        ui: UiFile = parsed["ui.yaml"]
 
         texts = self._load_sources(sources_file)
         self._unique_ids("sources.yaml", "sources", [s.id for s in sources_file.sources])
@@ -295,6 +299,7 @@ class _Builder:
 
         self._check_conflicts(use_cases, topics, aspects, models, vocab)
         self._check_placeholders(responses)
+        self._check_catalogue("ui.yaml", "ui", ui.ui)
         for doc_name, loc, citation in self._citations(use_cases, topics, models):
             self._check_citation(doc_name, loc, citation, texts)
 
@@ -310,6 +315,7 @@ class _Builder:
             vocabulary=vocab.vocabulary,
             other_entities={e.id: e for e in vocab.other_entities},
             responses=responses.responses,
+            ui=ui.ui,
             version=self.hash.hexdigest()[:12],
         )
         return CheckResult([], kb)
@@ -464,6 +470,23 @@ class _Builder:
                                 ("responses", name, lang),
                                 f"unknown placeholder '{{{found}}}'; use one of "
                                 f"{', '.join('{' + p + '}' for p in sorted(ALLOWED_PLACEHOLDERS))}",
+                            )
+                        )
+
+    def _check_catalogue(self, name: str, key: str, catalogue: Catalogue) -> None:
+        """Each entry may use only the placeholders its callers fill in."""
+        doc = self._doc(name)
+        for entry, text in catalogue:
+            allowed = catalogue.placeholders_for(entry)
+            for lang in ("en", "zh"):
+                for found in PLACEHOLDER.findall(getattr(text, lang)):
+                    if found not in allowed:
+                        hint = ", ".join("{" + p + "}" for p in sorted(allowed)) or "none"
+                        self.problems.append(
+                            doc.problem(
+                                (key, entry, lang),
+                                f"unknown placeholder '{{{found}}}' in '{entry}'; "
+                                f"this entry may use: {hint}",
                             )
                         )
 
