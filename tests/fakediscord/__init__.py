@@ -26,6 +26,7 @@ from .models import (
 from .server import (
     FakeDiscord,
     FakeDiscordTimeout,
+    Fault,
     GatewayConnection,
     InteractionRecord,
     RecordedRequest,
@@ -41,6 +42,7 @@ __all__ = [
     "FakeMember",
     "FakeRole",
     "FakeUser",
+    "Fault",
     "GatewayConnection",
     "Intents",
     "InteractionRecord",

@@ -15,6 +15,7 @@ import json
 import re
 import secrets
 import socket
+import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -102,6 +103,8 @@ class RecordedRequest:
     violations: list[str] = field(default_factory=list)
     status: int | None = None  # None while the fake is still handling it
     response: Any = None
+    received_at: float = field(default_factory=time.perf_counter)
+    fault: Fault | None = None  # the injected fault that answered it, if any
 
     @property
     def done(self) -> bool:
@@ -112,6 +115,24 @@ class RecordedRequest:
         query = "?" + "&".join(f"{k}={v}" for k, v in self.query.items()) if self.query else ""
         op = f" [{self.operation_id}]" if self.operation_id else ""
         return f"#{self.index} {self.method} {self.path}{query}{op} -> {self.status}"
+
+
+@dataclass
+class Fault:
+    """A misbehaving route (see :meth:`FakeDiscord.inject_fault`)."""
+
+    method: str
+    pattern: re.Pattern[str]
+    status: int | None = None  # None: answer normally (after ``delay``)
+    delay: float = 0.0  # seconds before answering
+    retry_after: float = 1.0  # for status 429
+    times: int | None = None  # how many requests it hits; None: all
+    hits: int = 0
+
+    def applies(self, method: str, path: str) -> bool:
+        if self.times is not None and self.hits >= self.times:
+            return False
+        return method == self.method and bool(self.pattern.fullmatch(path))
 
 
 @dataclass
@@ -166,6 +187,19 @@ class GatewayConnection:
     def ready(self) -> bool:
         """True once IDENTIFY (or RESUME) succeeded and the socket is still open."""
         return self.session_id is not None and not (self.closed or self.ws.closed)
+
+    @property
+    def shard(self) -> tuple[int, int]:
+        """(shard id, shard count) from IDENTIFY; (0, 1) when not sharded."""
+        shard = (self.identify or {}).get("shard") or [0, 1]
+        return int(shard[0]), int(shard[1])
+
+    def serves(self, guild_id: str | None) -> bool:
+        """Whether events for ``guild_id`` (None: DMs, always shard 0) go over this shard."""
+        shard_id, count = self.shard
+        if guild_id is None:
+            return shard_id == 0
+        return (int(guild_id) >> 22) % count == shard_id
 
     async def send(self, payload: dict[str, Any]) -> None:
         """Send one JSON text frame (no compression: discord.py only inflates binary)."""
@@ -247,6 +281,10 @@ class FakeDiscord:
         self.heartbeat_interval_ms = heartbeat_interval_ms
         # Tokens answered with 401 (an invalid or reset bot token).
         self.rejected_tokens: set[str] = set()
+        # What GET /gateway/bot recommends (AutoShardedClient without shard_count uses it).
+        self.recommended_shards = 1
+        self.faults: list[Fault] = []
+        self._stopping = asyncio.Event()
         self.snowflake = SnowflakeFactory()
 
         self.bot_user = FakeUser("1000000000000000001", "FakeBot", bot=True)
@@ -412,6 +450,7 @@ class FakeDiscord:
 
     async def stop(self) -> None:
         """Close gateway connections and stop the server."""
+        self._stopping.set()  # delayed (fault-injected) answers give up at once
         for conn in self.connections:
             if not conn.ws.closed:
                 await conn.ws.close(code=1001, message=b"fake discord stopping")
@@ -438,6 +477,55 @@ class FakeDiscord:
         if problems:
             lines = "\n".join(f"  - {p}" for p in problems)
             raise AssertionError(f"fake Discord recorded {len(problems)} problem(s):\n{lines}")
+
+    def inject_fault(
+        self,
+        method: str,
+        path: str,
+        *,
+        status: int | None = None,
+        delay: float = 0.0,
+        retry_after: float = 1.0,
+        times: int | None = None,
+    ) -> Fault:
+        """Make a REST route misbehave, e.g. ``inject_fault("POST", r"/channels/\\d+/typing",
+        status=500)``.
+
+        ``path`` is a regex matched in full against the path below ``/api/v10``.
+        ``status``: answer with that error instead (429 comes with ``retry_after`` and the
+        headers discord.py needs to honour it); ``delay``: wait that long first (a slow
+        Discord; cut short when the fake stops); ``times``: only the first N requests.
+        """
+        fault = Fault(method.upper(), re.compile(path), status, delay, retry_after, times)
+        self.faults.append(fault)
+        return fault
+
+    async def _apply_fault(self, req: RecordedRequest, raw_path: str) -> web.Response | None:
+        fault = next((f for f in self.faults if f.applies(req.method, raw_path)), None)
+        if fault is None:
+            return None
+        fault.hits += 1
+        req.fault = fault
+        if fault.delay:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), fault.delay)
+        if fault.status == 429:
+            body = {"message": "You are being rate limited.", "retry_after": fault.retry_after}
+            response = _json_response({**body, "global": False}, 429)
+            # discord.py treats a 429 without "Via" as a Cloudflare ban and gives up.
+            response.headers.update(
+                {
+                    "Via": "1.1 google",
+                    "X-RateLimit-Limit": "5",
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset-After": str(fault.retry_after),
+                    "X-RateLimit-Scope": "user",
+                }
+            )
+            return response
+        if fault.status is not None:
+            return _error(fault.status, 0, f"{fault.status}: injected by the test")
+        return None
 
     # ---------------------------------------------------------------- waiting
 
@@ -611,6 +699,15 @@ class FakeDiscord:
         """The most recent ready gateway connection, if any."""
         return next((c for c in reversed(self.connections) if c.ready), None)
 
+    def connection_for(self, guild_id: str | None) -> GatewayConnection | None:
+        """The ready connection (shard) that receives events for ``guild_id`` (None: DMs)."""
+        return next((c for c in reversed(self.connections) if c.ready and c.serves(guild_id)), None)
+
+    @property
+    def shards(self) -> list[tuple[int, int]]:
+        """(shard id, shard count) of every ready connection, sorted."""
+        return sorted(c.shard for c in self.connections if c.ready)
+
     @property
     def commands(self) -> list[dict[str, Any]]:
         """Every synced command: global ones, then guild ones (those carry ``guild_id``)."""
@@ -732,12 +829,12 @@ class FakeDiscord:
             {
                 "v": 10,
                 "user": {**self.bot_user.to_dict(), "verified": True, "mfa_enabled": False},
-                "guilds": [{"id": gid, "unavailable": True} for gid in self.guilds],
+                "guilds": [{"id": gid, "unavailable": True} for gid in self._guilds_of(conn)],
                 "session_id": conn.session_id,
                 "session_type": "normal",
                 "resume_gateway_url": self.gateway_url,
                 "application": {"id": self.application["id"], "flags": self._app_flags()},
-                "shard": data.get("shard", [0, 1]),
+                "shard": list(conn.shard),
                 "private_channels": [],
                 "relationships": [],
                 "presences": [],
@@ -746,9 +843,15 @@ class FakeDiscord:
                 "user_settings": {},
             },
         )
-        for guild in self.guilds.values():
-            await conn.dispatch("GUILD_CREATE", self._guild_create_payload(guild, intents))
+        for gid in self._guilds_of(conn):
+            await conn.dispatch(
+                "GUILD_CREATE", self._guild_create_payload(self.guilds[gid], intents)
+            )
         self._notify()
+
+    def _guilds_of(self, conn: GatewayConnection) -> list[str]:
+        # Discord sends a shard only the guilds whose (id >> 22) % shard_count is its id.
+        return [gid for gid in self.guilds if conn.serves(gid)]
 
     def _guild_create_payload(self, guild: FakeGuild, intents: int) -> dict[str, Any]:
         if intents & Intents.GUILD_MEMBERS:
@@ -784,15 +887,18 @@ class FakeDiscord:
             chunk["nonce"] = data["nonce"]
         await conn.dispatch("GUILD_MEMBERS_CHUNK", chunk)
 
-    def _require_connection(self) -> GatewayConnection:
-        conn = self.connection
+    def _require_connection(self, guild_id: str | None = None) -> GatewayConnection:
+        conn = self.connection_for(guild_id)
         if conn is None:
-            raise RuntimeError("no bot is connected to the fake gateway (wait for on_ready)")
+            raise RuntimeError(
+                f"no bot shard for guild {guild_id} is connected to the fake gateway "
+                "(wait for on_ready)"
+            )
         return conn
 
-    async def dispatch(self, event: str, data: Any) -> None:
-        """Send an arbitrary gateway event to the connected bot (sets :attr:`mark`)."""
-        conn = self._require_connection()
+    async def dispatch(self, event: str, data: Any, *, guild_id: str | None = None) -> None:
+        """Send a gateway event to the shard serving ``guild_id`` (sets :attr:`mark`)."""
+        conn = self._require_connection(guild_id)
         self._mark = len(self.requests)
         await conn.dispatch(event, data)
 
@@ -819,7 +925,7 @@ class FakeDiscord:
 
     async def _echo(self, event: str, message: dict[str, Any]) -> None:
         # Discord echoes the bot's own non-ephemeral messages back over the gateway.
-        conn = self.connection
+        conn = self.connection_for(message.get("guild_id"))
         if not self.echo_bot_messages or conn is None:
             return
         if message.get("flags", 0) & FLAG_EPHEMERAL or not self._sees_message(conn, message):
@@ -864,7 +970,6 @@ class FakeDiscord:
         The bot only receives it with the GUILD_MESSAGES / DIRECT_MESSAGES intent, and
         ``content`` is empty unless it has MESSAGE_CONTENT or the DM/mention exceptions.
         """
-        conn = self._require_connection()
         user = self._as_user(author)
         ref = None
         if reply_to is not None:
@@ -900,6 +1005,7 @@ class FakeDiscord:
             message["referenced_message"] = self._strip_reference(ref)
             if reply_ping and ref["author"]["id"] not in mentioned:
                 mentioned.append(ref["author"]["id"])
+        conn = self._require_connection(guild_obj.id if guild_obj else None)
         mentions = [self._mention_dict(uid, guild_obj) for uid in mentioned]
         message["mentions"] = [m for m in mentions if m is not None]
         self.user_messages.append(message)
@@ -998,7 +1104,7 @@ class FakeDiscord:
         return record
 
     async def _send_interaction(self, record: InteractionRecord) -> InteractionRecord:
-        conn = self._require_connection()
+        conn = self._require_connection(record.guild_id)
         self._mark = len(self.requests)
         await conn.dispatch("INTERACTION_CREATE", record.payload)
         return record
@@ -1463,6 +1569,9 @@ class FakeDiscord:
         if needs_auth and not auth.startswith("Bot "):
             req.violations.append("missing 'Authorization: Bot <token>' header")
             return _error(401, 0, "401: Unauthorized")
+        faulty = await self._apply_fault(req, raw_path)
+        if faulty is not None:
+            return faulty
         for method, pattern, handler in self._routes:
             found = pattern.fullmatch(raw_path)
             if found and method == req.method:
@@ -1546,7 +1655,7 @@ class FakeDiscord:
         return _json_response(
             {
                 "url": self.gateway_url,
-                "shards": 1,
+                "shards": self.recommended_shards,
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 999,
