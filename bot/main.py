@@ -66,6 +66,10 @@ class LLMBot(commands.Bot):
         **options: object,
     ) -> None:
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        # The bot never joins voice, so missing voice libraries are not worth a warning.
+        for flag in ("warn_nacl", "warn_dave"):
+            if hasattr(discord.VoiceClient, flag):
+                setattr(discord.VoiceClient, flag, False)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=make_intents(message_content),
