@@ -82,14 +82,7 @@ class DrivingMixin:
                 message["member"] = member.to_dict(with_user=False)
         mentioned = list(dict.fromkeys(MENTION_RE.findall(content)))
         if ref is not None:
-            message["type"] = 19
-            message["message_reference"] = {
-                "type": 0,
-                "message_id": ref["id"],
-                "channel_id": ref["channel_id"],
-                **({"guild_id": ref["guild_id"]} if ref.get("guild_id") else {}),
-            }
-            message["referenced_message"] = self._strip_reference(ref)
+            self._make_reply(message, ref)
             if reply_ping and ref["author"]["id"] not in mentioned:
                 mentioned.append(ref["author"]["id"])
         conn = self._require_connection(guild_obj.id if guild_obj else None)
@@ -111,11 +104,18 @@ class DrivingMixin:
             data["member"] = member.to_dict(with_user=False)
         return data
 
-    @staticmethod
-    def _strip_reference(message: dict[str, Any]) -> dict[str, Any]:
-        ref = dict(message)
-        ref.pop("referenced_message", None)
-        return ref
+    def _make_reply(self, message: dict[str, Any], ref: dict[str, Any]) -> None:
+        """Turn ``message`` into a reply (type 19) to ``ref``, as Discord stores it."""
+        message["type"] = 19
+        message["message_reference"] = {
+            "type": 0,
+            "message_id": ref["id"],
+            "channel_id": ref["channel_id"],
+            **({"guild_id": ref["guild_id"]} if ref.get("guild_id") else {}),
+        }
+        stripped = dict(ref)
+        stripped.pop("referenced_message", None)
+        message["referenced_message"] = stripped
 
     def _interaction_base(
         self,

@@ -273,14 +273,7 @@ class RestMixin:
                 if reference.get("fail_if_not_exists", True):
                     return error_response(400, 50035, "Invalid Form Body: Unknown message")
             else:
-                message["type"] = 19
-                message["message_reference"] = {
-                    "type": 0,
-                    "message_id": ref["id"],
-                    "channel_id": ref["channel_id"],
-                    **({"guild_id": ref["guild_id"]} if ref.get("guild_id") else {}),
-                }
-                message["referenced_message"] = self._strip_reference(ref)
+                self._make_reply(message, ref)
         self._apply_payload(message, body, editing=False)
         self._store_bot_message(req, message)
         await self._echo("MESSAGE_CREATE", message)
