@@ -66,6 +66,9 @@ class LLMBot(commands.Bot):
         **options: object,
     ) -> None:
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        # No feature reads old messages back (edits, deletions, reactions), so keeping
+        # the last 1,000 in memory would only cost several MB under load.
+        options.setdefault("max_messages", None)
         # The bot never joins voice, so missing voice libraries are not worth a warning.
         for flag in ("warn_nacl", "warn_dave"):
             if hasattr(discord.VoiceClient, flag):

@@ -8,12 +8,16 @@ told, politely, that the explanation has expired.
 from __future__ import annotations
 
 import secrets
+import sys
 import threading
 from collections import OrderedDict
 
 from bot.engine.answer import Why
 
 DEFAULT_CAPACITY = 10_000
+
+# (rule, evidence, runner-up): a plain tuple costs a third of a Why model per answer.
+_Stored = tuple[str, tuple[str, ...], str | None]
 
 
 def answer_key(question_id: int | None) -> str:
@@ -26,19 +30,25 @@ class Explanations:
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self.capacity = capacity
-        self._items: OrderedDict[str, Why] = OrderedDict()
+        self._items: OrderedDict[str, _Stored] = OrderedDict()
         self._lock = threading.Lock()
 
     def remember(self, key: str, why: Why) -> None:
+        # Rule names repeat across answers; interning stores each once.
+        stored = (sys.intern(why.rule), tuple(why.evidence), why.runner_up)
         with self._lock:
-            self._items[key] = why
+            self._items[key] = stored
             self._items.move_to_end(key)
             while len(self._items) > self.capacity:
                 self._items.popitem(last=False)
 
     def recall(self, key: str) -> Why | None:
         with self._lock:
-            return self._items.get(key)
+            stored = self._items.get(key)
+        if stored is None:
+            return None
+        rule, evidence, runner_up = stored
+        return Why(rule=rule, evidence=list(evidence), runner_up=runner_up)
 
     def __len__(self) -> int:
         return len(self._items)
