@@ -14,15 +14,13 @@ answer text and never looks into the knowledge base.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import discord
 from discord.utils import escape_markdown, escape_mentions
 
 from bot.engine.answer import Answer, Why
 from bot.kb.schema import Ui
-
-if TYPE_CHECKING:
-    import discord
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -326,8 +324,6 @@ def why_embed_dict(why: Why, ui: Ui, lang: str) -> dict[str, Any]:
 
 
 def to_embed(data: dict[str, Any]) -> discord.Embed:
-    import discord
-
     return discord.Embed.from_dict(data)
 
 
