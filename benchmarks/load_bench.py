@@ -37,13 +37,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.fakediscord import FakeChannel, FakeDiscord, FakeUser  # noqa: E402
-from tests.fakediscord.models import FakeMember  # noqa: E402
+if TYPE_CHECKING:
+    from tests.fakediscord import FakeDiscord, FakeUser
 
 QUESTIONS = [
     "which model for code debugging?",
@@ -151,6 +151,8 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def build_world(fake: FakeDiscord, users: int, channels: int) -> tuple[list[FakeUser], list[str]]:
+    from tests.fakediscord import FakeChannel, FakeMember, FakeUser
+
     guild = fake.guild
     ids = []
     for i in range(channels):
@@ -189,6 +191,10 @@ def replies(fake: FakeDiscord, since: int) -> dict[str, float]:
 
 
 async def scenario(args: argparse.Namespace, commit_delay: float, analytics: bool) -> Result:
+    # Imported here, not at the top: the bot process runs this file too, and loading the
+    # fake (and its OpenAPI validator) there would inflate the memory being measured.
+    from tests.fakediscord import FakeDiscord
+
     fake = FakeDiscord(validate=False)
     users, channels = build_world(fake, args.users, args.channels)
     await fake.start()
