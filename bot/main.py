@@ -13,10 +13,18 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 import discord
 from discord.ext import commands
 
 from bot.analytics import Analytics
+from bot.cogs import EXTENSIONS
+from bot.discord_glue.explanations import Explanations
+from bot.discord_glue.i18n import locale_language
+from bot.discord_glue.options import UnknownOption
+from bot.discord_glue.reports import problem_block
+from bot.discord_glue.sending import NO_MENTIONS, apologise, tell
+from bot.discord_glue.translator import BotTranslator
 from bot.engine.engine import Engine, Thresholds
 from bot.kb.loader import KnowledgeError
 from bot.kb.schema import KnowledgeBase
@@ -28,12 +36,6 @@ from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = (
-    "bot.cogs.ask",
-    "bot.cogs.slash",
-    "bot.cogs.admin",
-    "bot.cogs.views",
-)
 MESSAGE_CONTENT_HELP = (
     "The message content intent is not enabled for this bot, so it will only answer "
     "mentions, DMs and slash commands. To answer every message in ASK_CHANNEL_IDS, enable "
@@ -49,7 +51,11 @@ def make_intents(message_content: bool) -> discord.Intents:
 
 
 class LLMBot(commands.Bot):
-    """The bot, holding the knowledge store, the engine and analytics."""
+    """The bot, holding the knowledge store, the engine and analytics.
+
+    One process with one gateway connection; :class:`ShardedLLMBot` is the same bot
+    over several shards.
+    """
 
     def __init__(
         self,
@@ -61,6 +67,13 @@ class LLMBot(commands.Bot):
         **options: object,
     ) -> None:
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        # No feature reads old messages back (edits, deletions, reactions), so keeping
+        # the last 1,000 in memory would only cost several MB under load.
+        options.setdefault("max_messages", None)
+        # The bot never joins voice, so missing voice libraries are not worth a warning.
+        for flag in ("warn_nacl", "warn_dave"):
+            if hasattr(discord.VoiceClient, flag):
+                setattr(discord.VoiceClient, flag, False)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=make_intents(message_content),
@@ -73,6 +86,7 @@ class LLMBot(commands.Bot):
         self.thresholds = Thresholds(settings.answer_threshold, settings.suggest_threshold)
         self.engine = Engine(store.current, thresholds=self.thresholds)
         self.cooldown = Cooldown(settings.cooldown_questions, settings.cooldown_seconds)
+        self.explanations = Explanations()
         self.message_content_enabled = message_content
         self.command_sync_only = False
         self.watcher = KnowledgeWatcher(
@@ -88,10 +102,8 @@ class LLMBot(commands.Bot):
         self.engine = self.engine.with_kb(kb)
 
     async def install_commands(self) -> None:
-        """Load every cog and the zh-CN translator (also used by ``python -m bot sync``)."""
-        from bot.cogs.translator import BotTranslator
-
-        await self.tree.set_translator(BotTranslator())
+        """Load every extension and the translator (also used by ``python -m bot sync``)."""
+        await self.tree.set_translator(BotTranslator(self.store))
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
         for extension in EXTENSIONS:
             await self.load_extension(extension)
@@ -102,7 +114,7 @@ class LLMBot(commands.Bot):
         if self.command_sync_only:
             return
         self.watcher.start()
-        if self.settings.dev_guild_id:
+        if self.settings.dev_guild_id and syncs_commands(self):
             guild = discord.Object(id=self.settings.dev_guild_id)
             self.tree.copy_global_to(guild=guild)
             try:
@@ -123,9 +135,11 @@ class LLMBot(commands.Bot):
     async def _on_tree_error(
         self, interaction: discord.Interaction, error: discord.app_commands.AppCommandError
     ) -> None:
-        from bot.cogs._common import apologise
-
-        # A failed check has already answered the user (for example "admins only").
+        ui = self.engine.kb.ui
+        if isinstance(error, UnknownOption):
+            await tell(interaction, error.message(ui, locale_language(interaction.locale)))
+            return
+        # A failed check has already answered the user (cooldown notice, "admins only").
         if isinstance(error, discord.app_commands.CheckFailure) and interaction.response.is_done():
             return
         log.error(
@@ -133,7 +147,7 @@ class LLMBot(commands.Bot):
             getattr(interaction.command, "qualified_name", "?"),
             exc_info=error,
         )
-        await apologise(interaction)
+        await apologise(interaction, ui)
 
     async def close(self) -> None:
         await self.watcher.stop()
@@ -157,23 +171,53 @@ class LLMBot(commands.Bot):
         channel_id = self.settings.admin_log_channel_id
         if not channel_id:
             return
-        lines = "\n".join(str(p) for p in result.problems[:15])
-        text = (
-            "⚠️ Knowledge reload rejected; still serving version "
-            f"{result.version}.\n```\n{lines}\n```"
-        )
         try:
             channel = self.get_channel(channel_id) or await self.fetch_channel(channel_id)
             if isinstance(channel, discord.abc.Messageable):
-                from bot.render import CONTENT_MAX, truncate
-
-                await channel.send(
-                    truncate(text, CONTENT_MAX - 4)
-                    + ("```" if len(text) > CONTENT_MAX - 4 else ""),
-                    allowed_mentions=discord.AllowedMentions.none(),
-                )
+                guild = getattr(channel, "guild", None)
+                lang = locale_language(guild.preferred_locale if guild else None)
+                ui = self.engine.kb.ui
+                heading = ui.text("admin_log_reload_rejected", lang, version=result.version)
+                text = problem_block(heading, result.problems)
+                await channel.send(text, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException:
             log.exception("could not post the reload error to channel %s", channel_id)
+
+
+class ShardedLLMBot(LLMBot, commands.AutoShardedBot):
+    """The same bot over several gateway shards (``SHARD_COUNT``).
+
+    With ``SHARD_IDS`` each process runs only those shards, so several processes (or
+    machines) split the guilds between them. Conversation context and cooldowns are
+    keyed by channel and user, and a guild's messages always reach the same shard.
+    """
+
+
+class StartupError(Exception):
+    """The bot cannot start as configured; the message says why and what to change."""
+
+
+def sharding_options(settings: Settings) -> dict[str, Any]:
+    """``shard_count``/``shard_ids`` for discord.py, or {} to run unsharded."""
+    count = getattr(settings, "shard_count", None)
+    if not count:
+        return {}
+    ids = getattr(settings, "shard_ids", None)
+    if ids:
+        wrong = [i for i in ids if not 0 <= i < count]
+        if wrong:
+            raise StartupError(
+                f"SHARD_IDS {wrong} are outside 0..{count - 1} (SHARD_COUNT is {count}); "
+                "fix them in .env"
+            )
+        return {"shard_count": int(count), "shard_ids": sorted(set(ids))}
+    return {"shard_count": int(count)}
+
+
+def syncs_commands(bot: LLMBot) -> bool:
+    """Only one process syncs dev-guild commands: the one running shard 0 (or unsharded)."""
+    shard_ids = getattr(bot, "shard_ids", None)
+    return shard_ids is None or 0 in shard_ids
 
 
 def sync_hint(exc: discord.HTTPException) -> str:
@@ -192,7 +236,9 @@ def sync_hint(exc: discord.HTTPException) -> str:
 def build_bot(settings: Settings, *, message_content: bool = True, **options: object) -> LLMBot:
     store = KnowledgeStore(settings.knowledge_dir)
     analytics = build_analytics(settings)
-    bot = LLMBot(settings, store, analytics, message_content=message_content, **options)
+    sharding = sharding_options(settings)
+    cls = ShardedLLMBot if sharding else LLMBot
+    bot = cls(settings, store, analytics, message_content=message_content, **sharding, **options)
     # Clusters of missed questions are matched to entries with the current engine.
     analytics.suggest = lambda question: bot.engine.suggest_target(question)
     return bot
@@ -245,17 +291,56 @@ async def run_async(settings: Settings, **options: Any) -> int:
     """Run the bot until it closes; turn the errors people can fix into one clear line."""
     try:
         await start_bot(settings, **options)
-    except discord.LoginFailure:
-        print(
-            "error: Discord rejected DISCORD_TOKEN (401). Copy the token again from the "
-            "developer portal (Bot > Reset Token) into .env.",
-            file=sys.stderr,
-        )
-        return 2
-    except KnowledgeError as exc:
-        print(f"error: {exc}\nfix the files, then run `python -m bot check`.", file=sys.stderr)
-        return 1
+    except Exception as exc:
+        return explain_failure(settings, exc)
     return 0
+
+
+def explain_failure(settings: Settings, exc: Exception) -> int:
+    """Print one line for a failure people can fix and return the exit code; re-raise bugs."""
+    if isinstance(exc, discord.LoginFailure):
+        code, line = (
+            2,
+            (
+                "error: Discord rejected DISCORD_TOKEN (401). Copy the token again from the "
+                "developer portal (Bot > Reset Token) into .env."
+            ),
+        )
+    elif isinstance(exc, KnowledgeError):
+        first = exc.problems[0] if exc.problems else "unknown problem"
+        code, line = (
+            1,
+            (
+                f"error: the knowledge base in {settings.knowledge_dir} has {len(exc.problems)} "
+                f"problem(s), the first: {first} — run `python -m bot check` to see them all"
+            ),
+        )
+    elif isinstance(exc, StartupError):
+        code, line = 2, f"error: {exc}"
+    elif isinstance(exc, UNREACHABLE):
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        code, line = (
+            3,
+            (
+                f"error: could not reach Discord at {discord.http.Route.BASE} ({reason}); check "
+                "this machine's internet connection, DNS, proxy and firewall, and "
+                "https://discordstatus.com, then start the bot again"
+            ),
+        )
+    else:
+        raise exc
+    print(line, file=sys.stderr)
+    return code
+
+
+# Failures to reach Discord at all (network, DNS, TLS, Discord down), as opposed to bugs.
+UNREACHABLE = (
+    aiohttp.ClientError,
+    OSError,
+    TimeoutError,
+    discord.GatewayNotFound,
+    discord.DiscordServerError,
+)
 
 
 def sync_commands(global_sync: bool) -> int:
@@ -276,10 +361,10 @@ async def sync_async(settings: Settings, global_sync: bool) -> int:
             "error: set DEV_GUILD_ID to sync to a test server, or pass --global.", file=sys.stderr
         )
         return 2
-    bot = build_bot(settings, message_content=False)
-    bot.command_sync_only = True
     token = settings.discord_token.get_secret_value() if settings.discord_token else ""
     try:
+        bot = build_bot(settings, message_content=False)
+        bot.command_sync_only = True
         async with bot:
             await bot.login(token)  # runs setup_hook, which installs the commands
             if global_sync:
@@ -290,10 +375,11 @@ async def sync_async(settings: Settings, global_sync: bool) -> int:
                 bot.tree.copy_global_to(guild=guild)
                 synced = await bot.tree.sync(guild=guild)
                 print(f"synced {len(synced)} commands to guild {guild.id}")
-    except discord.LoginFailure:
-        print("error: Discord rejected DISCORD_TOKEN (401).", file=sys.stderr)
-        return 2
     except discord.HTTPException as exc:
+        if isinstance(exc, discord.DiscordServerError):
+            return explain_failure(settings, exc)
         print(f"error: could not sync commands: {sync_hint(exc)}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        return explain_failure(settings, exc)
     return 0

@@ -59,6 +59,10 @@ class Cooldown:
             self._hits.pop(stale, None)
             self._notified.pop(stale, None)
 
+    def __len__(self) -> int:
+        """How many keys (users) are remembered right now."""
+        return len(self._hits)
+
     def retry_after(self, key: object) -> float:
         hits = self._hits.get(key)
         if not hits:

@@ -1,20 +1,26 @@
 """Answer -> Discord embed, always within Discord's documented limits.
 
-The layout is built as a plain dict first (easy to test, no discord
-import needed) and then ``fit_embed`` trims it: long texts are cut at a
-word or sentence boundary with an ellipsis, surplus fields are dropped, and
-the 6000-character total is respected, so Discord never rejects a reply.
+The layout is built as a plain dict first (easy to test) and then ``fit_embed``
+trims it: long texts are cut at a word or sentence boundary with an ellipsis,
+surplus fields are dropped, and the 6000-character total is respected, so
+Discord never rejects a reply.
+
+Everything shown comes from the :class:`Answer` (its structured parts: intro,
+recommendations, note, display names, source details, comparison table, why)
+and the bot's own labels from the UI catalogue; the renderer never parses
+answer text and never looks into the knowledge base.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
-from bot.engine.answer import Answer
-from bot.kb.schema import KnowledgeBase
+import discord
+from discord.utils import escape_markdown, escape_mentions
 
-if TYPE_CHECKING:
-    import discord
+from bot.engine.answer import Answer, Why
+from bot.kb.schema import Ui
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -31,29 +37,12 @@ DESCRIPTION_FLOOR = 1000
 QUOTE_MAX = 400
 SOURCES_BUDGET = 2400  # characters of quotes per embed; the answer keeps the rest
 KEEP = "_keep"  # marks fields (the sources) that fit_embed drops last
+INLINE_COLUMNS = 3  # Discord shows at most three inline fields per row
+ZWSP = "\u200b"
 
 COLOR_ANSWERED = 0x2B8A3E
 COLOR_UNSURE = 0xE67700
 COLOR_DECLINED = 0x868E96
-
-LABELS = {
-    "en": {
-        "sources": "Sources",
-        "more": "Sources (cont.)",
-        "confidence": "Confidence",
-        "recommend": "Recommendation",
-        "not_stated": "not stated in the article",
-        "did_you_mean": "Did you mean…",
-    },
-    "zh": {
-        "sources": "来源",
-        "more": "来源（续）",
-        "confidence": "置信度",
-        "recommend": "推荐",
-        "not_stated": "文章未说明",
-        "did_you_mean": "你是不是想问…",
-    },
-}
 
 
 def truncate(text: str, limit: int) -> str:
@@ -69,6 +58,11 @@ def truncate(text: str, limit: int) -> str:
             cut = cut[: pos + len(sep)]
             break
     return cut.rstrip() + "…"
+
+
+def plain(text: str) -> str:
+    """Text that may come from a user, shown literally: no markdown, no mentions."""
+    return escape_mentions(escape_markdown(text))
 
 
 def _embed_length(data: dict[str, Any]) -> int:
@@ -93,8 +87,8 @@ def fit_embed(data: dict[str, Any]) -> dict[str, Any]:
     fields = [
         {
             **f,
-            "name": truncate(f["name"] or "\u200b", FIELD_NAME_MAX),
-            "value": truncate(f["value"] or "\u200b", FIELD_VALUE_MAX),
+            "name": truncate(f["name"] or ZWSP, FIELD_NAME_MAX),
+            "value": truncate(f["value"] or ZWSP, FIELD_VALUE_MAX),
         }
         for f in out.get("fields", [])
     ][:FIELDS_MAX]
@@ -122,27 +116,39 @@ def fit_embed(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def source_line(kb: KnowledgeBase, source_id: str) -> str:
-    src = kb.sources.get(source_id)
-    if src is None:
-        return source_id
-    return f"📄 {src.title} — {src.publisher}, {src.date.isoformat()}"
+def source_lines(ans: Answer) -> str:
+    """One line per cited source: title, publisher and date."""
+    lines = []
+    for source_id in dict.fromkeys(c.source for c in ans.citations):
+        info = ans.sources.get(source_id)
+        lines.append(
+            f"📄 {info.title} — {info.publisher}, {info.date}" if info is not None else source_id
+        )
+    return "\n".join(lines)
 
 
-def citation_fields(ans: Answer, kb: KnowledgeBase) -> list[dict[str, Any]]:
+def _citation_entry(ans: Answer, ui: Ui, position: int) -> str:
+    citation = ans.citations[position - 1]
+    entry = f"[{position}] “{truncate(citation.quote, QUOTE_MAX)}”"
+    # The verbatim quote always comes first; an English answer adds its gloss, marked as
+    # a translation. A Chinese answer needs none (the source is Chinese).
+    if ans.language == "en" and citation.gloss:
+        mark = ui.text("translation_mark", "en")
+        entry += f"\n{mark} {truncate(citation.gloss, QUOTE_MAX)}"
+    return f"{entry}\n— {truncate(citation.section, 120)}"
+
+
+def citation_fields(ans: Answer, ui: Ui) -> list[dict[str, Any]]:
     """The quoted passages, packed into 1024-character fields within a fixed budget.
 
     The budget keeps room for the answer itself; quotes past it are counted, not shown
     (every quote is still in the JSON answer and ``/sources``).
     """
-    labels = LABELS[ans.language]
     if not ans.citations:
         return []
-    header = "\n".join(dict.fromkeys(source_line(kb, c.source) for c in ans.citations))
-    entries = [
-        f"[{i}] “{truncate(c.quote, QUOTE_MAX)}”\n— {truncate(c.section, 120)}"
-        for i, c in enumerate(ans.citations, start=1)
-    ]
+    lang = ans.language
+    header = source_lines(ans)
+    entries = [_citation_entry(ans, ui, i) for i in range(1, len(ans.citations) + 1)]
     values: list[str] = []
     current, used, shown = header, len(header), 0
     for entry in entries:
@@ -157,12 +163,12 @@ def citation_fields(ans: Answer, kb: KnowledgeBase) -> list[dict[str, Any]]:
         shown += 1
     hidden = len(entries) - shown
     if hidden:
-        note = f"(+{hidden} 处引用)" if ans.language == "zh" else f"(+{hidden} more quotes)"
+        note = ui.text("more_quotes", lang, count=hidden)
         current = f"{current}\n{note}" if len(current) + len(note) < FIELD_VALUE_MAX else current
     values.append(current)
     return [
         {
-            "name": labels["more"] if i else labels["sources"],
+            "name": ui.text("label_sources_more" if i else "label_sources", lang),
             "value": v,
             "inline": False,
             KEEP: True,
@@ -171,41 +177,74 @@ def citation_fields(ans: Answer, kb: KnowledgeBase) -> list[dict[str, Any]]:
     ]
 
 
-def answer_embed_dict(ans: Answer, kb: KnowledgeBase) -> dict[str, Any]:
-    """The embed for an answer, as a Discord embed JSON object."""
-    labels = LABELS[ans.language]
-    color = (
-        COLOR_ANSWERED if ans.answered else (COLOR_UNSURE if ans.suggestions else COLOR_DECLINED)
-    )
-    data: dict[str, Any] = {
-        "type": "rich",
-        "title": ans.title or ans.question or "LLM guide",
-        "description": ans.answer,
-        "color": color,
-        "fields": [],
-    }
+def embed_title(ans: Answer, ui: Ui) -> str:
+    """The knowledge base's title for the answer, or the catalogue's for its outcome.
+
+    Never the question: a title is markdown-free text the bot chose, so nobody can put
+    links, headings or mentions into the bot's reply by asking.
+    """
+    if ans.title:
+        return ans.title
+    if ans.answered:
+        return ui.text("title_default", ans.language)
+    return ui.text("title_unsure" if ans.suggestions else "title_declined", ans.language)
+
+
+def _color(ans: Answer) -> int:
+    if ans.answered:
+        return COLOR_ANSWERED
+    return COLOR_UNSURE if ans.suggestions else COLOR_DECLINED
+
+
+def _footer(ans: Answer, ui: Ui) -> dict[str, str]:
+    label = ui.text("label_confidence", ans.language)
+    return {"text": f"{label}: {ans.confidence:.0%} · {ans.intent or '?'} · kb {ans.kb_version}"}
+
+
+def _recommendation_fields(ans: Answer) -> list[dict[str, Any]]:
+    return [
+        {"name": f"{i}. {ans.model_name(rec.model)}", "value": rec.reason, "inline": False}
+        for i, rec in enumerate(ans.recommendations, start=1)
+    ]
+
+
+def _intro_and_note(ans: Answer) -> str:
+    return "\n\n".join(part for part in (ans.intro, ans.note) if part)
+
+
+def answer_embed_dict(
+    ans: Answer, ui: Ui, extra_fields: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """The embed for an answer, as a Discord embed JSON object.
+
+    ``extra_fields`` (the front end's own, e.g. /sources coverage) go before the sources.
+    """
+    sources = citation_fields(ans, ui)
+    fields: list[dict[str, Any]] = []
+    description = ans.answer
     if ans.recommendations:
-        data["description"] = ans.answer.split("\n", 1)[0]
-        for i, rec in enumerate(ans.recommendations, start=1):
-            data["fields"].append(
-                {"name": f"{i}. {kb.models[rec.model].name}", "value": rec.reason, "inline": False}
-            )
-        note = ans.answer.split("\n")[1 + len(ans.recommendations) :]
-        if note:
-            data["description"] += "\n\n" + "\n".join(note)
+        description = _intro_and_note(ans) or ans.answer
+        fields += _recommendation_fields(ans)
     if ans.suggestions:
-        data["fields"].append(
+        fields.append(
             {
-                "name": labels["did_you_mean"],
-                "value": "\n".join(f"• {s}" for s in ans.suggestions),
+                "name": ui.text("label_did_you_mean", ans.language),
+                "value": "\n".join(f"• {plain(s)}" for s in ans.suggestions),
                 "inline": False,
             }
         )
-    data["fields"].extend(citation_fields(ans, kb))
-    data["footer"] = {
-        "text": f"{labels['confidence']}: {ans.confidence:.0%} · "
-        f"{ans.intent or '?'} · kb {kb.version}"
+    fields += list(extra_fields)
+    if ans.recommendations and ans.table:
+        # "Llama or Mistral for coding?": the ranking, then their strengths side by side.
+        fields += _table_fields(ans, ui, room=FIELDS_MAX - len(fields) - len(sources))
+    data: dict[str, Any] = {
+        "type": "rich",
+        "title": embed_title(ans, ui),
+        "description": description,
+        "color": _color(ans),
+        "fields": fields + sources,
     }
+    data["footer"] = _footer(ans, ui)
     return fit_embed(data)
 
 
@@ -214,59 +253,85 @@ def _source_marks(positions: list[int]) -> str:
     return (" " + "".join(f"[{i}]" for i in positions)) if positions else ""
 
 
-def compare_embed_dict(ans: Answer, kb: KnowledgeBase) -> dict[str, Any]:
-    """Side by side: one inline column per model, one row per aspect."""
-    labels = LABELS[ans.language]
+def _aspect_label(ans: Answer, aspect: str) -> str:
+    name = ans.aspect_names.get(aspect, aspect)
+    return name if ans.language == "zh" else name[:1].upper() + name[1:]
+
+
+def _table_fields(ans: Answer, ui: Ui, room: int) -> list[dict[str, Any]]:
+    """The comparison table: one inline column per model and one row per aspect when all
+    rows fit in ``room`` fields, otherwise one field per aspect (no aspect is dropped)."""
     models = list(ans.table)
     aspects = list(next(iter(ans.table.values()), {}))
-    columns = 3  # Discord shows at most three inline fields per row
-    sources = citation_fields(ans, kb)
-    per_row = len(models) + (-len(models)) % columns
-    # Side by side only when every row fits; otherwise one field per aspect, so no aspect
-    # is ever dropped to respect the 25-field limit.
-    side_by_side = per_row * len(aspects) + len(sources) <= FIELDS_MAX
+    per_row = len(models) + (-len(models)) % INLINE_COLUMNS
     fields: list[dict[str, Any]] = []
     for aspect in aspects:
-        name = kb.aspects[aspect].name
-        aspect_name = name.zh if ans.language == "zh" else name.en[:1].upper() + name.en[1:]
-        if not side_by_side:
+        label = _aspect_label(ans, aspect)
+        if per_row * len(aspects) > room:
             lines = []
             for model_id in models:
                 cell = ans.table[model_id][aspect]
                 mark = "" if cell.stated else "⚠️ "
                 refs = _source_marks(cell.sources)
-                lines.append(f"**{kb.models[model_id].name}**: {mark}{cell.text}{refs}")
-            fields.append({"name": aspect_name, "value": "\n".join(lines), "inline": False})
+                lines.append(f"**{ans.model_name(model_id)}**: {mark}{cell.text}{refs}")
+            fields.append({"name": label, "value": "\n".join(lines), "inline": False})
             continue
         for model_id in models:
             cell = ans.table[model_id][aspect]
             text = cell.text if cell.stated else f"⚠️ {cell.text}"
-            text += _source_marks(cell.sources)
             fields.append(
                 {
-                    "name": f"{kb.models[model_id].name} · {aspect_name}",
-                    "value": text or labels["not_stated"],
+                    "name": f"{ans.model_name(model_id)} · {label}",
+                    "value": (text + _source_marks(cell.sources))
+                    or ui.text("label_not_stated", ans.language),
                     "inline": True,
                 }
             )
-        for _ in range((-len(models)) % columns):
-            fields.append({"name": "\u200b", "value": "\u200b", "inline": True})
+        fields += [{"name": ZWSP, "value": ZWSP, "inline": True}] * (per_row - len(models))
+    return fields
+
+
+def compare_embed_dict(ans: Answer, ui: Ui) -> dict[str, Any]:
+    """Side by side: one inline column per model, one row per aspect, then the sources."""
+    sources = citation_fields(ans, ui)
+    head = _recommendation_fields(ans)
+    table = _table_fields(ans, ui, room=FIELDS_MAX - len(sources) - len(head))
     data: dict[str, Any] = {
         "type": "rich",
-        "title": ans.title,
-        "description": ans.answer.split("\n", 1)[0],
-        "color": COLOR_ANSWERED,
-        "fields": fields + sources,
-        "footer": {
-            "text": f"{labels['confidence']}: {ans.confidence:.0%} · compare · kb {kb.version}"
-        },
+        "title": embed_title(ans, ui),
+        "description": _intro_and_note(ans) or ans.answer,
+        "color": _color(ans),
+        "fields": head + table + sources,
+        "footer": _footer(ans, ui),
     }
     return fit_embed(data)
 
 
-def to_embed(data: dict[str, Any]) -> discord.Embed:
-    import discord
+def _rule_line(why: Why) -> str:
+    """ "`fact_named` — one model and one aspect": the rule's name as code, then what it means."""
+    if not why.rule:
+        return ""
+    summary = f" — {plain(why.summary)}" if why.summary else ""
+    return f"`{why.rule}`{summary}"
 
+
+def why_embed_dict(why: Why, ui: Ui, lang: str) -> dict[str, Any]:
+    """ "Why this answer?": the rule that decided, its evidence, and what came second."""
+    nothing = ui.text("why_nothing", lang)
+    evidence = "\n".join(f"• {plain(item)}" for item in why.evidence) or nothing
+    fields = [
+        {"name": ui.text("why_rule", lang), "value": _rule_line(why) or nothing, "inline": False},
+        {"name": ui.text("why_evidence", lang), "value": evidence, "inline": False},
+        {
+            "name": ui.text("why_runner_up", lang),
+            "value": plain(why.runner_up or "") or nothing,
+            "inline": False,
+        },
+    ]
+    return fit_embed({"type": "rich", "title": ui.text("why_title", lang), "fields": fields})
+
+
+def to_embed(data: dict[str, Any]) -> discord.Embed:
     return discord.Embed.from_dict(data)
 
 

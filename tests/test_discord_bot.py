@@ -7,61 +7,30 @@ OpenAPI spec and documented limits; any violation fails the test.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sqlite3
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
-from bot.main import LLMBot, build_bot, start_bot
+from bot.engine.engine import Engine
+from bot.kb.loader import load_directory
+from bot.main import LLMBot, start_bot
+from bot.render import answer_embed_dict
 from bot.settings import Settings
-from tests.fakediscord import FakeDiscord, FakeDiscordTimeout, fixtures, running_bot
+from tests import discord_support
+from tests.discord_support import (
+    ASK_CHANNEL,
+    GENERAL,
+    LOG_CHANNEL,
+    bot_running,
+    button,
+    buttons,
+    embed_text,
+)
+from tests.fakediscord import FakeDiscord, FakeDiscordTimeout
 
-fake_discord = fixtures.fake_discord
-
-ASK_CHANNEL = "3000000000000000002"  # the fake's "bot-commands" channel
-GENERAL = "3000000000000000001"
-ADMIN_ROLE = "2000000000000000101"
-LOG_CHANNEL = GENERAL
-
-
-@pytest.fixture
-def settings(kb_copy: Path, tmp_path: Path) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        discord_token=SecretStr("fake-bot-token"),
-        knowledge_dir=kb_copy,
-        database_path=tmp_path / "analytics.sqlite3",
-        ask_channel_ids=[int(ASK_CHANNEL)],
-        admin_role_id=int(ADMIN_ROLE),
-        admin_log_channel_id=int(LOG_CHANNEL),
-        dev_guild_id=2000000000000000001,
-        reload_poll_seconds=0.05,
-        reload_debounce_seconds=0.1,
-    )
-
-
-@contextlib.asynccontextmanager
-async def bot_running(settings: Settings) -> AsyncIterator[LLMBot]:
-    bot = build_bot(settings, guild_ready_timeout=0.05)
-    async with running_bot(bot):
-        yield bot
-
-
-def embed_text(message: dict[str, Any]) -> str:
-    parts = []
-    for embed in message.get("embeds", []):
-        parts += [embed.get("title", ""), embed.get("description", "")]
-        parts += [f"{f['name']} {f['value']}" for f in embed.get("fields", [])]
-        parts.append(embed.get("footer", {}).get("text", ""))
-    return "\n".join(parts)
-
-
-def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
-    return [c for row in message.get("components", []) for c in row.get("components", [])]
+fake_discord = discord_support.fake_discord
+settings = discord_support.settings
 
 
 async def test_login_ready_and_guild_sync(fake_discord: FakeDiscord, settings: Settings) -> None:
@@ -235,31 +204,6 @@ async def test_recommend_autocomplete_and_submit(
     assert "Mistral Large 2" in embed_text(rec.data)
 
 
-async def test_sources_and_help(fake_discord: FakeDiscord, settings: Settings) -> None:
-    """/sources names the article; /help answers privately in the user's language."""
-    async with bot_running(settings):
-        src = await fake_discord.invoke_slash("sources")
-        src = await fake_discord.wait_for_interaction_response(src)
-        hlp = await fake_discord.invoke_slash("help", locale="zh-CN")
-        hlp = await fake_discord.wait_for_interaction_response(hlp)
-    assert "AI Business Asia" in embed_text(src.data)
-    assert hlp.data["flags"] & 64
-    assert any("\u4e00" <= ch <= "\u9fff" for ch in embed_text(hlp.data))
-
-
-async def test_did_you_mean_button_answers(fake_discord: FakeDiscord, settings: Settings) -> None:
-    """Below the suggest threshold the reply has 'Did you mean' buttons that answer."""
-    async with bot_running(settings):
-        await fake_discord.send_message("model stuff?", channel_id=ASK_CHANNEL)
-        reply = await fake_discord.wait_for_message(channel_id=ASK_CHANNEL)
-        suggestions = [b for b in buttons(reply) if b["custom_id"].startswith("dym:")]
-        assert suggestions, embed_text(reply)
-        click = await fake_discord.click_button(suggestions[0]["custom_id"], reply)
-        click = await fake_discord.wait_for_interaction_response(click)
-    assert click.callback_type == 4
-    assert "Confidence" in embed_text(click.data)
-
-
 async def test_feedback_survives_a_restart(fake_discord: FakeDiscord, settings: Settings) -> None:
     """👍 on an answer from a previous bot process is recorded by the new one."""
     async with bot_running(settings):
@@ -375,29 +319,6 @@ async def test_without_message_content_intent_mentions_still_work(
         await task
 
 
-async def test_slow_answer_is_deferred_then_followed_up(
-    fake_discord: FakeDiscord, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """When an answer is not ready in time the interaction is deferred, then followed up."""
-    import time as _time
-
-    import bot.cogs._common as common
-
-    monkeypatch.setattr(common, "DEFER_AFTER_SECONDS", 0.05)
-    async with bot_running(settings) as bot:
-        real_answer = bot.engine.answer
-
-        def slow(*args: object, **kwargs: object) -> object:
-            _time.sleep(0.3)
-            return real_answer(*args, **kwargs)  # type: ignore[arg-type]
-
-        monkeypatch.setattr(bot.engine, "answer", slow)
-        rec = await fake_discord.invoke_slash("ask", {"question": "which model for debugging?"})
-        rec = await fake_discord.wait_for_interaction_response(rec, followups=1)
-    assert rec.callback_type == 5
-    assert "Mistral Large 2" in embed_text(rec.followups[-1])
-
-
 async def test_admin_reload_reports_a_broken_file(
     fake_discord: FakeDiscord, settings: Settings
 ) -> None:
@@ -454,21 +375,6 @@ async def test_bare_mention_gets_help(fake_discord: FakeDiscord, settings: Setti
     assert "Try" in embed_text(reply)
 
 
-async def test_did_you_mean_survives_a_restart(
-    fake_discord: FakeDiscord, settings: Settings
-) -> None:
-    """A 'Did you mean' button on a message from a previous bot process still answers."""
-    async with bot_running(settings):
-        await fake_discord.send_message("model stuff?", channel_id=ASK_CHANNEL)
-        reply = await fake_discord.wait_for_message(channel_id=ASK_CHANNEL)
-    suggestion = next(b for b in buttons(reply) if b["custom_id"].startswith("dym:"))
-    async with bot_running(settings):
-        click = await fake_discord.click_button(suggestion["custom_id"], reply)
-        click = await fake_discord.wait_for_interaction_response(click)
-    assert click.callback_type == 4
-    assert suggestion["label"] and "Confidence" in embed_text(click.data)
-
-
 async def test_failed_dev_guild_sync_is_logged_and_the_bot_still_answers(
     fake_discord: FakeDiscord, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -505,3 +411,117 @@ async def test_slash_commands_share_the_cooldown(
     assert [bool(r.data.get("embeds")) for r in records] == [True, True, False]
     assert records[2].data["flags"] & 64 and "wait" in records[2].data["content"]
     assert bot.analytics.closed  # closed with the bot
+
+
+def assert_answers(settings: Settings, shown: dict[str, Any], question: str) -> None:
+    """``shown`` is the embed a fresh engine gives for ``question`` (title and text)."""
+    kb = load_directory(settings.knowledge_dir)
+    expected = Engine(kb).answer(question)
+    assert expected.answered, f"suggestion {question!r} is not itself answerable"
+    embed = answer_embed_dict(expected, kb.ui)
+    assert (shown["title"], shown["description"]) == (embed["title"], embed["description"])
+
+
+async def test_did_you_mean_button_answers_the_suggested_question(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    """Clicking a 'Did you mean' button answers exactly the question on its label."""
+    async with bot_running(settings):
+        await fake_discord.send_message("model stuff?", channel_id=ASK_CHANNEL)
+        reply = await fake_discord.wait_for_message(channel_id=ASK_CHANNEL)
+        suggestion = button(reply, "dym:1")  # not the first: the index must matter
+        click = await fake_discord.click_button(suggestion["custom_id"], reply)
+        click = await fake_discord.wait_for_interaction_response(click)
+    assert_answers(settings, click.data["embeds"][0], suggestion["label"])
+
+
+async def test_did_you_mean_survives_a_restart(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    """A 'Did you mean' button on a message from a previous bot process still answers it."""
+    async with bot_running(settings):
+        await fake_discord.send_message("model stuff?", channel_id=ASK_CHANNEL)
+        reply = await fake_discord.wait_for_message(channel_id=ASK_CHANNEL)
+    suggestion = button(reply, "dym:0")
+    async with bot_running(settings):
+        click = await fake_discord.click_button(suggestion["custom_id"], reply)
+        click = await fake_discord.wait_for_interaction_response(click)
+    assert_answers(settings, click.data["embeds"][0], suggestion["label"])
+
+
+async def test_slow_answer_is_deferred_then_followed_up(
+    fake_discord: FakeDiscord, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When an answer is not ready in time the interaction is deferred, then followed up."""
+    import time as _time
+
+    import bot.discord_glue.sending as sending
+
+    monkeypatch.setattr(sending, "DEFER_AFTER_SECONDS", 0.05)
+    async with bot_running(settings) as bot:
+        real_answer = bot.engine.answer
+
+        def slow(*args: object, **kwargs: object) -> object:
+            _time.sleep(0.3)
+            return real_answer(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(bot.engine, "answer", slow)
+        rec = await fake_discord.invoke_slash("ask", {"question": "which model for debugging?"})
+        rec = await fake_discord.wait_for_interaction_response(rec, followups=1)
+    assert rec.callback_type == 5
+    assert "Mistral Large 2" in embed_text(rec.followups[-1])
+
+
+async def test_sources_names_the_article_and_its_coverage_in_a_field(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    """/sources names the article; the coverage line is its own field, not answer text."""
+    kb = load_directory(settings.knowledge_dir)
+    async with bot_running(settings):
+        src = await fake_discord.invoke_slash("sources")
+        src = await fake_discord.wait_for_interaction_response(src)
+    embed = src.data["embeds"][0]
+    assert "AI Business Asia" in embed_text(src.data)
+    assert embed["description"] == Engine(kb).topic("source", "en").answer
+    coverage = next(f for f in embed["fields"] if f["name"] == kb.ui.text("label_coverage", "en"))
+    assert f"{kb.counts()['models']} models" in coverage["value"]
+
+
+async def test_help_is_private_and_in_the_users_language(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    """/help answers privately, in Chinese for a zh-CN user."""
+    async with bot_running(settings):
+        hlp = await fake_discord.invoke_slash("help", locale="zh-CN")
+        hlp = await fake_discord.wait_for_interaction_response(hlp)
+    assert hlp.data["flags"] & 64
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in embed_text(hlp.data))
+
+
+HOSTILE = "[free nitro](https://evil.example) **bold** # H1 @everyone <@&2000000000000000101>"
+
+
+async def test_declined_question_title_is_the_bots_not_the_users(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    """A declined question's embed title is the catalogue's; none of the user's markdown."""
+    kb = load_directory(settings.knowledge_dir)
+    async with bot_running(settings):
+        await fake_discord.send_message(HOSTILE, channel_id=ASK_CHANNEL)
+        reply = await fake_discord.wait_for_message(channel_id=ASK_CHANNEL)
+    embed = reply["embeds"][0]
+    assert embed["title"] == kb.ui.text("title_declined", "en")
+    for marker in ("free nitro", "evil.example", "**", "# H1", "@everyone", "<@&"):
+        assert marker not in embed_text(reply)
+
+
+async def test_did_you_mean_title_is_the_bots_not_the_users(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    """An unsure answer's title is the catalogue's 'Did you mean', not the question."""
+    kb = load_directory(settings.knowledge_dir)
+    async with bot_running(settings):
+        await fake_discord.send_message("**model** stuff?", channel_id=ASK_CHANNEL)
+        reply = await fake_discord.wait_for_message(channel_id=ASK_CHANNEL)
+    assert buttons(reply), "expected an unsure answer with suggestions"
+    assert reply["embeds"][0]["title"] == kb.ui.text("title_unsure", "en")

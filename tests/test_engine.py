@@ -141,21 +141,42 @@ def test_price_fact_in_chinese(engine: Engine) -> None:
     assert any("$0.15" in c.quote for c in ans.citations)
 
 
-def test_unstated_price_says_so_and_gives_the_cost_claim(engine: Engine) -> None:
-    """Llama's per-token price is not in the article: say so, and give Meta's 50% claim."""
+def fact_text(kb: KnowledgeBase, model_id: str, aspect: str) -> str:
+    """The English text of a model's fact about ``aspect``."""
+    [fact] = [f for f in kb.models[model_id].facts if f.aspect == aspect]
+    return fact.text.en
+
+
+def test_price_without_a_per_token_figure_gives_the_cost_claim(
+    engine: Engine, kb: KnowledgeBase
+) -> None:
+    """Llama has no per-token price in the article, but a cost claim: that is answered."""
     ans = engine.answer("what is the price per token of llama 3.1 405b?")
     assert ans.answered and ans.intent == "fact"
-    assert "50%" in ans.answer
-    assert "no per-token price" in ans.answer.lower() or "not" in ans.answer.lower()
+    assert ans.answer == fact_text(kb, "llama-3.1-405b", "pricing")
+    assert "50%" in ans.answer and "no per-token price" in ans.answer
     assert any("50%" in c.quote for c in ans.citations)
 
 
-def test_unstated_parameter_count(engine: Engine) -> None:
-    """GPT-4o mini's parameter count is not given; the answer says so."""
+def test_an_undisclosed_figure_the_article_mentions_is_a_fact(
+    engine: Engine, kb: KnowledgeBase
+) -> None:
+    """The article says GPT-4o mini's parameter count is not disclosed: answered, quoted."""
     ans = engine.answer("how many parameters does gpt-4o mini have")
-    assert ans.answered
-    assert "not" in ans.answer.lower()
+    assert ans.answered and ans.intent == "fact"
+    assert ans.answer == fact_text(kb, "gpt-4o-mini", "parameters")
     assert any("参数数量未指定" in c.quote for c in ans.citations)
+
+
+def test_an_aspect_the_article_leaves_out_is_declined_with_what_it_does_say(
+    engine: Engine, kb: KnowledgeBase
+) -> None:
+    """DeepSeek-V2's price is not in the article: declined (not_stated), saying what is."""
+    ans = engine.answer("how much does deepseek v2 cost?")
+    assert not ans.answered and ans.intent == "not_stated"
+    assert ans.models == ["deepseek-v2"] and ans.aspect == "pricing"
+    assert ans.answer == fact_text(kb, "deepseek-v2", "pricing")
+    assert ans.citations  # what it does say is still quoted
 
 
 def test_compare_two_models(engine: Engine) -> None:

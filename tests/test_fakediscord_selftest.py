@@ -460,3 +460,40 @@ async def test_bad_payload_is_recorded_as_violation(monkeypatch: pytest.MonkeyPa
     assert any("embeds[0].title" in v for v in fake.violations), fake.violations
     with pytest.raises(AssertionError, match="title"):
         fake.assert_clean()
+
+
+async def test_gateway_bot_recommends_shards_and_each_shard_gets_its_guilds(
+    fake_discord: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An AutoShardedClient asks GET /gateway/bot and starts the shards it recommends."""
+
+    async def immediately(
+        self: discord.Client, shard_id: int | None, *, initial: bool = False
+    ) -> None:
+        return None  # discord.py waits 5 s between IDENTIFYs; not in a test
+
+    monkeypatch.setattr(discord.Client, "before_identify_hook", immediately)
+    fake_discord.recommended_shards = 2
+    bot = discord.AutoShardedClient(intents=discord.Intents.default(), guild_ready_timeout=0.05)
+    async with running_bot(bot):
+        assert fake_discord.shards == [(0, 2), (1, 2)]
+        assert bot.shard_count == 2 and bot.get_guild(int(fake_discord.guild.id)) is not None
+    gateway_bot = await fake_discord.wait_for("GET", "/gateway/bot", since=0)
+    assert gateway_bot.response["shards"] == 2
+
+
+@pytest.mark.parametrize("status", [500, 429])
+async def test_injected_fault_answers_the_route_with_that_status(
+    fake_discord: FakeDiscord, status: int
+) -> None:
+    """inject_fault makes one route fail (once here); the retry then succeeds normally."""
+    fake_discord.inject_fault(
+        "POST", r"/channels/\d+/typing", status=status, retry_after=0.01, times=1
+    )
+    async with minibot(fake_discord) as bot:
+        channel = bot.get_channel(int(fake_discord.channel_id))
+        assert isinstance(channel, discord.TextChannel)
+        await channel.typing()  # discord.py retries after the 500 / 429
+    typing = [r for r in fake_discord.requests if r.path.endswith("/typing")]
+    assert [r.status for r in typing] == [status, 204]
+    assert typing[0].fault is not None and typing[1].fault is None

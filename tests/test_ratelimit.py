@@ -141,16 +141,27 @@ def test_retry_after_is_per_user(clock: FakeClock) -> None:
     assert cooldown.retry_after("bob") == pytest.approx(30.0)
 
 
-def test_forgetting_idle_users_keeps_limits_for_active_ones(clock: FakeClock) -> None:
-    """With a small key budget, idle users are forgotten but an active limit still holds."""
+def test_over_the_key_budget_idle_users_are_forgotten(clock: FakeClock) -> None:
+    """With more users than the key budget, a notice sweeps out the users idle a whole window."""
     cooldown = Cooldown(1, WINDOW, clock=clock, max_keys=2)
     for user in ("idle-1", "idle-2", "idle-3"):
         cooldown.check(user)
     clock.advance(WINDOW + 1)
     assert cooldown.check("active") is Verdict.ALLOW
-    assert cooldown.check("active") is Verdict.NOTIFY  # triggers the clean-up
+    assert len(cooldown) == 4  # nothing swept yet
+    assert cooldown.check("active") is Verdict.NOTIFY  # over the budget: sweep
+    assert len(cooldown) == 1
+
+
+def test_sweeping_keeps_the_limit_of_active_users(clock: FakeClock) -> None:
+    """A sweep forgets only idle users: an active user stays limited."""
+    cooldown = Cooldown(1, WINDOW, clock=clock, max_keys=2)
+    for user in ("idle-1", "idle-2", "idle-3"):
+        cooldown.check(user)
+    clock.advance(WINDOW + 1)
+    cooldown.check("active")
+    assert cooldown.check("active") is Verdict.NOTIFY
     assert cooldown.check("active") is Verdict.SILENT
-    assert cooldown.check("idle-1") is Verdict.ALLOW
 
 
 def test_idle_users_are_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,5 +174,6 @@ def test_idle_users_are_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
     for user in range(9):
         cooldown.check(user)
     now[0] = 100.0
+    assert len(cooldown) == 9
     cooldown.check("active")  # the tenth check sweeps the nine idle users
-    assert set(cooldown._hits) == {"active"}
+    assert len(cooldown) == 1

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.engine.answer import Answer, CitationOut, CompareCell, Recommendation
+from bot.engine.answer import Answer, CitationOut, CompareCell, Recommendation, SourceInfo, Why
 from bot.engine.engine import Engine
 from bot.kb.schema import KnowledgeBase
 from bot.render import (
@@ -23,6 +23,7 @@ from bot.render import (
     compare_embed_dict,
     fit_embed,
     truncate,
+    why_embed_dict,
 )
 
 ZWSP = "\u200b"
@@ -236,7 +237,7 @@ def test_answer_embed_for_recommendation(
     ans = engine.answer(question)
     assert ans.answered and ans.language == language
     assert len(ans.recommendations) >= 2  # the order check below needs more than one
-    embed = answer_embed_dict(ans, kb)
+    embed = answer_embed_dict(ans, kb.ui)
     assert_within_discord_limits(embed)
 
     names = [f["name"] for f in embed["fields"]]
@@ -269,7 +270,7 @@ def test_answer_embed_for_fact(
     """A real fact answer puts the answer in the description and quotes the source by title."""
     ans = engine.answer(question)
     assert ans.answered and ans.citations
-    embed = answer_embed_dict(ans, kb)
+    embed = answer_embed_dict(ans, kb.ui)
     assert_within_discord_limits(embed)
     assert embed["description"] == ans.answer
     sources = [f for f in embed["fields"] if f["name"] == sources_label]
@@ -286,7 +287,7 @@ def test_answer_embed_for_declined_question_has_no_sources(
     """A declined question gets a plain embed without a sources field."""
     ans = engine.answer("what is the weather today?")
     assert not ans.answered
-    embed = answer_embed_dict(ans, kb)
+    embed = answer_embed_dict(ans, kb.ui)
     assert_within_discord_limits(embed)
     assert "Sources" not in [f["name"] for f in embed.get("fields", [])]
     assert embed["description"] == ans.answer
@@ -311,7 +312,9 @@ def long_answer(kb: KnowledgeBase, *, with_recommendations: bool) -> Answer:
         language="en",
         answer=body + "Long answer text. " * ((10_000 - len(body)) // 18 + 1),
         title="T" * 500,
+        intro="Intro line " * 50,
         recommendations=recommendations,
+        model_names={m.id: m.name for m in kb.models.values()},
         citations=[
             CitationOut(source=source, section=f"Section {i} " * 30, quote="Quoted text " * 80)
             for i in range(40)
@@ -327,7 +330,7 @@ def test_answer_embed_for_very_long_answer_stays_within_limits(
     """A 10,000-character answer with 40 citations still fits every Discord limit."""
     ans = long_answer(kb, with_recommendations=with_recommendations)
     assert len(ans.answer) >= 10_000
-    embed = answer_embed_dict(ans, kb)
+    embed = answer_embed_dict(ans, kb.ui)
     assert_within_discord_limits(embed)
     assert embed["footer"]["text"].startswith("Confidence: 87%")
 
@@ -357,7 +360,7 @@ def test_compare_embed_has_one_inline_field_per_model_per_aspect(
     row = math.ceil(len(models) / 3) * 3
     assert len(aspects) * row <= FIELDS_MAX - 2  # the layout below is not cut short
 
-    embed = compare_embed_dict(ans, kb)
+    embed = compare_embed_dict(ans, kb.ui)
     assert_within_discord_limits(embed)
     fields = embed["fields"]
     for r, aspect in enumerate(aspects):
@@ -390,6 +393,8 @@ def built_comparison(kb: KnowledgeBase, aspects: list[str], cell_text: str) -> A
         answer="Here is what the article says:",
         title=" vs ".join(m.name for m in kb.models.values()),
         models=list(kb.models),
+        model_names={m.id: m.name for m in kb.models.values()},
+        aspect_names={a: kb.aspects[a].name.en for a in aspects},
         table={
             model: {aspect: CompareCell(text=cell_text, stated=True) for aspect in aspects}
             for model in kb.models
@@ -403,14 +408,14 @@ def built_comparison(kb: KnowledgeBase, aspects: list[str], cell_text: str) -> A
 
 def test_compare_embed_of_every_model_and_aspect_stays_within_limits(kb: KnowledgeBase) -> None:
     """Every model on every aspect, with long cells, still fits every Discord limit."""
-    embed = compare_embed_dict(built_comparison(kb, list(kb.aspects), "cell text " * 200), kb)
+    embed = compare_embed_dict(built_comparison(kb, list(kb.aspects), "cell text " * 200), kb.ui)
     assert_within_discord_limits(embed)
 
 
 def test_compare_embed_shows_every_requested_aspect(kb: KnowledgeBase) -> None:
     """Each aspect of a 4-model, 5-aspect comparison is visible somewhere in the embed."""
     aspects = ["pricing", "parameters", "context_window", "release_date", "languages"]
-    embed = compare_embed_dict(built_comparison(kb, aspects, "short"), kb)
+    embed = compare_embed_dict(built_comparison(kb, aspects, "short"), kb.ui)
     shown = embed["description"] + "".join(f["name"] for f in embed["fields"])
     missing = [a for a in aspects if kb.aspects[a].name.en.lower() not in shown.lower()]
     assert missing == []
@@ -424,6 +429,111 @@ def test_compare_cells_point_at_their_quotes(kb: KnowledgeBase) -> None:
     cell = ans.table["gpt-4o-mini"]["pricing"]
     assert cell.sources
     assert all("$0" in ans.citations[i - 1].quote for i in cell.sources[:1])
-    embed = compare_embed_dict(ans, kb)
+    embed = compare_embed_dict(ans, kb.ui)
     first = next(f for f in embed["fields"] if f["name"].startswith("GPT-4o mini"))
     assert first["value"].endswith("".join(f"[{i}]" for i in cell.sources))
+
+
+# -- answers carry what they show -------------------------------------------------------------
+
+
+def bare_answer(**parts: Any) -> Answer:
+    """A minimal English answer, built by hand (no engine, no knowledge base)."""
+    fields: dict[str, Any] = {
+        "question": "q",
+        "answered": True,
+        "intent": "fact",
+        "confidence": 0.9,
+        "language": "en",
+        "answer": "Answer text.",
+        "kb_version": "v1",
+    }
+    fields.update(parts)
+    return Answer(**fields)
+
+
+def test_recommendation_embed_shows_intro_and_note_not_reparsed_text(kb: KnowledgeBase) -> None:
+    """With recommendations, the description is the intro and the note, never a split of text."""
+    ans = bare_answer(
+        answer="TEXT THAT IS NOT SHOWN\nline two\nline three",
+        intro="The intro.",
+        note="The note.",
+        recommendations=[Recommendation(model="m1", reason="Because.")],
+        model_names={"m1": "Model One"},
+    )
+    embed = answer_embed_dict(ans, kb.ui)
+    assert embed["description"] == "The intro.\n\nThe note."
+    assert embed["fields"][0] == {"name": "1. Model One", "value": "Because.", "inline": False}
+
+
+def test_sources_header_comes_from_the_answer(kb: KnowledgeBase) -> None:
+    """The source line is built from Answer.sources, whatever the knowledge base holds."""
+    ans = bare_answer(
+        citations=[CitationOut(source="s", section="Intro", quote="A quote.")],
+        sources={"s": SourceInfo(title="Some Title", publisher="Pub", date="2024-01-02")},
+    )
+    value = answer_embed_dict(ans, kb.ui)["fields"][0]["value"]
+    assert value.startswith("📄 Some Title — Pub, 2024-01-02")
+
+
+@pytest.mark.parametrize(
+    ("language", "gloss_shown"), [("en", True), ("zh", False)], ids=["english", "chinese"]
+)
+def test_gloss_is_shown_under_the_quote_as_a_translation_in_english_only(
+    kb: KnowledgeBase, language: str, gloss_shown: bool
+) -> None:
+    """English answers add the gloss, marked as a translation, below the verbatim quote."""
+    ans = bare_answer(
+        language=language,
+        citations=[CitationOut(source="s", section="S", quote="原文引用。", gloss="The gloss.")],
+    )
+    value = answer_embed_dict(ans, kb.ui)["fields"][0]["value"]
+    assert "“原文引用。”" in value
+    mark = kb.ui.text("translation_mark", "en")
+    if gloss_shown:
+        assert f"“原文引用。”\n{mark} The gloss." in value
+    else:
+        assert "The gloss." not in value and mark not in value
+
+
+@pytest.mark.parametrize(
+    ("parts", "field"),
+    [
+        ({"answered": False}, "title_declined"),
+        ({"answered": False, "suggestions": ["what is the article about"]}, "title_unsure"),
+        ({"answered": True}, "title_default"),
+    ],
+    ids=["declined", "unsure", "answered-without-title"],
+)
+def test_title_comes_from_the_catalogue_never_from_the_question(
+    kb: KnowledgeBase, parts: dict[str, Any], field: str
+) -> None:
+    """Without a knowledge-base title, the embed title is the catalogue's, not the question."""
+    ans = bare_answer(question="[x](https://evil.example) **b** # h @everyone", **parts)
+    assert answer_embed_dict(ans, kb.ui)["title"] == kb.ui.text(field, "en")
+
+
+def test_suggestions_are_shown_without_markdown_or_mentions(kb: KnowledgeBase) -> None:
+    """A suggestion echoing user text shows its markdown and mentions literally."""
+    ans = bare_answer(answered=False, suggestions=["**bold** @everyone"])
+    field = answer_embed_dict(ans, kb.ui)["fields"][0]
+    assert field["value"] == "• \\*\\*bold\\*\\* @\u200beveryone"
+
+
+def test_why_embed_lists_rule_evidence_and_runner_up(kb: KnowledgeBase) -> None:
+    """The explanation names the rule, each piece of evidence and the runner-up."""
+    why = Why(rule="recommend", evidence=["use case: debugging", "cue: which"], runner_up="topic")
+    embed = why_embed_dict(why, kb.ui, "en")
+    values = {f["name"]: f["value"] for f in embed["fields"]}
+    assert values == {
+        "Rule": "`recommend`",
+        "Evidence": "• use case: debugging\n• cue: which",
+        "Runner-up": "topic",
+    }
+
+
+def test_why_embed_in_chinese_says_none_for_missing_parts(kb: KnowledgeBase) -> None:
+    """Missing evidence and runner-up read as the catalogue's 'none', in the clicker's language."""
+    embed = why_embed_dict(Why(rule="fact"), kb.ui, "zh")
+    values = {f["name"]: f["value"] for f in embed["fields"]}
+    assert values == {"规则": "`fact`", "证据": "无", "次选": "无"}

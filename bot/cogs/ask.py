@@ -10,7 +10,11 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.cogs._common import APOLOGY, NO_MENTIONS, answer_question, cooldown_notice
+from bot.discord_glue.answer_message import answer_reply
+from bot.discord_glue.asking import Origin, ask
+from bot.discord_glue.cooldown import cooldown_notice
+from bot.discord_glue.sending import NO_MENTIONS
+from bot.discord_glue.typing_indicator import with_typing
 from bot.text.normalize import has_cjk
 
 if TYPE_CHECKING:
@@ -19,7 +23,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EMPTY_MENTION_QUESTION = "help"
-MAX_QUESTION_CHARS = 500
+# Discord's own limit for a message (with Nitro); the whole question is read.
+MAX_QUESTION_CHARS = 4000
 
 
 class AskCog(commands.Cog):
@@ -60,20 +65,19 @@ class AskCog(commands.Cog):
         if notice is not None:
             await self._reply(message, content=notice)
             return
+        origin = Origin(
+            message.author.id, message.channel.id, message.guild.id if message.guild else None
+        )
         try:
-            async with message.channel.typing():
-                reply = await asyncio.to_thread(
-                    answer_question,
-                    self.bot,
-                    question,
-                    user_id=message.author.id,
-                    channel_id=message.channel.id,
-                    guild_id=message.guild.id if message.guild else None,
-                )
-                await self._reply(message, embed=reply.embed, view=reply.view)
+            asked = await with_typing(
+                message.channel, asyncio.to_thread(ask, self.bot, question, origin)
+            )
+            reply = answer_reply(self.bot, asked)
         except Exception:
             log.exception("failed to answer message %s", message.id)
-            await self._reply(message, content=APOLOGY[lang])
+            await self._reply(message, content=self.bot.engine.kb.ui.text("apology", lang))
+            return
+        await self._reply(message, embed=reply.embed, view=reply.view)
 
     async def _reply(
         self,

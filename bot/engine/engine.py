@@ -13,7 +13,14 @@ from bot.engine.analysis import SMALL_TALK, Analysis, Matchers
 from bot.engine.answer import Answer, Why
 from bot.engine.compose import Composer, say
 from bot.engine.context import Asker, Context, ContextStore
-from bot.engine.rules import Rule, Situation, Thresholds, decide, suggestions_for
+from bot.engine.rules import (
+    Rule,
+    Situation,
+    Thresholds,
+    decide,
+    describe_rule,
+    suggestions_for,
+)
 from bot.kb.schema import KnowledgeBase
 
 __all__ = ["Engine", "Thresholds"]
@@ -100,7 +107,9 @@ class Engine:
 
     def _finish(self, ans: Answer, rule: str, evidence: list[str] | None = None) -> Answer:
         if not ans.why.rule:
-            ans.why = Why(rule=rule, evidence=evidence or [])
+            ans.why = Why(
+                rule=rule, evidence=evidence or [], summary=describe_rule(rule, ans.language)
+            )
         return self.compose.finish(ans)
 
     # -- free text ---------------------------------------------------------
@@ -161,11 +170,7 @@ class Engine:
                 f"confidence {tentative.confidence:.2f} < {self.thresholds.answer:.2f}",
             ],
             runner_up=rule.name,
-            summary=(
-                "把握不够，改为给出“你是不是想问”"
-                if s.an.lang == "zh"
-                else "not sure enough to answer: offers 'did you mean' instead"
-            ),
+            summary=describe_rule("below_answer_threshold", s.an.lang),
         )
         return ans
 

@@ -649,6 +649,25 @@ RULES: tuple[Rule, ...] = (
 )  # fmt: skip
 
 
+# Decisions made outside the table: the confidence band and the slash commands.
+_OTHER_DECISIONS = {
+    "below_answer_threshold": (
+        "not sure enough to answer: offers 'did you mean' instead",
+        "把握不够，改为给出“你是不是想问”",
+    ),
+    "command": ("a slash command asked for exactly this", "斜杠命令直接指定了这个问题"),
+}
+
+
+def describe_rule(name: str, lang: str) -> str:
+    """What a rule (or another decision) recognises, in ``lang``, for "Why this answer?"."""
+    rule = next((r for r in RULES if r.name == name), None)
+    if rule is not None:
+        return rule.summary(lang)
+    en, zh = _OTHER_DECISIONS.get(name.split(":", 1)[0], ("", ""))
+    return zh if lang == "zh" else en
+
+
 def decide(s: Situation) -> tuple[Rule, Answer, str | None]:
     """The first rule that holds, its answer, and the name of the next rule that holds."""
     for i, rule in enumerate(RULES):
@@ -658,4 +677,12 @@ def decide(s: Situation) -> tuple[Rule, Answer, str | None]:
     raise AssertionError("the fallback rule always holds")
 
 
-__all__ = ["RULES", "Rule", "Situation", "Thresholds", "decide", "suggestions_for"]
+__all__ = [
+    "RULES",
+    "Rule",
+    "Situation",
+    "Thresholds",
+    "decide",
+    "describe_rule",
+    "suggestions_for",
+]

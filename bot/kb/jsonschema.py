@@ -15,6 +15,7 @@ from bot.kb.schema import (
     ResponsesFile,
     SourcesFile,
     TopicsFile,
+    UiFile,
     UseCasesFile,
     VocabularyFile,
 )
@@ -29,6 +30,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "responses": ResponsesFile,
     "concepts": ConceptsFile,
     "glosses": GlossesFile,
+    "ui": UiFile,
 }
 
 

@@ -39,6 +39,7 @@ from bot.kb.schema import (
     SourcesFile,
     Text,
     TopicsFile,
+    UiFile,
     UseCasesFile,
     VocabularyFile,
 )
@@ -62,6 +63,7 @@ SINGLE_FILES: dict[str, type[BaseModel]] = {
     "responses.yaml": ResponsesFile,
     "concepts.yaml": ConceptsFile,
     "glosses.yaml": GlossesFile,
+    "ui.yaml": UiFile,
 }
 MODELS_DIR = "models"
 
@@ -280,6 +282,7 @@ class _Builder:
         responses: ResponsesFile = parsed["responses.yaml"]
         concepts: ConceptsFile = parsed["concepts.yaml"]
         glosses: GlossesFile = parsed["glosses.yaml"]
+        ui: UiFile = parsed["ui.yaml"]
 
         texts = self._load_sources(sources_file)
         self._unique_ids("sources.yaml", "sources", [s.id for s in sources_file.sources])
@@ -363,6 +366,7 @@ class _Builder:
         self._check_trigger_words(phrasings, aspects, vocab)
         self._warn_contained(phrasings)
         gloss_of = self._glosses(glosses, texts)
+        self._check_catalogue("ui.yaml", "ui", ui.ui)
         for doc_name, loc, citation in self._citations(use_cases, topics, models):
             if self._check_citation(doc_name, loc, citation, texts):
                 self._attach_gloss(doc_name, loc, citation, gloss_of, sources_file)
@@ -380,6 +384,7 @@ class _Builder:
             other_entities={e.id: e for e in vocab.other_entities},
             responses=responses.responses,
             concepts={c.id: c for c in concepts.concepts},
+            ui=ui.ui,
             version=self.hash.hexdigest()[:12],
         )
         return self._result(kb)
@@ -748,27 +753,7 @@ class _Builder:
                     )
 
     def _check_placeholders(self, responses: ResponsesFile) -> None:
-        """Each text may use only the placeholders that the code filling it provides."""
-        doc = self._doc("responses.yaml")
-        catalogue: Catalogue = responses.responses
-        for name, text in catalogue:
-            allowed = type(catalogue).placeholders_for(name)
-            for lang in ("en", "zh"):
-                for found in dict.fromkeys(PLACEHOLDER.findall(getattr(text, lang))):
-                    if found in allowed:
-                        continue
-                    if allowed:
-                        options = ", ".join("{" + p + "}" for p in sorted(allowed))
-                        fix = f"use only {options} here"
-                    else:
-                        fix = "this text takes no placeholders"
-                    self.problems.append(
-                        doc.problem(
-                            ("responses", name, lang),
-                            f"placeholder '{{{found}}}' is not filled in for '{name}', so "
-                            f"users would see it as is; {fix}",
-                        )
-                    )
+        self._check_catalogue("responses.yaml", "responses", responses.responses)
 
     def _check_language(self, doc: YamlDoc, obj: Any, loc: tuple[int | str, ...]) -> None:
         """``en`` text must be English and ``zh`` text Chinese, everywhere in a file."""
@@ -795,6 +780,28 @@ class _Builder:
                                 f"'{text}' is listed under zh but has no Chinese; move it to en",
                             )
                         )
+
+    def _check_catalogue(self, name: str, key: str, catalogue: Catalogue) -> None:
+        """Each text may use only the placeholders that the code filling it provides."""
+        doc = self._doc(name)
+        for entry, text in catalogue:
+            allowed = type(catalogue).placeholders_for(entry)
+            for lang in ("en", "zh"):
+                for found in dict.fromkeys(PLACEHOLDER.findall(getattr(text, lang))):
+                    if found in allowed:
+                        continue
+                    if allowed:
+                        options = ", ".join("{" + p + "}" for p in sorted(allowed))
+                        fix = f"use only {options} here"
+                    else:
+                        fix = "this text takes no placeholders"
+                    self.problems.append(
+                        doc.problem(
+                            (key, entry, lang),
+                            f"placeholder '{{{found}}}' is not filled in for '{entry}', so "
+                            f"users would see it as is; {fix}",
+                        )
+                    )
 
     def _citations(
         self, use_cases: UseCasesFile, topics: TopicsFile, models: dict[str, tuple[Model, str]]

@@ -319,6 +319,130 @@ class ResponsesFile(Strict):
     responses: Responses
 
 
+class Ui(Catalogue):
+    """Every sentence and label of the Discord front end (``knowledge/ui.yaml``).
+
+    ``cmd_*`` and ``opt_*`` are slash-command names and descriptions: Discord shows the
+    English to en-US/en-GB users and the Chinese to zh-CN users after the next command
+    sync. Names must stay lowercase single words (Discord's rule for command names).
+    """
+
+    PLACEHOLDERS: ClassVar[dict[str, frozenset[str]]] = {
+        "cooldown_notice": frozenset({"seconds"}),
+        "unknown_model_option": frozenset({"value", "options"}),
+        "unknown_use_case_option": frozenset({"value", "options"}),
+        "more_quotes": frozenset({"count"}),
+        "coverage": frozenset({"models", "facts", "use_cases", "citations"}),
+        "admin_denied_role": frozenset({"role"}),
+        "admin_status_version": frozenset({"version"}),
+        "admin_status_loaded": frozenset({"time", "directory"}),
+        "admin_status_counts": frozenset({"counts"}),
+        "admin_status_analytics": frozenset({"summary"}),
+        "kb_counts": frozenset(
+            {"sources", "models", "facts", "use_cases", "topics", "phrasings", "citations"}
+        ),
+        "analytics_counts": frozenset({"questions", "answered", "feedback", "helpful"}),
+        "analytics_unavailable": frozenset({"path"}),
+        "admin_reload_ok": frozenset({"version"}),
+        "admin_reload_rejected": frozenset({"version"}),
+        "admin_check_ok": frozenset({"counts"}),
+        "admin_check_problems": frozenset({"count"}),
+        "admin_log_reload_rejected": frozenset({"version"}),
+    }
+
+    # -- replies -------------------------------------------------------------
+    cooldown_notice: Text
+    apology: Text
+    unknown_model_option: Text
+    unknown_use_case_option: Text
+    compare_needs_two: Text
+    feedback_thanks: Text
+    # -- answer embeds ---------------------------------------------------------
+    title_default: Text
+    title_unsure: Text
+    title_declined: Text
+    label_sources: Text
+    label_sources_more: Text
+    label_confidence: Text
+    label_did_you_mean: Text
+    label_not_stated: Text
+    label_coverage: Text
+    more_quotes: Text
+    translation_mark: Text
+    coverage: Text
+    # -- "Why this answer?" ----------------------------------------------------
+    why_button: Text
+    why_title: Text
+    why_rule: Text
+    why_evidence: Text
+    why_runner_up: Text
+    why_nothing: Text
+    why_expired: Text
+    # -- admin replies -----------------------------------------------------------
+    admin_denied_role: Text
+    admin_denied_permission: Text
+    admin_status_version: Text
+    admin_status_loaded: Text
+    admin_status_counts: Text
+    admin_status_analytics: Text
+    admin_status_error_header: Text
+    admin_status_no_error: Text
+    kb_counts: Text
+    analytics_counts: Text
+    analytics_unavailable: Text
+    admin_reload_ok: Text
+    admin_reload_rejected: Text
+    admin_check_ok: Text
+    admin_check_problems: Text
+    admin_unanswered_header: Text
+    admin_unanswered_none: Text
+    admin_log_reload_rejected: Text
+    # -- slash commands (names, descriptions) --------------------------------------
+    cmd_ask: Text
+    cmd_ask_desc: Text
+    opt_question_desc: Text
+    cmd_compare: Text
+    cmd_compare_desc: Text
+    opt_model_a_desc: Text
+    opt_model_b_desc: Text
+    opt_model_c_desc: Text
+    opt_compare_aspect_desc: Text
+    cmd_model: Text
+    cmd_model_desc: Text
+    opt_model_name_desc: Text
+    opt_model_aspect_desc: Text
+    cmd_recommend: Text
+    cmd_recommend_desc: Text
+    opt_use_case_desc: Text
+    cmd_sources: Text
+    cmd_sources_desc: Text
+    cmd_help: Text
+    cmd_help_desc: Text
+    cmd_kb: Text
+    cmd_kb_desc: Text
+    cmd_kb_status: Text
+    cmd_kb_status_desc: Text
+    cmd_kb_reload: Text
+    cmd_kb_reload_desc: Text
+    cmd_kb_check: Text
+    cmd_kb_check_desc: Text
+    cmd_kb_unanswered: Text
+    cmd_kb_unanswered_desc: Text
+    opt_limit_desc: Text
+
+    def text(self, field: str, lang: str, **values: object) -> str:
+        """The entry ``field`` in ``lang`` ("zh" or anything else for English), filled in."""
+        entry: Text = getattr(self, field)
+        out = entry.zh if lang == "zh" else entry.en
+        for key, value in values.items():
+            out = out.replace("{" + key + "}", str(value))
+        return out
+
+
+class UiFile(Strict):
+    ui: Ui
+
+
 class KnowledgeBase(Strict):
     """Everything the engine knows, validated and cross-checked."""
 
@@ -332,6 +456,7 @@ class KnowledgeBase(Strict):
     other_entities: dict[str, OtherEntity]
     responses: Responses
     concepts: dict[str, Concept] = Field(default_factory=dict)
+    ui: Ui
     version: str = ""
 
     def counts(self) -> dict[str, int]:

@@ -11,6 +11,13 @@ conftest with ``pytest_plugins = ["tests.fakediscord.fixtures"]``)::
 
 Every REST body the bot sends is validated against Discord's OpenAPI spec and documented
 limits; the fixture fails the test at teardown if anything was rejected.
+
+Layout: ``server`` (FakeDiscord: world, lifecycle, recording, waiting, faults) built from
+``gateway``, ``rest`` (route table) and ``driving`` (acting as users), with records and
+constants in ``protocol``. The fake models only what the tests use: to add an endpoint,
+add a row to ``RestMixin._build_routes`` and a handler; to add a user action (select,
+modal), build it in ``driving`` like ``click_button``. ``FakeDiscord.inject_fault`` makes
+any route fail, stall or rate-limit.
 """
 
 from .harness import DEFAULT_TOKEN, patch_discord, running_bot, start_bot, stop_bot
@@ -26,6 +33,7 @@ from .models import (
 from .server import (
     FakeDiscord,
     FakeDiscordTimeout,
+    Fault,
     GatewayConnection,
     InteractionRecord,
     RecordedRequest,
@@ -41,6 +49,7 @@ __all__ = [
     "FakeMember",
     "FakeRole",
     "FakeUser",
+    "Fault",
     "GatewayConnection",
     "Intents",
     "InteractionRecord",

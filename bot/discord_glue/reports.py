@@ -1,0 +1,51 @@
+"""Admin reports as Discord text, in the admin's language: counts, problems, questions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from bot.kb.schema import KnowledgeBase, Ui
+from bot.render import CONTENT_MAX, truncate
+
+if TYPE_CHECKING:
+    from bot.analytics import Analytics, MissCluster
+
+MAX_PROBLEMS_SHOWN = 15
+
+
+def code_block(text: str, before: str = "") -> str:
+    """``before`` then ``text`` in a code block, all within one Discord message."""
+    budget = CONTENT_MAX - len(before) - 8  # the fences and their newlines
+    body = truncate(text.replace("```", "ʼʼʼ"), max(budget, 1))
+    return f"{before}```\n{body}\n```"
+
+
+def kb_counts(kb: KnowledgeBase, ui: Ui, lang: str) -> str:
+    counts = kb.counts()
+    return ui.text("kb_counts", lang, **{k.replace(" ", "_"): n for k, n in counts.items()})
+
+
+def analytics_summary(analytics: Analytics, ui: Ui, lang: str) -> str:
+    counts = analytics.counts()
+    if not counts:
+        return ui.text("analytics_unavailable", lang, path=analytics.path)
+    return ui.text("analytics_counts", lang, **counts)
+
+
+def unanswered_report(clusters: Iterable[MissCluster], ui: Ui, lang: str) -> str:
+    lines = []
+    for i, cluster in enumerate(clusters, start=1):
+        lines.append(f"{i:>2}. ×{cluster.count} ({cluster.users}) {cluster.representative}")
+        lines += [f"       ~ {variant}" for variant in cluster.examples[1:3]]
+        if cluster.target is not None:
+            lines.append(f"       → {cluster.target[1]} ({cluster.target[0]})")
+    if not lines:
+        return ui.text("admin_unanswered_none", lang)
+    return "\n".join([ui.text("admin_unanswered_header", lang), *lines])
+
+
+def problem_block(heading: str, problems: Iterable[object]) -> str:
+    """``heading``, then the first problems in a code block, all within one message."""
+    listed = "\n".join(str(p) for p in list(problems)[:MAX_PROBLEMS_SHOWN])
+    return code_block(listed, before=heading + "\n")

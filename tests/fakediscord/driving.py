@@ -1,0 +1,326 @@
+"""Driving the fake as Discord users would: posting messages, running slash commands,
+typing into autocomplete, clicking buttons. Each helper dispatches the gateway event to
+the bot's shard and returns what a test needs to wait for the bot's answer.
+
+A mixin of :class:`~tests.fakediscord.server.FakeDiscord`. To add a new kind of user
+action (select menus, modals), build its interaction with ``_interaction_base`` and send
+it with ``_send_interaction``, as :meth:`click_button` does.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from .models import FakeGuild, FakeMember, FakeUser
+from .protocol import (
+    APPLICATION_COMMAND,
+    ATTACHMENT_SIZE_LIMIT,
+    AUTOCOMPLETE,
+    MENTION_RE,
+    MESSAGE_COMPONENT,
+    OPT_SUB_COMMAND,
+    OPT_SUB_COMMAND_GROUP,
+    InteractionRecord,
+    walk_components,
+)
+
+
+class DrivingMixin:
+    """Test-facing helpers that act as users."""
+
+    def _as_user(self, user: FakeUser | FakeMember | None) -> FakeUser:
+        if user is None:
+            return self.user
+        return user.user if isinstance(user, FakeMember) else user
+
+    async def send_message(
+        self,
+        content: str,
+        *,
+        channel_id: str | None = None,
+        author: FakeUser | FakeMember | None = None,
+        mentions_bot: bool = False,
+        guild: bool = True,
+        reply_to: dict[str, Any] | str | None = None,
+        reply_ping: bool = True,
+        embeds: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """A user posts a message; dispatches MESSAGE_CREATE and returns the full message.
+
+        ``mentions_bot`` prefixes ``<@botid> `` and lists the bot in ``mentions``.
+        ``guild=False`` sends it as a DM from ``author`` (``channel_id`` is then ignored).
+        ``reply_to`` (message dict or id) makes it a reply in that message's channel; with
+        ``reply_ping`` (the Discord client's default) the replied-to author is mentioned.
+        The bot only receives it with the GUILD_MESSAGES / DIRECT_MESSAGES intent, and
+        ``content`` is empty unless it has MESSAGE_CONTENT or the DM/mention exceptions.
+        """
+        user = self._as_user(author)
+        ref = None
+        if reply_to is not None:
+            ref = self.get_message(reply_to if isinstance(reply_to, str) else reply_to["id"])
+        if mentions_bot:
+            content = f"{self.bot_user.mention} {content}"
+        if not guild:
+            target = self.dm_channel(user).id
+        else:
+            target = str(channel_id or (ref["channel_id"] if ref else self.channel_id))
+        message = self._new_message(
+            channel_id=target, author=user, content=content, embeds=embeds or []
+        )
+        guild_obj = None
+        if guild:
+            info = self._channel_info(target)
+            if info is None or info[1] is None:
+                raise ValueError(f"channel {target} is not a guild channel")
+            guild_obj = info[1]
+            message["guild_id"] = guild_obj.id
+            member = guild_obj.member(user.id)
+            if member is not None:
+                message["member"] = member.to_dict(with_user=False)
+        mentioned = list(dict.fromkeys(MENTION_RE.findall(content)))
+        if ref is not None:
+            self._make_reply(message, ref)
+            if reply_ping and ref["author"]["id"] not in mentioned:
+                mentioned.append(ref["author"]["id"])
+        conn = self._require_connection(guild_obj.id if guild_obj else None)
+        mentions = [self._mention_dict(uid, guild_obj) for uid in mentioned]
+        message["mentions"] = [m for m in mentions if m is not None]
+        self._messages_by_id[message["id"]] = message
+        self._mark = len(self.requests)
+        if self._sees_message(conn, message):
+            await conn.dispatch("MESSAGE_CREATE", self._visible_message(conn, message))
+        return message
+
+    def _mention_dict(self, user_id: str, guild: FakeGuild | None) -> dict[str, Any] | None:
+        user = self._find_user(user_id)
+        if user is None:
+            return None
+        data = user.to_dict()
+        member = guild.member(user_id) if guild else None
+        if member is not None:
+            data["member"] = member.to_dict(with_user=False)
+        return data
+
+    def _make_reply(self, message: dict[str, Any], ref: dict[str, Any]) -> None:
+        """Turn ``message`` into a reply (type 19) to ``ref``, as Discord stores it."""
+        message["type"] = 19
+        message["message_reference"] = {
+            "type": 0,
+            "message_id": ref["id"],
+            "channel_id": ref["channel_id"],
+            **({"guild_id": ref["guild_id"]} if ref.get("guild_id") else {}),
+        }
+        stripped = dict(ref)
+        stripped.pop("referenced_message", None)
+        message["referenced_message"] = stripped
+
+    def _interaction_base(
+        self,
+        itype: int,
+        data: dict[str, Any],
+        *,
+        user: FakeUser | FakeMember | None,
+        locale: str,
+        channel_id: str | None = None,
+        message: dict[str, Any] | None = None,
+    ) -> InteractionRecord:
+        """An interaction in the default guild (DM interactions are not modelled yet)."""
+        invoker = self._as_user(user)
+        iid = self.snowflake()
+        token = "fake-interaction-" + secrets.token_urlsafe(24)
+        guild = self.guild
+        channel = guild.channel(str(channel_id or self.channel_id))
+        member = guild.member(invoker.id) or FakeMember(invoker)
+        bot_member = guild.member(self.bot_user.id)
+        payload: dict[str, Any] = {
+            "id": iid,
+            "application_id": self.application["id"],
+            "type": itype,
+            "token": token,
+            "version": 1,
+            "locale": locale,
+            "entitlements": [],
+            "entitlement_sku_ids": [],
+            "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
+            "data": data,
+            "guild_id": guild.id,
+            "guild": {"id": guild.id, "locale": guild.preferred_locale, "features": []},
+            "guild_locale": guild.preferred_locale,
+            "channel_id": channel.id,
+            "channel": channel.to_dict(guild.id),
+            "member": {**member.to_dict(), "permissions": str(guild.permissions_for(member))},
+            "app_permissions": str(guild.permissions_for(bot_member) if bot_member else 0),
+            "authorizing_integration_owners": {"0": guild.id},
+            "context": 0,
+        }
+        if message is not None:
+            payload["message"] = copy.deepcopy(message)
+        record = InteractionRecord(
+            id=iid,
+            token=token,
+            type=itype,
+            payload=payload,
+            channel_id=channel.id,
+            guild_id=guild.id,
+        )
+        if message is not None:
+            record.message_id = message["id"]  # component interactions edit this message
+        self.interactions[iid] = record
+        self._tokens[token] = record
+        return record
+
+    async def _send_interaction(self, record: InteractionRecord) -> InteractionRecord:
+        conn = self._require_connection(record.guild_id)
+        self._mark = len(self.requests)
+        await conn.dispatch("INTERACTION_CREATE", record.payload)
+        return record
+
+    def _synced_command(self, name: str) -> dict[str, Any]:
+        command = self.find_command(name)
+        if command is None:
+            synced = sorted(
+                c["name"]
+                for c in [*self.global_commands, *self.guild_commands.get(self.guild.id, [])]
+            )
+            raise LookupError(f"/{name} was never synced to the fake (synced: {synced})")
+        return command
+
+    @staticmethod
+    def _option_defs(command: dict[str, Any], path: list[str]) -> list[dict[str, Any]]:
+        """Option definitions of the (sub)command at ``path`` in a synced command."""
+        defs = command.get("options") or []
+        for part in path[1:]:
+            node = next((o for o in defs if o.get("name") == part), None)
+            if node is None or node.get("type") not in (OPT_SUB_COMMAND, OPT_SUB_COMMAND_GROUP):
+                raise LookupError(f"/{' '.join(path)}: no subcommand {part!r}")
+            defs = node.get("options") or []
+        return defs
+
+    def _build_options(
+        self,
+        options: Mapping[str, Any],
+        defs: list[dict[str, Any]],
+        *,
+        label: str,
+        focused: str | None = None,
+        check_required: bool = True,
+    ) -> list[dict[str, Any]]:
+        """Leaf options as Discord sends them, typed from the synced definitions."""
+        by_name = {d["name"]: d for d in defs}
+        out = []
+        for name, value in options.items():
+            spec = by_name.get(name)
+            if spec is None:
+                raise ValueError(f"{label}: unknown option {name!r} (has {sorted(by_name)})")
+            item: dict[str, Any] = {"name": name, "type": spec["type"], "value": value}
+            if name == focused:
+                item["focused"] = True
+                item["value"] = str(value)  # autocomplete sends the partial text
+            elif spec.get("choices"):
+                allowed = [c["value"] for c in spec["choices"]]
+                if value not in allowed:
+                    raise ValueError(f"{label}: {name}={value!r} is not one of {allowed}")
+            out.append(item)
+        if check_required:
+            given = {o["name"] for o in out}
+            missing = [d["name"] for d in defs if d.get("required") and d["name"] not in given]
+            if missing:
+                raise ValueError(f"{label}: missing required option(s) {missing}")
+        return out
+
+    def _command_data(
+        self, name: str, options: Mapping[str, Any] | None, *, focused: str | None = None
+    ) -> dict[str, Any]:
+        path = name.split()
+        command = self._synced_command(path[0])
+        defs = self._option_defs(command, path)
+        leaf = self._build_options(
+            options or {}, defs, label=f"/{name}", focused=focused, check_required=not focused
+        )
+        if focused is not None and not any(o.get("focused") for o in leaf):
+            raise ValueError(f"autocomplete: the focused option {focused!r} was not given")
+        nested: list[dict[str, Any]] = leaf
+        # Wrap leaf options in their subcommand (type 1) and group (type 2) layers.
+        for depth in range(len(path) - 1, 0, -1):
+            kind = OPT_SUB_COMMAND if depth == len(path) - 1 else OPT_SUB_COMMAND_GROUP
+            nested = [{"name": path[depth], "type": kind, "options": nested}]
+        data: dict[str, Any] = {"id": command["id"], "name": path[0], "type": 1, "options": nested}
+        if command.get("guild_id"):
+            data["guild_id"] = command["guild_id"]
+        return data
+
+    async def invoke_slash(
+        self,
+        name: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        user: FakeUser | FakeMember | None = None,
+        locale: str = "en-US",
+    ) -> InteractionRecord:
+        """A user runs ``/name`` (``"group sub"`` for subcommands) in the default guild.
+
+        ``options`` is ``{"name": value}``; types come from the synced definition, and
+        the command must have been synced (as on Discord). Dispatches interaction type 2.
+        """
+        data = self._command_data(name, options)
+        record = self._interaction_base(APPLICATION_COMMAND, data, user=user, locale=locale)
+        return await self._send_interaction(record)
+
+    async def autocomplete(
+        self,
+        name: str,
+        options: Mapping[str, Any],
+        *,
+        focused: str,
+        user: FakeUser | FakeMember | None = None,
+        locale: str = "en-US",
+    ) -> InteractionRecord:
+        """A user types into option ``focused`` of ``/name``; dispatches type 4.
+
+        The answer (callback type 8) is in ``record.choices`` after
+        :meth:`wait_for_interaction_response`.
+        """
+        data = self._command_data(name, options, focused=focused)
+        record = self._interaction_base(AUTOCOMPLETE, data, user=user, locale=locale)
+        return await self._send_interaction(record)
+
+    def _component_message(self, message: dict[str, Any] | str | int) -> dict[str, Any]:
+        if isinstance(message, dict):
+            return self._messages_by_id.get(str(message["id"]), message)
+        return self.get_message(message)
+
+    async def click_button(
+        self,
+        custom_id: str,
+        message: dict[str, Any] | str | int,
+        *,
+        user: FakeUser | FakeMember | None = None,
+        locale: str = "en-US",
+    ) -> InteractionRecord:
+        """A user clicks a button on ``message`` (dict or id); dispatches type 3.
+
+        The fake uses its own stored copy of the message, so the button must really be
+        on it (and enabled), as on Discord.
+        """
+        msg = self._component_message(message)
+        found = next(
+            (c for c in walk_components(msg.get("components")) if c.get("custom_id") == custom_id),
+            None,
+        )
+        if found is None or found.get("type") != 2:
+            raise ValueError(f"message {msg['id']} has no button with custom_id {custom_id!r}")
+        if found.get("disabled"):
+            raise ValueError(f"button {custom_id!r} is disabled; users cannot click it")
+        data = {"custom_id": custom_id, "component_type": 2}
+        record = self._interaction_base(
+            MESSAGE_COMPONENT,
+            data,
+            user=user,
+            locale=locale,
+            channel_id=msg["channel_id"],
+            message=msg,
+        )
+        return await self._send_interaction(record)
