@@ -151,11 +151,30 @@ def test_price_without_a_per_token_figure_gives_the_cost_claim(
     engine: Engine, kb: KnowledgeBase
 ) -> None:
     """Llama has no per-token price in the article, but a cost claim: that is answered."""
-    ans = engine.answer("what is the price per token of llama 3.1 405b?")
+    ans = engine.answer("how much does llama 3.1 405b cost?")
     assert ans.answered and ans.intent == "fact"
     assert ans.answer == fact_text(kb, "llama-3.1-405b", "pricing")
     assert "50%" in ans.answer and "no per-token price" in ans.answer
     assert any("50%" in c.quote for c in ans.citations)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is the price per token of llama 3.1 405b?",
+        "llama 3.1 405b api pricing per million tokens",
+        "羊驼405b每百万token多少钱",
+        "how much is mistral large 2's commercial license fee?",
+        "how many GPUs was mistral large 2 trained on?",
+    ],
+)
+def test_a_detail_the_fact_lacks_is_declined_with_what_it_gives(
+    engine: Engine, question: str
+) -> None:
+    """Asking for the one detail a fact does not give ('lacks') is 'not stated', with the fact."""
+    ans = engine.answer(question)
+    assert not ans.answered and ans.intent == "not_stated"
+    assert len(ans.models) == 1 and ans.citations
 
 
 def test_an_undisclosed_figure_the_article_mentions_is_a_fact(

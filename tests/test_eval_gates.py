@@ -31,6 +31,7 @@ TUNING = [
     "blind.jsonl",
     "blind2.jsonl",
     "classes.jsonl",
+    "tune2.jsonl",
 ]
 HELD_OUT = ["heldout_fresh1.jsonl"]
 

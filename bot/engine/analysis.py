@@ -43,7 +43,7 @@ _FOLLOW_UP_EN = re.compile(
 _FOLLOW_UP_ZH = re.compile(r"^(?:那|那么|还有)|呢\s*[?]?$")
 # Chinese characters too common to count as evidence of anything.
 _ZH_FILLER = frozenset(
-    "的了吗呢吧啊呀是在有和与我你他她它们这那个么什怎样请问一下帮给能会可以就都也还"
+    "的了吗呢吧啊呀啦呗哈嗯喔哟嘿是在有和与我你他她它们这那个么什怎样请问一下帮给能会可以就都也还"
     "很要把做该应因为拿到不没最较想让得地着过对从被所但而且或又再才只已正用些种款哦嘛"
 )
 WHOLE_MATCH_MIN = 80.0
@@ -95,6 +95,7 @@ class Analysis:
     content_words: int = 0
     follow_up: bool = False
     all_models: bool = False
+    vendor_named: bool = False  # a model was named through its maker ("Meta", "OpenAI")
     phrase_question: bool = False
     facts: list[FactMatch] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
@@ -164,8 +165,7 @@ class Matchers:
                     self.lexicon.add("topic", topic.id, term, f"concept {concept_id}")
 
         self.use_case_index = PhraseIndex()
-        # Neutral words ("work", "support") prove nothing on their own in a job phrase.
-        self.use_case_index.set_generic([*self._generic_phrases(), *vocab.neutral.en])
+        self.use_case_index.set_generic(self._generic_phrases())
         self._use_case_texts: dict[str, list[str]] = {}
         for uc in kb.use_cases.values():
             self.use_case_index.add_all(uc.id, uc.phrasings)
@@ -204,10 +204,14 @@ class Matchers:
             if not has_cjk(a)
         ) | frozenset(compact(a) for e in kb.other_entities.values() for a in e.aliases)
         self.word_keys = frozenset(compact(t.text) for t in self.lexicon.terms if not t.cjk)
+        self.fact_concepts = frozenset(c for a in kb.aspects.values() for c in a.concepts)
         generic = PhraseIndex()
         generic.set_generic(self._generic_phrases())
         self.facts = FactIndex(
-            kb, set(generic.generic_stems) | set(STOPWORDS), set(generic.generic_grams)
+            kb,
+            set(generic.generic_stems) | set(STOPWORDS),
+            set(generic.generic_grams),
+            self._concepts_in,
         )
         # The words of each job, in the fact index's notation, to tell a job from a fact.
         self.job_terms: dict[str, frozenset[str]] = {}
@@ -219,6 +223,14 @@ class Matchers:
                 terms.update(content_stems(norm))
                 terms.update(f"~{g}" for g in bigrams(norm) if len(g) == 2)
             self.job_terms[uc.id] = frozenset(terms)
+
+    def _concepts_in(self, text: str) -> set[str]:
+        """The concepts of facts (those aspects refer to) a text mentions, for indexing
+        facts by meaning; topic concepts ("timeline") say nothing about one model."""
+        norm = normalize(text)
+        toks = tokens(norm)
+        hits = self.lexicon.find(toks, compact(norm), len(toks))
+        return {h.ref for h in hits if h.kind == "concept" and h.ref in self.fact_concepts}
 
     def _generic_phrases(self) -> list[str]:
         """Cue and domain words: common across phrasings, so weak evidence on their own."""
@@ -288,11 +300,15 @@ class Matchers:
                 if hit.kind == "model":
                     model_hits.append((0 if in_focus else 1, hit))
                     an.evidence.append(Evidence("model", hit.ref, words, hit.score, in_focus))
-                elif in_focus:
+                else:
                     entity = self.kb.other_entities[hit.ref]
                     if entity.model is not None:
                         # "Meta says …" is a question about Meta's model.
-                        model_hits.append((0, Hit("model", entity.model, hit.start, hit.end, 0.9)))
+                        vendor = Hit("model", entity.model, hit.start, hit.end, 0.9)
+                        model_hits.append((0 if in_focus else 1, vendor))
+                        an.vendor_named = an.vendor_named or in_focus
+                    if not in_focus:
+                        continue
                     if hit.ref not in an.entities:
                         an.entities.append(hit.ref)
                     an.evidence.append(Evidence("entity", hit.ref, words, hit.score, in_focus))
@@ -348,7 +364,7 @@ class Matchers:
         self._topics(an, focus_norm)
         an.follow_up = self._is_follow_up(an, focus_norm)
         an.all_models = "all_models" in an.cues
-        an.facts = self.facts.match(focus_norm, focus_raw)
+        an.facts = self.facts.match(focus_norm, focus_raw, an.concepts & self.fact_concepts)
         return an
 
     @staticmethod
@@ -383,11 +399,13 @@ class Matchers:
         skipping filler characters. Digits, cue words and neutral words ("startup",
         "basically") are not counted either way.
         """
-        known = 0.0
-        total = 0.0
+        shares: list[float] = []
         unknown = 0.0
+        content = 0.0
         generic = self.vocab.generic_stems
         for s_norm, explained in covered:
+            known = 0.0
+            total = 0.0
             toks = tokens(s_norm)
             for pos, tok in enumerate(toks):
                 if tok in STOPWORDS or tok.isdigit():
@@ -422,8 +440,13 @@ class Matchers:
                         known += 1
                     else:
                         unknown += 0.5
-        an.content_words = int(total)
-        an.explained = known / total if total else 1.0
+            if total:
+                shares.append(known / total)
+            content += total
+        an.content_words = int(content)
+        # The best-understood asking sentence: "…a skeleton of a web app by tonight. which
+        # model?" is understood, however much of the situation is new vocabulary.
+        an.explained = max(shares) if shares else 1.0
         an.unknown_words = unknown
 
     def _jobs(self, an: Analysis, norm: str, focus_norm: str) -> None:

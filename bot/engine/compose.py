@@ -104,8 +104,11 @@ class Composer:
         return ans
 
     # -- answered intents ------------------------------------------------
-    def fact(self, ans: Answer, model_id: str, aspect: str) -> Answer:
-        """One aspect of one model. When the article does not state it, the answer is a
+    def fact(
+        self, ans: Answer, model_id: str, aspect: str, asked: frozenset[str] = frozenset()
+    ) -> Answer:
+        """One aspect of one model. When the article does not state it, or the question asks
+        for a detail the fact lacks (``asked``: concepts in the question), the answer is a
         decline (``not_stated``) that says what the article does say instead."""
         lang = ans.language
         facts = self.facts(model_id, aspect)
@@ -117,7 +120,8 @@ class Composer:
             return self.not_addressed(ans, [model_id], aspect)
         ans.answer = join_sentences([say(f.text, lang) for f in facts], lang)
         ans.citations = cite(c for f in facts for c in f.citations)
-        if not any(f.stated for f in facts):
+        lacking = any(asked & set(f.lacks) for f in facts)
+        if lacking or not any(f.stated for f in facts):
             ans.answered = False
             ans.intent = "not_stated"
             ans.suggestions = self.known_aspect_questions(model_id, lang)

@@ -175,8 +175,13 @@ class Engine:
         return ans
 
     def _remember(self, asker: Asker, s: Situation, ans: Answer) -> None:
-        """Keep what a follow-up may lean on: the models, the aspect, the job."""
-        if not ans.answered or ans.intent in SMALL_TALK:
+        """Keep what a follow-up may lean on: the models, the aspect, the job.
+
+        A "not stated" decline is still about its model: "and its MMLU score?" follows it.
+        """
+        if (not ans.answered and ans.intent != "not_stated") or ans.intent in SMALL_TALK:
+            return
+        if not ans.answered and not ans.models:
             return
         if ans.intent == "topic":
             # Topic answers are about the article, not a model: nothing to lean on.

@@ -221,7 +221,7 @@ class PhraseIndex:
         squashed = compact(norm)
         best: dict[str, float] = {}
         best_raw: dict[str, str] = {}
-        hits: dict[str, set[frozenset[str] | str]] = {}
+        hits: dict[str, set[frozenset[int] | str]] = {}
         candidates: set[_Phrase] = set()
         for s in q_stems:
             candidates.update(self.by_stem.get(s, ()))
@@ -266,8 +266,10 @@ class PhraseIndex:
             score = min(1.0, score) + 0.001 * min(matched, 99)
             if score >= MATCHED:
                 # Count distinct evidence: "hallucination" and "hallucinations" are one.
+                # Distinct evidence is distinct words of the question: "hallucination"
+                # matching both "hallucination" and "hallucinate" is one piece.
                 hits.setdefault(phrase.ref, set()).add(
-                    frozenset(s for s in phrase.stems if s in q_stems) or phrase.text
+                    frozenset(q_stems[s] for s in phrase.stems if s in q_stems) or phrase.text
                 )
             if score > best.get(phrase.ref, 0.0):
                 best[phrase.ref] = score

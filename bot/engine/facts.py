@@ -12,12 +12,14 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bot.kb.schema import KnowledgeBase
 from bot.text.normalize import STOPWORDS, bigrams, content_stems, normalize
 
 NUMBER_WEIGHT = 2.0
+_THOUSANDS = re.compile(r"\b(\d{1,3})k\b", re.I)
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _ZH_DIGITS = {ch: n for n, ch in enumerate("一二三四五六七八九十", start=1)} | {"两": 2}
 # Chinese numerals before a counter word: "八种语言", "三个月".
@@ -28,8 +30,9 @@ _EN_NUMBERS = {
 
 
 def numbers(text: str) -> set[str]:
-    """Numbers in ``text`` as canonical strings: "16,000" -> "16000", "八种" -> "8"."""
+    """Numbers in ``text`` as canonical strings: "16,000" and "16k" -> "16000", "八种" -> "8"."""
     found = {m.group(0).replace(",", "").rstrip(".") for m in _NUMBER.finditer(text)}
+    found |= {str(int(m.group(1)) * 1000) for m in _THOUSANDS.finditer(text)}
     found |= {str(_ZH_DIGITS[m.group(1)]) for m in _ZH_COUNT.finditer(text)}
     words = set(re.findall(r"[a-z]+", text.casefold()))
     found |= {str(n) for w, n in _EN_NUMBERS.items() if w in words}
@@ -51,9 +54,18 @@ class FactMatch:
 class FactIndex:
     """Distinctive evidence of every stated fact of every model."""
 
-    def __init__(self, kb: KnowledgeBase, ignore: set[str], ignore_grams: set[str]) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        ignore: set[str],
+        ignore_grams: set[str],
+        concepts_of: Callable[[str], set[str]] | None = None,
+    ) -> None:
         self._ignore = ignore
         self._ignore_grams = ignore_grams
+        # The concepts a text mentions ("视觉" and "pictures" are both the vision concept),
+        # so a fact matches a question that says the same thing in other words.
+        self._concepts_of = concepts_of or (lambda text: set())
         self._terms: dict[tuple[str, str], set[str]] = {}
         df: dict[str, int] = defaultdict(int)
         for model in kb.models.values():
@@ -90,11 +102,13 @@ class FactIndex:
                 for g in bigrams(normalize(text))
                 if len(g) == 2 and g not in self._ignore_grams
             }
+        for text in (en, zh, *quotes):
+            terms |= {f"@{c}" for c in self._concepts_of(text)}
         return terms
 
-    def match(self, norm: str, raw: str) -> list[FactMatch]:
+    def match(self, norm: str, raw: str, concepts: Iterable[str] = ()) -> list[FactMatch]:
         """Facts sharing evidence with the question, best first."""
-        q_terms = {f"#{n}" for n in numbers(raw)}
+        q_terms = {f"#{n}" for n in numbers(raw)} | {f"@{c}" for c in concepts}
         q_terms |= {s for s in content_stems(norm) if s not in STOPWORDS}
         q_terms |= {f"~{g}" for g in bigrams(norm) if len(g) == 2}
         scored: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -106,7 +120,7 @@ class FactIndex:
                 model=key[0],
                 aspect=key[1],
                 score=sum(self._idf[t] for t in shared),
-                evidence=tuple(t.lstrip("#~") for t in shared),
+                evidence=tuple(t.lstrip("#~@") for t in shared),
                 has_number=any(t.startswith("#") for t in shared),
             )
             for key, shared in scored.items()

@@ -79,6 +79,9 @@ _PROPERTY = re.compile(
     r"(?!得?(?:好|更好|最好|比较好))"
 )
 _HOW_TO = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we|you)|how to)\b|^(?:怎么|如何)")
+_ADVICE = re.compile(r"\bbest way to\b|\bany tips\b|有什么技巧|最好的办法")
+# Asking an aspect of this many models at once is asking for the topic that covers it.
+TOPIC_MODELS_MIN = 3
 _SELECTOR = re.compile(r"\b(which|wich|whcih|what model|what llm|who)\b|哪|谁")
 
 
@@ -106,6 +109,11 @@ class Situation:
         self.ctx_use_case = ctx.use_case if ctx and ctx.use_case in kb.use_cases else None
 
     # -- what the question holds ----------------------------------------------
+    @cached_property
+    def asked_details(self) -> frozenset[str]:
+        """Concepts named in the question: a fact lacking one of them does not answer it."""
+        return frozenset(self.an.concepts)
+
     @cached_property
     def has_job(self) -> bool:
         return self.an.use_case_score >= self.t.use_case_min
@@ -147,7 +155,11 @@ class Situation:
 
     @cached_property
     def aspects(self) -> list[str]:
-        return [a for a in self.an.aspects if self.kb.aspects[a].addressed]
+        found = [a for a in self.an.aspects if self.kb.aspects[a].addressed]
+        # "which one is Meta's?": a maker named with "which" asks who makes what.
+        if not found and self.an.vendor_named and self.selector and "origin" in self.kb.aspects:
+            found = ["origin"]
+        return found
 
     @cached_property
     def strength(self) -> float:
@@ -165,7 +177,15 @@ class Situation:
     def in_domain(self) -> bool:
         an, t = self.an, self.t
         cues = an.cues
-        domain = "domain" in cues or an.domain_anywhere or bool(self.article_entities)
+        # A topic keyword ("verdict", "timeline") is domain evidence too.
+        topical = bool(an.keyword_topics - set(SMALL_TALK))
+        domain = (
+            "domain" in cues
+            or an.domain_anywhere
+            or bool(self.article_entities)
+            or topical
+            or bool(an.background_models)  # a model named in the sentences around it
+        )
         return (
             an.explained >= t.explained_min
             or (domain and an.explained >= t.explained_min_domain)
@@ -180,17 +200,35 @@ class Situation:
         article does not cover, or a topic keyword.
         """
         an = self.an
-        if not self.ctx_models or an.entities or an.unknown_names or an.keyword_topics:
+        if not self.ctx_models or an.entities or an.unknown_names:
             return False
-        short = len(content_stems(an.focus_text)) <= self.t.follow_up_max_words
-        return an.follow_up or short
+        if an.keyword_topics and "follow_up" not in an.cues:
+            return False  # a topic keyword, and no "it"/"the two": a new question
+        return an.follow_up or self.short
+
+    @cached_property
+    def named(self) -> list[str]:
+        """Models named in this message: in the question, or, for "what even is it?", in the
+        sentences around it."""
+        an = self.an
+        if an.models:
+            return an.models
+        # "… openai, meta and mistral all dropped something. when did each one come out?"
+        # asks about every model, not the one named in passing.
+        if an.all_models:
+            return []
+        if an.background_models and (an.follow_up or self.short) and not an.entities:
+            return an.background_models
+        return []
 
     @cached_property
     def subject(self) -> list[str]:
         """The models the question is about: named ones, else the context's if it leans."""
-        if self.an.models:
-            return self.an.models
-        return self.ctx_models if self.leans_on_context else []
+        return self.named or (self.ctx_models if self.leans_on_context else [])
+
+    @cached_property
+    def short(self) -> bool:
+        return len(content_stems(self.an.focus_text)) <= self.t.follow_up_max_words
 
     @cached_property
     def reverse_fact(self) -> tuple[str, str, list[str]] | None:
@@ -286,10 +324,16 @@ def _is_task(s: Situation) -> bool:
     the bot itself (or a how-to), not a question about the article's models."""
     an = s.an
     cues = an.cues
+    if not s.named and not s.selector:
+        # "what's the best way to chunk PDFs?", "how do I fine-tune a model with LoRA?":
+        # how-to advice, not a choice of model, whatever cue words it has.
+        if _ADVICE.search(an.focus_text):
+            return True
+        if _HOW_TO.search(an.focus_text) and "recommend" not in cues:
+            return True
     if {"recommend", "compare"} & cues or an.phrase_question:
         return False
-    how_to = _HOW_TO.search(an.focus_text) is not None and not an.models and not s.selector
-    return "task" in cues or how_to
+    return "task" in cues
 
 
 def _decline_task(s: Situation) -> Answer:
@@ -323,14 +367,23 @@ def _compare_named(s: Situation) -> Answer:
 
 
 def _topic_keyword_for_aspect(s: Situation) -> bool:
-    """ "in what order did OpenAI, Meta and Mistral launch?": a topic keyword (timeline)
-    together with the aspect that topic answers (release dates) is that topic."""
+    """ "in what order did OpenAI, Meta and Mistral launch?", "when were A, B and C each
+    released?": the aspect a topic answers, asked of three or more models, or with that
+    topic's keyword, is that topic."""
     topic_id = _topic_for_every(s)
-    return topic_id is not None and topic_id in s.an.keyword_topics
+    if topic_id is None:
+        return False
+    named = len(s.an.models)
+    if 0 < named < TOPIC_MODELS_MIN:
+        return False  # "which came out first, llama or mistral?": those two, side by side
+    return topic_id in s.an.keyword_topics or named >= TOPIC_MODELS_MIN
 
 
 def _compared_models(s: Situation) -> list[str]:
     models = list(s.an.models)
+    # "compare all of them on size, deepseek included": every model, the named one too.
+    if s.an.all_models and len(models) == 1 and (s.aspects or "compare" in s.an.cues):
+        return list(s.kb.models)
     # "how does it compare to llama?" compares with the model already in context.
     if len(models) == 1 and "compare" in s.an.cues:
         models = [*(m for m in s.ctx_models if m not in models), *models]
@@ -338,7 +391,7 @@ def _compared_models(s: Situation) -> list[str]:
 
 
 def _one_model(s: Situation) -> bool:
-    return len(s.an.models) == 1
+    return len(s.named) == 1
 
 
 def _mostly_understood(s: Situation) -> bool:
@@ -349,13 +402,18 @@ def _mostly_understood(s: Situation) -> bool:
 
 
 def _fact_named(s: Situation) -> Answer:
-    model = s.an.models[0]
+    model = s.named[0]
     ans = s.base("fact", s.model_score(model) * s.strength)
-    return s.c.fact(ans, model, s.aspects[0])
+    return s.c.fact(ans, model, s.aspects[0], s.asked_details)
+
+
+def _overview_asked(s: Situation) -> bool:
+    """ "give me a rundown of X": an overview cue outranks a job named in passing."""
+    return "overview" in s.an.cues and s.an.use_case_score < s.t.use_case_exact
 
 
 def _job_named(s: Situation) -> Answer:
-    model = s.an.models[0]
+    model = s.named[0]
     ans = s.base("fact", min(s.model_score(model), s.an.use_case_score) * s.strength)
     return s.c.model_for_use_case(ans, model, s.an.use_case or "")
 
@@ -373,10 +431,10 @@ def _named_follow_up(s: Situation) -> bool:
 
 
 def _follow_up_named(s: Situation) -> Answer:
-    model = s.an.models[0]
+    model = s.named[0]
     ans = s.base("fact", s.model_score(model) * s.strength)
     if s.ctx_aspect is not None:
-        return s.c.fact(ans, model, s.ctx_aspect)
+        return s.c.fact(ans, model, s.ctx_aspect, s.asked_details)
     return s.c.model_for_use_case(ans, model, s.ctx_use_case or "")
 
 
@@ -406,13 +464,13 @@ def _overview_named(s: Situation) -> bool:
 
 
 def _overview(s: Situation) -> Answer:
-    model = s.an.models[0]
+    model = s.named[0]
     ans = s.base("overview", s.model_score(model) * (0.6 + 0.4 * s.an.explained))
     return s.c.overview(ans, model)
 
 
 def _unclear_named(s: Situation) -> Answer:
-    model = s.an.models[0]
+    model = s.named[0]
     ans = s.c.decline(s.base("out_of_scope", 0.4), s.kb.responses.low_confidence)
     ans.suggestions = [s.kb.models[model].name, *s.c.known_aspect_questions(model, s.an.lang)[:2]]
     return ans
@@ -435,7 +493,8 @@ def _entity_topic(s: Situation) -> Answer:
 def _context_fact(s: Situation) -> Answer:
     models = s.subject
     if len(models) == 1:
-        return s.c.fact(s.base("fact", 0.85 * s.strength), models[0], s.aspects[0])
+        ans = s.base("fact", 0.85 * s.strength)
+        return s.c.fact(ans, models[0], s.aspects[0], s.asked_details)
     return s.c.compare(s.base("compare", 0.85 * s.strength), models, s.aspects)
 
 
@@ -452,7 +511,8 @@ def _asks_for_job(s: Situation) -> bool:
         return False
     # An aspect asked on its own ("which languages?") is not a job, unless its words are
     # the job's own ("users in Thailand": a language, and the multilingual job).
-    if s.aspects_beside_job and not s.superlative and "recommend" not in an.cues:
+    weak_job = an.use_case_score < t.use_case_exact
+    if s.aspects_beside_job and not s.superlative and "recommend" not in an.cues and weak_job:
         return False
     strong_topic = (
         an.topic not in (None, *SMALL_TALK)
@@ -461,6 +521,8 @@ def _asks_for_job(s: Situation) -> bool:
     )
     if strong_topic:
         return False
+    if "article" in an.cues and an.topic_score >= t.topic_min and "recommend" not in an.cues:
+        return False  # "tl;dr of the article": the article, not a summarisation job
     cued = bool({"recommend", "domain"} & an.cues) or s.selector
     if "not_model" in an.cues and "domain" not in an.cues:
         return False  # "recommend a cheap phone": the thing asked for is not a model
@@ -501,10 +563,17 @@ def _compares_every_model(s: Situation) -> bool:
 
 
 def _topic_for_every(s: Situation) -> str | None:
-    """The topic that answers "this aspect, for every model" (timeline for release dates)."""
+    """The topic that answers "this aspect, for every model" (timeline for release dates).
+
+    Not when a table is asked for ("对比一下") or a ranking ("which is newest?").
+    """
     if len(s.aspects) != 1:
         return None
-    return next((t.id for t in s.kb.topics.values() if s.aspects[0] in t.aspects), None)
+    topic_id = next((t.id for t in s.kb.topics.values() if s.aspects[0] in t.aspects), None)
+    named = topic_id is not None and topic_id in s.an.keyword_topics  # "open vs closed"
+    if ("compare" in s.an.cues or s.superlative) and not named:
+        return None
+    return topic_id
 
 
 def _compare_every(s: Situation) -> Answer:
@@ -599,7 +668,7 @@ RULES: tuple[Rule, ...] = (
          _asks_uncovered, _decline_uncovered),
     Rule("not_addressed", "asks something the article never addresses (benchmarks, CEO, …)",
          "问的是文章完全没有涉及的内容（跑分、CEO 等）",
-         lambda s: bool(s.unaddressed) and not s.aspects, _not_addressed),
+         lambda s: bool(s.unaddressed), _not_addressed),
     Rule("compare_named", "two or more covered models named (or one, compared with context)",
          "提到两个或以上的模型（或与上文的模型比较）",
          lambda s: len(_compared_models(s)) >= 2 and not _topic_keyword_for_aspect(s),
@@ -609,7 +678,7 @@ RULES: tuple[Rule, ...] = (
          lambda s: _one_model(s) and bool(s.aspects) and _mostly_understood(s), _fact_named),
     Rule("job_named", "one model and a job: is it good for that, per the article",
          "一个模型加一项任务：文章是否推荐它做这件事",
-         lambda s: _one_model(s) and s.has_job, _job_named),
+         lambda s: _one_model(s) and s.has_job and not _overview_asked(s), _job_named),
     Rule("follow_up_named", "a model alone after a fact or a job ('and llama?')",
          "在上一个问题之后只提一个模型（“那 llama 呢？”）",
          _named_follow_up, _follow_up_named),
@@ -627,7 +696,7 @@ RULES: tuple[Rule, ...] = (
          _asks_about_entity, _entity_topic),
     Rule("context_fact", "an aspect for the models of the previous answer ('is it free?')",
          "针对上一个回答中的模型问某个方面（“它免费吗？”）",
-         lambda s: bool(s.aspects) and bool(s.subject), _context_fact),
+         lambda s: bool(s.aspects) and not s.named and bool(s.subject), _context_fact),
     Rule("reverse_fact", "'which one …' repeats one model's stated fact",
          "“哪个模型……”复述了某个模型的事实",
          lambda s: s.reverse_fact is not None, _reverse_fact),

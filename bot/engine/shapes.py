@@ -24,7 +24,7 @@ _CAMEL = re.compile(r"(?<![\w-])[A-Z][a-z]+[A-Z][A-Za-z0-9]*(?![\w-])")
 _CAPS = re.compile(r"(?<![\w-])[A-Z]{3,}(?![\w-])")
 # Sizes and versions are not names: 405B, 7b, 15T, 8x7B, v2, v2.5.
 _NOT_A_NAME = re.compile(
-    r"^(?:v?\d[\d.]*|\d+(?:x\d+)?[bkmt]|[a-z]\d{1,2}|h\d{2,3}|a\d{2,3})$", re.I
+    r"^(?:v?\d[\d.]*|\d+(?:x\d+)?[bkmt]|[a-z]\d{1,2}|h\d{2,3}s?|a\d{2,3}s?)$", re.I
 )
 # Acronyms that are everyday words in these questions, not products.
 COMMON_ACRONYMS = frozenset(

@@ -419,6 +419,17 @@ class _Builder:
         concept_refs(self._doc("aspects.yaml"), "aspects", aspects.aspects)
 
         addressed = {a.id: a.addressed for a in aspects.aspects}
+        for model, display in models.values():
+            for i, fact in enumerate(model.facts):
+                for j, ref in enumerate(fact.lacks):
+                    if ref not in concept_ids:
+                        self.problems.append(
+                            self.docs[display].problem(
+                                ("facts", i, "lacks", j),
+                                f"unknown concept '{ref}'; add it to concepts.yaml or use one "
+                                f"of: {known}",
+                            )
+                        )
         topic_ids = {t.id for t in topics.topics}
         topic_doc = self._doc("topics.yaml")
         for i, topic in enumerate(topics.topics):

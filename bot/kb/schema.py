@@ -106,6 +106,8 @@ class Fact(Strict):
     aspect: Aspect
     text: Text
     stated: bool = True
+    # Details the fact does not give (concept ids): asked for, they are "not stated".
+    lacks: list[Id] = Field(default_factory=list)
     citations: list[Citation] = Field(min_length=1)
 
 

@@ -19,9 +19,9 @@ from rapidfuzz.distance import DamerauLevenshtein
 _DATA = Path(__file__).with_name("data")
 
 # What may follow a stem in another form of the same word ("writ"+"e", "migr"+"ate").
-# Inflections only: derivations change meaning ("custom"/"customise", "convers-ation"/
-# "convers-ion", "agent"/"agentic"), so they are never treated as the same word.
-_ENDINGS = frozenset("e s es ed ing er ers y ies ly".split())
+# Inflections, and -ate/-ation ("migrate"/"migration"). Other derivations change meaning
+# ("custom"/"customise", "convers-ation"/"convers-ion", "agent"/"agentic"): not the same word.
+_ENDINGS = frozenset("e s es ed ing er ers y ies ly ate ates ated ating ation ations".split())
 TYPO_MIN_LEN = 4  # shorter words are too often other real words
 TYPO_LONG_LEN = 8  # from this length two edits are still a typo
 
@@ -40,6 +40,8 @@ def same_word(a: str, b: str) -> bool:
     short, long_ = sorted((a, b), key=len)
     if len(short) >= 3 and long_.startswith(short) and long_[len(short) :] in _ENDINGS:
         return True
+    if long_.startswith(short):
+        return False  # a longer word, not a typo: "custom" is not "customis(e)"
     return len(short) >= 6 and len(long_) - len(short) <= 2 and fuzz.ratio(a, b) >= 85
 
 
