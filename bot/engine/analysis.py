@@ -48,6 +48,7 @@ _ZH_FILLER = frozenset(
 )
 WHOLE_MATCH_MIN = 80.0
 EVIDENCE_MIN = 0.6  # weaker job or topic matches are not worth listing in "why"
+JOB_SUPPORT_MIN = 0.7  # a job this well matched counts toward agreement between jobs
 PHRASE_QUESTION_MIN = 90.0
 
 
@@ -87,6 +88,7 @@ class Analysis:
     domain_anywhere: bool = False  # a domain or article word anywhere in the message
     use_cases: list[tuple[float, str]] = field(default_factory=list)  # best first
     focus_use_case: bool = False  # the best job is named in the asking sentences
+    job_support: int = 0  # jobs (incl. the best) whose first model is the best job's
     topics: list[tuple[float, str]] = field(default_factory=list)  # best first
     keyword_topics: set[str] = field(default_factory=set)
     small_talk: str | None = None
@@ -164,7 +166,7 @@ class Matchers:
                 for term in kb.concepts[concept_id].all():
                     self.lexicon.add("topic", topic.id, term, f"concept {concept_id}")
 
-        self.use_case_index = PhraseIndex()
+        self.use_case_index = PhraseIndex(thin_penalty=True)
         self.use_case_index.set_generic(self._generic_phrases())
         self._use_case_texts: dict[str, list[str]] = {}
         for uc in kb.use_cases.values():
@@ -190,6 +192,7 @@ class Matchers:
         self.neutral = frozenset(
             s for w in vocab.neutral.all() for s in content_stems(normalize(w))
         ) | frozenset(normalize(w) for w in vocab.neutral.all())
+        self.neutral_zh = tuple(compact(w) for w in vocab.neutral.zh if compact(w))
         self.small_talk_stems = {
             s
             for topic_id in SMALL_TALK
@@ -364,7 +367,9 @@ class Matchers:
         self._topics(an, focus_norm)
         an.follow_up = self._is_follow_up(an, focus_norm)
         an.all_models = "all_models" in an.cues
-        an.facts = self.facts.match(focus_norm, focus_raw, an.concepts & self.fact_concepts)
+        # The whole message: "which one supports that many? the one with 80+" gives the
+        # figure after the question.
+        an.facts = self.facts.match(norm, question, an.concepts & self.fact_concepts)
         return an
 
     @staticmethod
@@ -431,8 +436,14 @@ class Matchers:
             for run in cjk_runs(s_norm):
                 start = compact(s_norm).find(run, squashed_pos)
                 squashed_pos = start + len(run) if start >= 0 else squashed_pos
+                neutral = {
+                    i + k
+                    for word in self.neutral_zh
+                    for i in _occurrences(run, word)
+                    for k in range(len(word))
+                }
                 for i, ch in enumerate(run):
-                    if ch in _ZH_FILLER:
+                    if ch in _ZH_FILLER or i in neutral:
                         continue
                     total += 1
                     in_hit = start >= 0 and (offset + start + i) in explained
@@ -468,6 +479,15 @@ class Matchers:
                 phrase, in_focus = shown[ref]
                 an.evidence.append(Evidence("use_case", ref, phrase, score, in_focus))
         an.focus_use_case = bool(an.use_cases) and an.use_cases[0][1] in asked
+        # Jobs that agree ("a helpdesk that answers within a second": support and latency
+        # both point at the same model) make a described situation a clear request.
+        if an.use_cases:
+            lead = self._top_model(an.use_cases[0][1])
+            an.job_support = sum(
+                1
+                for score, ref in an.use_cases
+                if score >= JOB_SUPPORT_MIN and lead and self._top_model(ref) == lead
+            )
         an.phrase_question = any(
             process.extractOne(
                 focus_norm,
@@ -479,6 +499,10 @@ class Matchers:
             is not None
             for _, ref in an.use_cases[:5]
         )
+
+    def _top_model(self, use_case: str) -> str | None:
+        ranking = self.kb.use_cases[use_case].ranking
+        return ranking[0].model if ranking else None
 
     def _topics(self, an: Analysis, text: str) -> None:
         """Score topics on the asking sentences; spot small talk asked on its own."""
@@ -523,6 +547,16 @@ class Matchers:
         if "follow_up" in an.cues or _FOLLOW_UP_EN.match(text):
             return True
         return has_cjk(text) and _FOLLOW_UP_ZH.search(text) is not None
+
+
+def _occurrences(text: str, word: str) -> list[int]:
+    """Start positions of ``word`` in ``text`` (non-overlapping)."""
+    out = []
+    pos = text.find(word)
+    while pos >= 0:
+        out.append(pos)
+        pos = text.find(word, pos + len(word))
+    return out
 
 
 def _surface(toks: tuple[str, ...], squashed: str, start: int, end: int) -> str:

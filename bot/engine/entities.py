@@ -139,6 +139,7 @@ def resolve_overlaps(hits: list[Hit]) -> list[Hit]:
 
 
 SHORT_PHRASE_SCORE = 0.85
+THIN_PHRASE_PENALTY = 0.5
 SCATTERED_PENALTY = 0.8
 MATCHED = 0.8  # a phrase scoring this much counts as present
 
@@ -151,6 +152,9 @@ class _Phrase:
     grams: frozenset[str]
     short: bool  # a single word, or at most three Chinese characters
     raw: str = ""  # as written in the knowledge base, for explanations
+    # Several words of which only one carries meaning ("makes stuff up"): it counts only
+    # where the whole phrase is said, not wherever that one word ("makes") appears.
+    thin: bool = False
 
 
 class PhraseIndex:
@@ -163,7 +167,10 @@ class PhraseIndex:
     number of phrases that share nothing with the question.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, thin_penalty: bool = False) -> None:
+        # With ``thin_penalty``, a phrase of several words carrying one meaningful word
+        # ("makes stuff up") counts only where it is said whole.
+        self.thin_penalty = thin_penalty
         self.by_stem: dict[str, list[_Phrase]] = defaultdict(list)
         self.by_gram: dict[str, list[_Phrase]] = defaultdict(list)
         self.vocab: set[str] = set()
@@ -184,7 +191,8 @@ class PhraseIndex:
         grams = frozenset(bigrams(norm))
         squashed = compact(norm)
         short = len(stems) <= 1 if not grams else len(squashed) <= 3
-        item = _Phrase(ref, squashed, stems, grams, short, phrase)
+        thin = not grams and len(stems) == 1 and len(tokens(norm)) > 1
+        item = _Phrase(ref, squashed, stems, grams, short, phrase, thin)
         for s in stems:
             self.by_stem[s].append(item)
             self.vocab.add(s)
@@ -251,6 +259,8 @@ class PhraseIndex:
                         latin *= SCATTERED_PENALTY
                 if len(phrase.stems) > 1 and not phrase.grams and phrase.text in squashed:
                     latin = 1.0  # "helpdesk" for "help desk"
+                if self.thin_penalty and phrase.thin and phrase.text not in squashed:
+                    latin *= THIN_PHRASE_PENALTY
                 if all(s in self.generic_stems for s in present):
                     latin *= 0.5
                 score = max(score, latin) if not phrase.grams else (score + latin) / 2

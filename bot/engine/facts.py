@@ -24,9 +24,14 @@ _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _ZH_DIGITS = {ch: n for n, ch in enumerate("一二三四五六七八九十", start=1)} | {"两": 2}
 # Chinese numerals before a counter word: "八种语言", "三个月".
 _ZH_COUNT = re.compile(r"([一二两三四五六七八九十])(?=[种个款项位家])")
+# Not "one": "which one" is no number.
 _EN_NUMBERS = {
     word: n for n, word in enumerate("one two three four five six seven eight nine ten".split(), 1)
+} | {
+    word: 10 * n
+    for n, word in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)
 }
+del _EN_NUMBERS["one"]
 
 
 def numbers(text: str) -> set[str]:
@@ -49,6 +54,7 @@ class FactMatch:
     score: float
     evidence: tuple[str, ...]
     has_number: bool
+    numbers: tuple[str, ...] = ()  # the figures shared with the question
 
 
 class FactIndex:
@@ -122,6 +128,7 @@ class FactIndex:
                 score=sum(self._idf[t] for t in shared),
                 evidence=tuple(t.lstrip("#~@") for t in shared),
                 has_number=any(t.startswith("#") for t in shared),
+                numbers=tuple(t[1:] for t in shared if t.startswith("#")),
             )
             for key, shared in scored.items()
         ]

@@ -241,7 +241,9 @@ class Situation:
         rival = next((m for m in an.facts if m.model != best.model), None)
         rival_score = rival.score if rival else 0.0
         strong = best.score >= t.reverse_fact_min and (best.has_number or len(best.evidence) >= 2)
-        if strong and best.score >= t.reverse_fact_margin * rival_score:
+        # A figure only this model's fact gives ("July 23", "80+") settles it on its own.
+        own_figure = bool(set(best.numbers) - set(rival.numbers if rival else ()))
+        if strong and (own_figure or best.score >= t.reverse_fact_margin * rival_score):
             return best.model, best.aspect, list(best.evidence)
         return None
 
@@ -445,6 +447,8 @@ def _topic_keyword_beats_model(s: Situation) -> bool:
         and an.topic in an.keyword_topics
         and an.topic not in ("overview", *SMALL_TALK)
         and an.topic_score >= s.t.topic_strong
+        and an.use_case_score < s.t.use_case_exact
+        and not s.aspects
     )
 
 
@@ -528,7 +532,14 @@ def _asks_for_job(s: Situation) -> bool:
         return False  # "recommend a cheap phone": the thing asked for is not a model
     if _HOW_TO.search(an.focus_text) and not cued:
         return False  # "how do I set up customer support in Zendesk?" asks how, not which
-    situation = an.use_case_score >= t.situation_min and an.explained >= t.explained_min_cue
+    agreed = (
+        an.job_support >= 2
+        and an.use_case_score >= t.use_case_min
+        and an.explained >= t.explained_min_domain
+    )
+    situation = (an.use_case_score >= t.situation_min or agreed) and (
+        an.explained >= t.explained_min_cue or agreed
+    )
     asks = (
         cued
         or an.follow_up
@@ -551,7 +562,8 @@ def _recommend(s: Situation) -> Answer:
 def _compares_every_model(s: Situation) -> bool:
     """ "compare all three on price", "which one needs the most hardware?", "各家是谁做的"."""
     an = s.an
-    if an.models or not s.in_domain:
+    ranked = bool(s.aspects) and s.superlative and s.selector  # "which one is the biggest?"
+    if an.models or not (s.in_domain or (ranked and an.explained >= s.t.explained_min_cue)):
         return False
     if an.topic_score >= s.t.topic_exact and not s.aspects:
         return False  # "what did the article compare": a topic's own phrasing
@@ -676,15 +688,15 @@ RULES: tuple[Rule, ...] = (
     Rule("fact_named", "one model and one aspect (price, size, …)",
          "一个模型加一个方面（价格、规模等）",
          lambda s: _one_model(s) and bool(s.aspects) and _mostly_understood(s), _fact_named),
+    Rule("topic_over_model", "a topic keyword outranks the model it mentions ('prediction')",
+         "话题关键词比提到的模型更重要（“预测”）",
+         _topic_keyword_beats_model, _topic),
     Rule("job_named", "one model and a job: is it good for that, per the article",
          "一个模型加一项任务：文章是否推荐它做这件事",
          lambda s: _one_model(s) and s.has_job and not _overview_asked(s), _job_named),
     Rule("follow_up_named", "a model alone after a fact or a job ('and llama?')",
          "在上一个问题之后只提一个模型（“那 llama 呢？”）",
          _named_follow_up, _follow_up_named),
-    Rule("topic_over_model", "a topic keyword outranks the model it mentions ('prediction')",
-         "话题关键词比提到的模型更重要（“预测”）",
-         _topic_keyword_beats_model, _topic),
     Rule("overview_named", "one model and nothing else asked: what the article says of it",
          "只提一个模型：文章对它的介绍",
          _overview_named, _overview),

@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# A sentence ends at ! ? ; (either width), at a Chinese full stop, at a newline, or at
-# a Latin full stop followed by a space or the end (so "3.1" and "gpt-4o.mini" survive).
-_BOUNDARY = re.compile(r"[!?！？；;。\n]+|\.(?=\s|$)")
+# A sentence ends at ! ? (either width), a Chinese full stop or semicolon, a newline, or a
+# Latin full stop followed by a space or the end (so "3.1", "gpt-4o.mini" and "tl;dr"
+# survive).
+_BOUNDARY = re.compile(r"[!?！？；。\n]+|\.(?=\s|$)")
 _ASK_END = re.compile(r"[?？]\s*$")
 # Words that open a question or a request in English.
 _EN_OPENERS = frozenset(
