@@ -113,6 +113,42 @@ def synthesize(target: Path, factor: int) -> None:
         (target / name).write_text(_dump({key: items}), encoding="utf-8")
 
 
+# Discord allows 4,000 characters per message.
+DISCORD_MESSAGE_MAX = 4000
+_CONTEXT = [
+    "We're a small team building a support tool for online shops in Thailand and Brazil.",
+    "Our current vendor is slow and the invoices keep growing every month.",
+    "我们的客户很多是中小商家，预算有限，但是希望回复速度快一点。",
+    "Last quarter we tried three different providers and none of them stuck.",
+    "Some of the tickets include screenshots of broken checkout pages, sometimes PDFs.",
+]
+
+
+def long_messages(count: int = 40) -> list[str]:
+    """Discord-sized messages: sentences of context, then the question, ~4,000 characters."""
+    out = []
+    for i in range(count):
+        question = ["Which model should we pick?", "哪个模型最合适？", "how much is gpt-4o mini?"][
+            i % 3
+        ]
+        parts: list[str] = []
+        k = i
+        while sum(len(p) + 1 for p in parts) + len(question) < DISCORD_MESSAGE_MAX - 120:
+            parts.append(_CONTEXT[k % len(_CONTEXT)])
+            k += 1
+        out.append(" ".join([*parts, question])[:DISCORD_MESSAGE_MAX])
+    return out
+
+
+def one_line_time(engine: Engine, length: int) -> float:
+    """Seconds to answer one line of ``length`` characters with no sentence breaks."""
+    words = ["mistral", "llama", "price", "cheap", "code", "模型", "gpt-4o", "mini", "the"]
+    text = " ".join(words[i % len(words)] for i in range(length // 5))[:length]
+    started = time.perf_counter()
+    engine.answer(text)
+    return time.perf_counter() - started
+
+
 def startup(repeat: int = 7) -> float:
     times = []
     for _ in range(repeat):
@@ -134,13 +170,29 @@ def main() -> None:
     rows.append(("load + check shipped KB", f"{load * 1000:.1f} ms"))
     shipped = check_directory(KNOWLEDGE).kb
     assert shipped is not None
-    lat = latencies(Engine(shipped), qs)
+    engine = Engine(shipped)
+    lat = latencies(engine, qs)
     rows.append(
         (
             f"answer p50 / p99, shipped KB ({len(qs)} questions)",
             f"{percentile(lat, 50):.3f} / {percentile(lat, 99):.3f} ms",
         )
     )
+    longs = long_messages()
+    lat_long = latencies(engine, longs)
+    rows.append(
+        (
+            f"answer p50 / p99, {DISCORD_MESSAGE_MAX}-character messages ({len(longs)})",
+            f"{percentile(lat_long, 50):.3f} / {percentile(lat_long, 99):.3f} ms",
+        )
+    )
+    for length in (DISCORD_MESSAGE_MAX, 100_000):
+        rows.append(
+            (
+                f"one {length:,}-character line, no sentence breaks",
+                f"{one_line_time(engine, length) * 1000:.1f} ms",
+            )
+        )
 
     with tempfile.TemporaryDirectory() as tmp:
         big_dir = Path(tmp) / "knowledge"

@@ -433,8 +433,9 @@ class Matchers:
             grams = self.vocab.by_gram
             offset = len(toks)
             squashed_pos = 0
+            sentence_squashed = compact(s_norm)
             for run in cjk_runs(s_norm):
-                start = compact(s_norm).find(run, squashed_pos)
+                start = sentence_squashed.find(run, squashed_pos)
                 squashed_pos = start + len(run) if start >= 0 else squashed_pos
                 neutral = {
                     i + k

@@ -14,9 +14,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.kb.schema import Phrasings
 from bot.text.normalize import (
+    STOPWORDS,
     bigrams,
     compact,
     content_stems,
@@ -66,6 +68,15 @@ class TermIndex:
         self.latin_exact: dict[str, list[_Term]] = defaultdict(list)
         self.cjk: dict[str, list[_Term]] = defaultdict(list)  # first character -> terms
         self.max_tokens = 1
+        # Where a window can still grow into a name: every prefix of every Latin name, the
+        # longest name, and the first letters names start with.
+        self.prefixes: set[str] = set()
+        self.max_len = 0
+        self.initials: set[str] = set()
+        # First words of names that tolerate typos, and a memo of which question words
+        # could be a typo of one (most words are plainly not, and are skipped quickly).
+        self.first_words: set[str] = set()
+        self._could_start: dict[str, bool] = {}
 
     def add(self, kind: str, ref: str, phrase: str, fuzzy: bool) -> None:
         norm = normalize(phrase)
@@ -81,23 +92,65 @@ class TermIndex:
         text = "".join(toks)
         term = _Term(kind, ref, text, len(toks), fuzzy, _digits(text))
         self.max_tokens = max(self.max_tokens, len(toks) + 1)
+        self.prefixes.update(term.text[:k] for k in range(1, len(term.text) + 1))
+        self.max_len = max(self.max_len, len(term.text))
+        if fuzzy:
+            self.initials.add(term.text[0])
+            self.first_words.add(toks[0])
+            self._could_start.clear()
         self.latin_exact[term.text].append(term)
         if fuzzy and len(term.text) >= NAME_FUZZ_MIN_LEN:
             self.latin[(term.text[0], len(term.text))].append(term)
+
+    def _may_start_name(self, word: str) -> bool:
+        """Whether ``word`` may be the (mistyped) first word of a name: "lama", "mistrall"."""
+        known = self._could_start.get(word)
+        if known is not None:
+            return known
+        result = False
+        if word[0] in self.initials and word not in STOPWORDS and not word.isdigit():
+            for first in self.first_words:
+                if first[0] != word[0] and first[:2] != word[1::-1]:
+                    continue
+                if first.startswith(word) or word.startswith(first):
+                    result = True
+                elif len(word) <= 5:
+                    result = DamerauLevenshtein.distance(word, first, score_cutoff=1) <= 1
+                else:
+                    result = fuzz.ratio(word, first, score_cutoff=70) > 0
+                if result:
+                    break
+        if len(self._could_start) > 50_000:
+            self._could_start.clear()
+        self._could_start[word] = result
+        return result
 
     def find(self, norm: str, toks: tuple[str, ...], squashed: str) -> list[Hit]:
         hits: list[Hit] = []
         n = len(toks)
         for i in range(n):
+            # A name never starts with a function word or a bare number: no typo search there.
+            first = toks[i]
+            fuzzy_here = self._may_start_name(first)
+            if not fuzzy_here and first not in self.prefixes and first[:-1] not in self.prefixes:
+                continue
             joined = ""
             for j in range(i, min(n, i + self.max_tokens)):
                 joined += toks[j]
+                if len(joined) > self.max_len + 2:
+                    break
+                if (
+                    not fuzzy_here
+                    and joined not in self.prefixes
+                    and joined[:-1] not in self.prefixes
+                ):
+                    break  # no name continues this way
                 exact = self.latin_exact.get(joined, ())
                 if not exact and joined.endswith("s") and len(joined) > 3:
                     exact = self.latin_exact.get(joined[:-1], ())  # "h100s", "gpus"
                 for term in exact:
                     hits.append(Hit(term.kind, term.ref, i, j + 1, 1.0))
-                if len(joined) < NAME_FUZZ_MIN_LEN:
+                if not fuzzy_here or len(joined) < NAME_FUZZ_MIN_LEN:
                     continue
                 digits: str | None = None
                 for length in range(len(joined) - 2, len(joined) + 3):
