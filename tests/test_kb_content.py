@@ -117,3 +117,17 @@ def test_use_case_rankings_follow_the_article(kb: KnowledgeBase) -> None:
     }
     for use_case, model in expected.items():
         assert kb.use_cases[use_case].ranking[0].model == model, use_case
+
+
+def test_summaries_state_only_figures_their_facts_give(kb: KnowledgeBase) -> None:
+    """Every figure in a model's summary (the overview answer) is in the facts it cites."""
+    import re
+
+    for model in kb.models.values():
+        used = [f for f in model.facts if f.aspect in model.summary_aspects and f.stated]
+        assert used, f"{model.id} names no summary_aspects"
+        for lang in ("en", "zh"):
+            summary = getattr(model.summary, lang)
+            backing = " ".join(getattr(f.text, lang) for f in used)
+            for figure in re.findall(r"\d[\d,.]*", summary):
+                assert figure.rstrip(".,") in backing, (model.id, lang, figure)

@@ -449,8 +449,13 @@ def test_hold_starts_above_half(
 
 def test_truncated_model_file_is_held_by_its_facts(store: KnowledgeStore, kb_copy: Path) -> None:
     """A model file that lost most of its facts is held, naming the lost aspects."""
+    path = kb_copy / "models" / "gpt-4o-mini.yaml"
+    # Without summary_aspects the cut file still validates (with them, it is rejected).
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(x for x in lines if not x.startswith("summary_aspects:")), "utf-8")
+    assert store.reload().ok
     aspects = [f.aspect for f in store.current.models["gpt-4o-mini"].facts]
-    truncate_entries(kb_copy / "models" / "gpt-4o-mini.yaml", "  - aspect: ", 3)
+    truncate_entries(path, "  - aspect: ", 3)
     result = store.reload()
     assert result.held
     assert result.removed == {"models/gpt-4o-mini.yaml": aspects[3:]}

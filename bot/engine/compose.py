@@ -163,8 +163,18 @@ class Composer:
         return [f for a in OVERVIEW_ASPECTS for f in model.facts if f.aspect == a and f.stated]
 
     def overview(self, ans: Answer, model_id: str) -> Answer:
+        """The model's summary (its headline figures), cited by the facts it draws on."""
         lang = ans.language
         model = self.kb.models[model_id]
+        if model.summary_aspects:
+            used = [
+                f for a in model.summary_aspects for f in model.facts if f.aspect == a and f.stated
+            ]
+            ans.models = [model_id]
+            ans.title = model.name
+            ans.answer = say(model.summary, lang)
+            ans.citations = cite(c for f in used for c in f.citations)
+            return ans
         used = self.headline_facts(model_id)
         ans.models = [model_id]
         ans.title = model.name

@@ -420,6 +420,16 @@ class _Builder:
 
         addressed = {a.id: a.addressed for a in aspects.aspects}
         for model, display in models.values():
+            stated = {f.aspect for f in model.facts if f.stated}
+            for i, aspect_id in enumerate(model.summary_aspects):
+                if aspect_id not in stated:
+                    self.problems.append(
+                        self.docs[display].problem(
+                            ("summary_aspects", i),
+                            f"the summary cannot draw on '{aspect_id}': {model.id} has no "
+                            f"stated fact about it; use one of: {', '.join(sorted(stated))}",
+                        )
+                    )
             for i, fact in enumerate(model.facts):
                 for j, ref in enumerate(fact.lacks):
                     if ref not in concept_ids:

@@ -119,6 +119,8 @@ class Model(Strict):
     vendor: NonEmpty
     aliases: list[NonEmpty] = Field(min_length=1)
     summary: Text
+    # The aspects whose facts back the summary: their quotes are its citations.
+    summary_aspects: list[Aspect] = Field(default_factory=list)
     facts: list[Fact] = Field(min_length=1)
 
 
