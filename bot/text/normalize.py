@@ -41,7 +41,7 @@ def _strip_emoji(text: str) -> str:
 _ZH_COLLOQUIAL = str.maketrans({"啥": "什么", "咋": "怎么", "俺": "我"})
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
     """Canonical form of a question or phrase for matching (memoised: knowledge-base
     phrases are normalised many times while the indexes are built)."""
