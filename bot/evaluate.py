@@ -19,8 +19,6 @@ from bot.engine.context import Asker
 from bot.engine.engine import Engine
 from bot.text.normalize import has_cjk
 
-DECLINE_INTENTS = ("out_of_scope", "unknown_model", "not_stated")
-
 
 @dataclass(frozen=True)
 class Case:

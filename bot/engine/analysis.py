@@ -35,7 +35,6 @@ from bot.text.normalize import (
 from bot.text.sentences import focus, split_sentences
 
 SMALL_TALK = ("greeting", "help")
-CUES = ("recommend", "compare", "overview", "domain", "article", "task", "selector")
 # A question leaning on the previous one: "and llama?", "what about …", "那…呢".
 _FOLLOW_UP_EN = re.compile(
     r"^(?:and|what about|how about|same for|same question for|ok and|also)\b"
@@ -94,7 +93,6 @@ class Analysis:
     small_talk: str | None = None
     explained: float = 1.0
     unknown_words: float = 0.0
-    content_words: int = 0
     follow_up: bool = False
     all_models: bool = False
     vendor_named: bool = False  # a model was named through its maker ("Meta", "OpenAI")
@@ -193,13 +191,6 @@ class Matchers:
             s for w in vocab.neutral.all() for s in content_stems(normalize(w))
         ) | frozenset(normalize(w) for w in vocab.neutral.all())
         self.neutral_zh = tuple(compact(w) for w in vocab.neutral.zh if compact(w))
-        self.small_talk_stems = {
-            s
-            for topic_id in SMALL_TALK
-            if topic_id in kb.topics
-            for text in kb.topics[topic_id].keywords.all() + kb.topics[topic_id].phrasings.all()
-            for s in content_stems(normalize(text))
-        }
         self.name_keys = frozenset(
             compact(a)
             for m in kb.models.values()
@@ -406,7 +397,6 @@ class Matchers:
         """
         shares: list[float] = []
         unknown = 0.0
-        content = 0.0
         generic = self.vocab.generic_stems
         for s_norm, explained in covered:
             known = 0.0
@@ -454,8 +444,6 @@ class Matchers:
                         unknown += 0.5
             if total:
                 shares.append(known / total)
-            content += total
-        an.content_words = int(content)
         # The best-understood asking sentence: "…a skeleton of a web app by tonight. which
         # model?" is understood, however much of the situation is new vocabulary.
         an.explained = max(shares) if shares else 1.0
@@ -509,7 +497,11 @@ class Matchers:
         """Score topics on the asking sentences; spot small talk asked on its own."""
         scores: dict[str, float] = {}
         whole = process.extractOne(
-            text, self._topic_choices, scorer=fuzz.ratio, processor=None, score_cutoff=80.0
+            text,
+            self._topic_choices,
+            scorer=fuzz.ratio,
+            processor=None,
+            score_cutoff=WHOLE_MATCH_MIN,
         )
         if whole is not None:
             ref = self._topic_refs[whole[2]]
@@ -566,9 +558,3 @@ def _surface(toks: tuple[str, ...], squashed: str, start: int, end: int) -> str:
         return " ".join(toks[start:end])
     offset = start - len(toks)
     return squashed[offset : offset + (end - start)]
-
-
-def bigram_share(a: str, b: str) -> float:
-    """Share of ``a``'s Chinese bigrams found in ``b`` (for suggestions)."""
-    grams = bigrams(a)
-    return len(grams & bigrams(b)) / len(grams) if grams else 0.0

@@ -277,7 +277,7 @@ class Composer:
             names = join_names((self.model_name(m) for m in ranked), lang)
             line = fill(self.kb.responses.rank_absent, lang, models=names, **values)
         else:
-            line = fill(self.kb.responses.no_ranking, lang)
+            line = fill(self.kb.responses.no_ranking, lang, models=self.model_name(model_id))
         ans.answered = True
         ans.answer = join_sentences([ans.answer, line], lang) if ans.answer else line
         return ans

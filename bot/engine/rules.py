@@ -57,6 +57,8 @@ class Thresholds:
     follow_up_max_words: int = 2
     # A model named beside this many unknown words is not an overview request.
     unknown_words_max: float = 1.0
+    # Asking an aspect of this many named models at once asks for the topic covering it.
+    topic_models_min: int = 3
     # Suggestions: a candidate this close counts as a near miss, not out of scope.
     suggest_min: float = 0.6
     near_match: float = 0.95
@@ -80,8 +82,6 @@ _PROPERTY = re.compile(
 )
 _HOW_TO = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we|you)|how to)\b|^(?:怎么|如何)")
 _ADVICE = re.compile(r"\bbest way to\b|\bany tips\b|有什么技巧|最好的办法")
-# Asking an aspect of this many models at once is asking for the topic that covers it.
-TOPIC_MODELS_MIN = 3
 _SELECTOR = re.compile(r"\b(which|wich|whcih|what model|what llm|who)\b|哪|谁")
 
 
@@ -376,9 +376,9 @@ def _topic_keyword_for_aspect(s: Situation) -> bool:
     if topic_id is None:
         return False
     named = len(s.an.models)
-    if 0 < named < TOPIC_MODELS_MIN:
+    if 0 < named < s.t.topic_models_min:
         return False  # "which came out first, llama or mistral?": those two, side by side
-    return topic_id in s.an.keyword_topics or named >= TOPIC_MODELS_MIN
+    return topic_id in s.an.keyword_topics or named >= s.t.topic_models_min
 
 
 def _compared_models(s: Situation) -> list[str]:

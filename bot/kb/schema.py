@@ -306,7 +306,6 @@ class Responses(Catalogue):
     no_ranking: Text
     recommend_intro: Text
     compare_intro: Text
-    did_you_mean: Text
     # "For {use_case}, the article ranks {model} #{rank}."
     rank_position: Text
     # "For {use_case}, the article does not name {model}; it recommends {models}."
