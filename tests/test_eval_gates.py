@@ -32,6 +32,7 @@ TUNING = [
     "blind2.jsonl",
     "classes.jsonl",
     "tune2.jsonl",
+    "tune3.jsonl",
 ]
 HELD_OUT = ["heldout_fresh1.jsonl"]
 

@@ -192,3 +192,67 @@ def test_answers_carry_the_headline_figures(engine: Engine, question: str, needl
     """Overviews and topic answers include the article's headline figures."""
     ans = engine.answer(question)
     assert ans.answered and needle in ans.answer, ans.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "top"),
+    [
+        ("we need a chinese-made open-source model for our math tutoring code, any pick?", D),
+        ("要国产开源的，用来写代码，推荐哪个", D),
+    ],
+)
+def test_a_trait_asked_for_puts_the_models_that_have_it_first(
+    engine: Engine, question: str, top: str
+) -> None:
+    """Model traits: "Chinese", "open source" reorder the article's ranking for the job."""
+    ans = engine.answer(question)
+    assert ans.intent == "recommend" and ans.recommendations[0].model == top, ans.why
+
+
+def test_the_model_most_jobs_point_at_leads(engine: Engine) -> None:
+    """Agreeing jobs outweigh a stray one: synthetic data + privacy beat "research"."""
+    ans = engine.answer(
+        "our research group studies a rare disease; too few cases to train on, so we want"
+        " believable fake patient records that leak nothing private. which model?"
+    )
+    assert ans.recommendations[0].model == L, ans.why
+
+
+def test_chinese_clauses_separate_context_from_the_question(engine: Engine) -> None:
+    """A Chinese comma ends a clause: the clause that asks is the question."""
+    ans = engine.answer(
+        "我们是一家做跨境物流的小公司，客户老是问包裹到哪了，想要一个秒回的客服，选哪个？"
+    )
+    assert ans.intent == "recommend" and ans.recommendations[0].model == G, ans.why
+    ans = engine.answer("llama 3.1 405b 跟 mistral large 2 比，谁的参数更多？")
+    assert ans.intent == "compare" and ans.aspect == "parameters", ans.why
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("wht can u do", "help"),
+        ("tell me abt deepseek v2 pls", "overview"),
+        ("thx m8, legend", "greeting"),
+    ],
+)
+def test_chat_shorthand_reads_as_its_words(engine: Engine, question: str, intent: str) -> None:
+    """Shorthand ("wht", "abt", "thx", "u") is read as the words it stands for."""
+    assert engine.answer(question).intent == intent
+
+
+def test_a_correction_answers_the_question_that_had_no_model(engine: Engine) -> None:
+    """ "how big is it?" with nothing to lean on, then "sorry, I meant Llama": answered."""
+    asker = Asker("c", "correction")
+    assert not engine.answer("how big is it?", asker).answered
+    ans = engine.answer("sorry, I meant llama 3.1 405b", asker)
+    assert ans.answered and ans.aspect == "parameters" and ans.models == [L], ans.why
+
+
+def test_a_derived_word_is_not_its_root() -> None:
+    """ "foundation" is not "founder", though both stem to "found"; "migration" is "migrate"."""
+    from bot.text.words import derivation_clash
+
+    assert derivation_clash("foundation", "founder")
+    assert not derivation_clash("migration", "migrate")
+    assert not derivation_clash("founders", "founder")

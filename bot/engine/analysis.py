@@ -48,6 +48,8 @@ _ZH_FILLER = frozenset(
 WHOLE_MATCH_MIN = 80.0
 EVIDENCE_MIN = 0.6  # weaker job or topic matches are not worth listing in "why"
 JOB_SUPPORT_MIN = 0.7  # a job this well matched counts toward agreement between jobs
+# Another model's jobs must outweigh the best job's model by this much to lead instead.
+SUPPORT_MARGIN = 0.5
 PHRASE_QUESTION_MIN = 90.0
 
 
@@ -84,6 +86,7 @@ class Analysis:
     aspects: list[str] = field(default_factory=list)
     cues: set[str] = field(default_factory=set)  # cue words in the asking sentences
     concepts: set[str] = field(default_factory=set)  # concepts named in the asking sentences
+    message_concepts: set[str] = field(default_factory=set)  # ... anywhere in the message
     domain_anywhere: bool = False  # a domain or article word anywhere in the message
     use_cases: list[tuple[float, str]] = field(default_factory=list)  # best first
     focus_use_case: bool = False  # the best job is named in the asking sentences
@@ -317,6 +320,8 @@ class Matchers:
                 explained.update(range(lh.start, lh.end))
                 if lh.kind == "cue" and lh.ref in ("domain", "article"):
                     an.domain_anywhere = True
+                if lh.kind == "concept":
+                    an.message_concepts.add(lh.ref)
                 if not in_focus:
                     continue
                 # The question's own words: "larger" in the knowledge base, "large" here.
@@ -460,8 +465,8 @@ class Matchers:
             # Background jobs count slightly less than jobs named in the question itself.
             scores[ref] = score if in_focus else score * 0.97
             shown[ref] = (phrase, in_focus)
-        an.use_cases = sorted(
-            ((s, r) for r, s in scores.items()), key=lambda p: (-p[0], self.order[p[1]])
+        an.use_cases = self._by_support(
+            sorted(((s, r) for r, s in scores.items()), key=lambda p: (-p[0], self.order[p[1]]))
         )
         for score, ref in an.use_cases[:3]:
             if score >= EVIDENCE_MIN:
@@ -488,6 +493,27 @@ class Matchers:
             is not None
             for _, ref in an.use_cases[:5]
         )
+
+    def _by_support(self, jobs: list[tuple[float, str]]) -> list[tuple[float, str]]:
+        """Jobs best first, except that the model most of the matched jobs point at leads.
+
+        "Rare-disease research group, too few cases, wants realistic fake records without
+        leaking patient privacy": synthetic data and privacy both point at Llama; the single
+        word "research" points elsewhere and must not decide.
+        """
+        support: dict[str, float] = {}
+        for score, ref in jobs:
+            model = self._top_model(ref)
+            if model is not None and score >= JOB_SUPPORT_MIN:
+                support[model] = support.get(model, 0.0) + score
+        if not jobs or not support:
+            return jobs
+        lead = self._top_model(jobs[0][1])
+        best = max(support, key=lambda m: support[m])
+        if best == lead or support[best] < support.get(lead or "", 0.0) + SUPPORT_MARGIN:
+            return jobs
+        first = next(i for i, (_, ref) in enumerate(jobs) if self._top_model(ref) == best)
+        return [jobs[first], *jobs[:first], *jobs[first + 1 :]]
 
     def _top_model(self, use_case: str) -> str | None:
         ranking = self.kb.use_cases[use_case].ranking

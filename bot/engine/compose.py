@@ -182,10 +182,20 @@ class Composer:
         ans.citations = cite(c for f in used for c in f.citations)
         return ans
 
-    def recommend(self, ans: Answer, use_case_id: str, among: list[str] | None = None) -> Answer:
+    def recommend(
+        self,
+        ans: Answer,
+        use_case_id: str,
+        among: list[str] | None = None,
+        prefer: frozenset[str] = frozenset(),
+    ) -> Answer:
+        """The article's ranking for a job; models with a trait asked for (``prefer``:
+        concept ids such as "open_weights") come first."""
         lang = ans.language
         uc = self.kb.use_cases[use_case_id]
         ranking = [r for r in uc.ranking if among is None or r.model in among]
+        if prefer:
+            ranking.sort(key=lambda r: not prefer & set(self.kb.models[r.model].traits))
         ans.use_case = use_case_id
         ans.title = say(uc.name, lang)
         lines: list[str] = []

@@ -179,6 +179,11 @@ class Engine:
 
         A "not stated" decline is still about its model: "and its MMLU score?" follows it.
         """
+        if not ans.answered and not s.named and s.aspects and not ans.models and not s.ctx_models:
+            # "how many parameters does it have?" with nothing to lean on: keep the aspect,
+            # so "sorry, I meant Mistral Large 2" can answer it.
+            self.contexts.put(asker, Context(aspect=s.aspects[0]))
+            return
         if (not ans.answered and ans.intent != "not_stated") or ans.intent in SMALL_TALK:
             return
         if not ans.answered and not ans.models:

@@ -24,14 +24,25 @@ _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _ZH_DIGITS = {ch: n for n, ch in enumerate("一二三四五六七八九十", start=1)} | {"两": 2}
 # Chinese numerals before a counter word: "八种语言", "三个月".
 _ZH_COUNT = re.compile(r"([一二两三四五六七八九十])(?=[种个款项位家])")
-# Not "one": "which one" is no number.
+# Small counts are left out: "which one", "of the three" name no figure.
+# Small counts are left out: "which one", "of the three" name no figure.
 _EN_NUMBERS = {
-    word: n for n, word in enumerate("one two three four five six seven eight nine ten".split(), 1)
+    word: n for n, word in enumerate("four five six seven eight nine ten".split(), 4)
 } | {
     word: 10 * n
     for n, word in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)
 }
-del _EN_NUMBERS["one"]
+
+
+# Month names as the numbers the Chinese text uses ("May" is "5月").
+_MONTHS = {
+    name: n
+    for n, name in enumerate(
+        "january february march april may june july august september october november "
+        "december".split(),
+        start=1,
+    )
+}
 
 
 def numbers(text: str) -> set[str]:
@@ -41,6 +52,9 @@ def numbers(text: str) -> set[str]:
     found |= {str(_ZH_DIGITS[m.group(1)]) for m in _ZH_COUNT.finditer(text)}
     words = set(re.findall(r"[a-z]+", text.casefold()))
     found |= {str(n) for w, n in _EN_NUMBERS.items() if w in words}
+    if "half" in words or "一半" in text:
+        found.add("50")  # "about half the cost" is the article's "50%"
+    found |= {str(n) for month, n in _MONTHS.items() if month in words}
     # "0.60" and "0.6" are one price.
     return {n.rstrip("0").rstrip(".") if "." in n else n for n in found if n}
 

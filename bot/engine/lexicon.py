@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from bot.text.normalize import STOPWORDS, compact, has_cjk, normalize, stem, tokens
-from bot.text.words import english_words, is_typo_of, same_word
+from bot.text.words import derivation_clash, english_words, is_typo_of, same_word
 
 _TOKEN_CACHE_MAX = 20_000
 
@@ -116,7 +116,7 @@ class Lexicon:
             return result
         token_stem = stem(token)
         for word in sorted(self._by_stem.get(token_stem, ())):
-            if word not in found:
+            if word not in found and not derivation_clash(token, word):
                 found.append(word)
         if len(token_stem) >= 3:
             for word in sorted(self._by_prefix.get(token[:3], ())):

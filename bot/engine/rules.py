@@ -66,7 +66,7 @@ class Thresholds:
 
 _SUPERLATIVE = re.compile(
     r"\b(most|least|best|worst|biggest|largest|smallest|cheapest|newest|latest|oldest|"
-    r"fastest|slowest|highest|lowest|more|fewer|less)\b|最|更"
+    r"fastest|slowest|highest|lowest|more|fewer|less)\b(?!\s+than\s+\d)|最|更"
 )
 # "which one is / was / has / supports …" asks which model a property belongs to; "which
 # one is best for …" asks for a recommendation instead.
@@ -79,10 +79,25 @@ _PROPERTY = re.compile(
     r"most|least|\w+est)\b)"
     r"|哪(?:个|款|一个|一款|家)?(?:模型|大模型)?(?:支持|是|有|由|来自|用了|训练|发布|出自|属于|能|会)"
     r"(?!得?(?:好|更好|最好|比较好))"
+    r"|的是哪|是文中哪|是哪(?:个|款|一个)|\bwhose\b"
+)
+# Words that ask for a choice of model rather than for the owner of a fact.
+_CHOICE = re.compile(
+    r"\b(should|recommend|suggest|pick|choose|go with|helps?|fits?|suits?|would you|plug in|"
+    r"use for|best for|good at|good for|is good|want|need|lines? up|matches|"
+    r"designed for|built for|made for|meant for)\b"
+    r"|推荐|选|适合|合适|用哪|该用|得好|比较好|更好|最好|哪(?:个|款)?(?:模型)?好|好用"
+)
+# "Which ones", "哪些": a list is asked for, not the one model a fact belongs to.
+_PLURAL = re.compile(r"\bwhich (?:\w+ )?(?:ones|companies|models|labs|firms)\b|哪些|哪几")
+_IMPERATIVE = re.compile(
+    r"^(?:please |pls |can you |could you )?(?:generate|write|draft|compose|translate|"
+    r"summari[sz]e|rewrite|paraphrase|proofread|fix|debug|refactor|convert|create|make me|"
+    r"give me \d+)\b"
 )
 _HOW_TO = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we|you)|how to)\b|^(?:怎么|如何)")
 _ADVICE = re.compile(r"\bbest way to\b|\bany tips\b|有什么技巧|最好的办法")
-_SELECTOR = re.compile(r"\b(which|wich|whcih|what model|what llm|who)\b|哪|谁")
+_SELECTOR = re.compile(r"\b(which|wich|whcih|what model|what llm|who|whose)\b|哪|谁")
 
 
 class Situation:
@@ -115,6 +130,13 @@ class Situation:
         return frozenset(self.an.concepts)
 
     @cached_property
+    def asked_traits(self) -> frozenset[str]:
+        """Traits of models asked for ("国产的开源模型"): concepts some model lists."""
+        traits = {t for m in self.kb.models.values() for t in m.traits}
+        # A wish stated anywhere ("they only accept open-weight models from a Chinese lab").
+        return frozenset(self.an.message_concepts & traits)
+
+    @cached_property
     def has_job(self) -> bool:
         return self.an.use_case_score >= self.t.use_case_min
 
@@ -134,7 +156,7 @@ class Situation:
         out += self.an.unknown_names
         # "MiniMax", "RLHF": only a model's name when the question treats it as one.
         if self.an.weak_names and (
-            "domain" in self.an.cues or (self.an.models and "compare" in self.an.cues)
+            "domain" in self.an.cues or (self.named and "compare" in self.an.cues)
         ):
             out += self.an.weak_names
         return out
@@ -235,17 +257,45 @@ class Situation:
         """(model, aspect, evidence) when "which one is/has/supports …" repeats a stated
         fact ("which one was trained on 15T tokens?", "哪个模型支持80多种编程语言")."""
         an, t = self.an, self.t
-        if an.models or not an.facts or not _PROPERTY.search(an.focus_text):
+        property_asked = _PROPERTY.search(an.focus_text) is not None
+        if self.named or not an.facts or not (self.selector or property_asked):
             return None
+        if self.superlative or _PLURAL.search(an.focus_text):
+            return None  # "which is the biggest of the three?" ranks, it does not look up
+        if an.all_models and not property_asked:
+            return None
+        if "follow_up" in an.cues and self.ctx_models:
+            return None  # "which of the two came out first?" is about the previous answer
         best = an.facts[0]
         rival = next((m for m in an.facts if m.model != best.model), None)
         rival_score = rival.score if rival else 0.0
         strong = best.score >= t.reverse_fact_min and (best.has_number or len(best.evidence) >= 2)
-        # A figure only this model's fact gives ("July 23", "80+") settles it on its own.
-        own_figure = bool(set(best.numbers) - set(rival.numbers if rival else ()))
-        if strong and (own_figure or best.score >= t.reverse_fact_margin * rival_score):
-            return best.model, best.aspect, list(best.evidence)
-        return None
+        # A figure only this model's fact gives ("July 23", "80+ languages") settles it, if
+        # the question repeats something else of that fact too ("8卡" is not "eight languages").
+        own_figure = bool(set(best.numbers) - set(rival.numbers if rival else ())) and len(
+            best.evidence
+        ) > len(best.numbers)
+        if not strong or not (own_figure or best.score >= t.reverse_fact_margin * rival_score):
+            return None
+        # "Which model does the article recommend for us?" asks for a choice, not a fact,
+        # unless a figure only one fact gives is repeated. Without a property verb ("which
+        # one *supports* …"), only such a figure or the fact's aspect named outright
+        # ("7月18号发布的是哪个") says a fact is being looked up.
+        if _CHOICE.search(an.focus_text) and (not own_figure or self.has_job):
+            return None
+        if not property_asked and not own_figure and best.aspect not in self.aspects:
+            return None
+        # "Which one supports 80+ languages?" asks whose fact that is; "which model for my
+        # coding agency?" asks for a job. Without a figure of its own, a fact wins over a job
+        # only when the question asks about the fact's property ("which one *is* free…") or
+        # names its aspect, and no second job backs the same model.
+        if not own_figure and self.has_job:
+            asks_property = (
+                _PROPERTY.search(an.focus_text) is not None or best.aspect in self.aspects
+            )
+            if not asks_property or an.job_support >= 2:
+                return None
+        return best.model, best.aspect, list(best.evidence)
 
     @cached_property
     def aspects_beside_job(self) -> bool:
@@ -261,9 +311,20 @@ class Situation:
                 continue
             norm = normalize(e.words)
             words = set(content_stems(norm)) | {g for g in bigrams(norm) if len(g) == 2}
-            if not words <= job:
+            if not words <= job | self.trait_terms:
                 return True
         return False
+
+    @cached_property
+    def trait_terms(self) -> set[str]:
+        """Words of the traits asked for: "open-source" is then a wish, not an aspect."""
+        terms: set[str] = set()
+        for trait in self.asked_traits:
+            for text in self.kb.concepts[trait].all():
+                norm = normalize(text)
+                terms.update(content_stems(norm))
+                terms.update(g for g in bigrams(norm) if len(g) == 2)
+        return terms
 
     def kb_job_terms(self, use_case: str) -> set[str]:
         terms = self.job_terms.get(use_case, frozenset())
@@ -304,7 +365,7 @@ def _small_talk_topic(s: Situation) -> str | None:
     an = s.an
     if an.small_talk and an.topic_score >= 1.0:
         return an.small_talk  # exactly one of its phrasings ("how does this bot work")
-    if an.models or an.aspects or s.has_job:
+    if s.named or an.aspects or s.has_job:
         return None
     if an.small_talk:
         return an.small_talk
@@ -335,6 +396,9 @@ def _is_task(s: Situation) -> bool:
             return True
     if {"recommend", "compare"} & cues or an.phrase_question:
         return False
+    # "Generate 20 synthetic patient records for me": an order, not a question.
+    if _IMPERATIVE.search(an.focus_text) and not an.keyword_topics:
+        return True
     return "task" in cues
 
 
@@ -352,7 +416,7 @@ def _asks_uncovered(s: Situation) -> bool:
     if not s.uncovered:
         return False
     # "Qwen2 vs Llama", "is ERNIE better than llama?": a comparison with it is about it too.
-    return not s.an.models or "compare" in s.an.cues or s.superlative
+    return not s.named or "compare" in s.an.cues or s.superlative
 
 
 def _not_addressed(s: Situation) -> Answer:
@@ -363,9 +427,12 @@ def _not_addressed(s: Situation) -> Answer:
 def _compare_named(s: Situation) -> Answer:
     models = _compared_models(s)
     ans = s.base("compare", 0.9 * s.strength + 0.1)
-    if s.has_job and not s.aspects:
+    aspects = s.aspects
+    if not aspects and s.an.follow_up and s.ctx_aspect:
+        aspects = [s.ctx_aspect]  # "它跟 DeepSeek-V2 比呢？" after a question about size
+    if s.has_job and not aspects:
         return s.c.compare_for_use_case(ans, models, s.an.use_case or "")
-    return s.c.compare(ans, models, s.aspects)
+    return s.c.compare(ans, models, aspects)
 
 
 def _topic_keyword_for_aspect(s: Situation) -> bool:
@@ -375,14 +442,14 @@ def _topic_keyword_for_aspect(s: Situation) -> bool:
     topic_id = _topic_for_every(s)
     if topic_id is None:
         return False
-    named = len(s.an.models)
+    named = len(s.named)
     if 0 < named < s.t.topic_models_min:
         return False  # "which came out first, llama or mistral?": those two, side by side
     return topic_id in s.an.keyword_topics or named >= s.t.topic_models_min
 
 
 def _compared_models(s: Situation) -> list[str]:
-    models = list(s.an.models)
+    models = list(s.named)
     # "compare all of them on size, deepseek included": every model, the named one too.
     if s.an.all_models and len(models) == 1 and (s.aspects or "compare" in s.an.cues):
         return list(s.kb.models)
@@ -515,7 +582,7 @@ def _asks_for_job(s: Situation) -> bool:
         return False
     # An aspect asked on its own ("which languages?") is not a job, unless its words are
     # the job's own ("users in Thailand": a language, and the multilingual job).
-    weak_job = an.use_case_score < t.use_case_exact
+    weak_job = an.use_case_score < t.use_case_exact and an.job_support < 2
     if s.aspects_beside_job and not s.superlative and "recommend" not in an.cues and weak_job:
         return False
     strong_topic = (
@@ -556,14 +623,14 @@ def _asks_for_job(s: Situation) -> bool:
 
 def _recommend(s: Situation) -> Answer:
     conf = s.an.use_case_score * (0.7 + 0.3 * s.an.explained)
-    return s.c.recommend(s.base("recommend", conf), s.an.use_case or "")
+    return s.c.recommend(s.base("recommend", conf), s.an.use_case or "", prefer=s.asked_traits)
 
 
 def _compares_every_model(s: Situation) -> bool:
     """ "compare all three on price", "which one needs the most hardware?", "各家是谁做的"."""
     an = s.an
     ranked = bool(s.aspects) and s.superlative and s.selector  # "which one is the biggest?"
-    if an.models or not (s.in_domain or (ranked and an.explained >= s.t.explained_min_cue)):
+    if s.named or not (s.in_domain or (ranked and an.explained >= s.t.explained_min_cue)):
         return False
     if an.topic_score >= s.t.topic_exact and not s.aspects:
         return False  # "what did the article compare": a topic's own phrasing

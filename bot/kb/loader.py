@@ -430,6 +430,15 @@ class _Builder:
                             f"stated fact about it; use one of: {', '.join(sorted(stated))}",
                         )
                     )
+            for i, ref in enumerate(model.traits):
+                if ref not in concept_ids:
+                    self.problems.append(
+                        self.docs[display].problem(
+                            ("traits", i),
+                            f"unknown concept '{ref}'; add it to concepts.yaml or use one "
+                            f"of: {known}",
+                        )
+                    )
             for i, fact in enumerate(model.facts):
                 for j, ref in enumerate(fact.lacks):
                     if ref not in concept_ids:

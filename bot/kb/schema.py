@@ -121,6 +121,9 @@ class Model(Strict):
     summary: Text
     # The aspects whose facts back the summary: their quotes are its citations.
     summary_aspects: list[Aspect] = Field(default_factory=list)
+    # Concepts the article states of this model ("open source", "made in China"): a
+    # recommendation asked with one of them puts the models that have it first.
+    traits: list[Id] = Field(default_factory=list)
     facts: list[Fact] = Field(min_length=1)
 
 

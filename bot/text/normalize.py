@@ -39,6 +39,35 @@ def _strip_emoji(text: str) -> str:
 
 # Colloquial Chinese with a standard equivalent ("啥时候" -> "什么时候").
 _ZH_COLLOQUIAL = str.maketrans({"啥": "什么", "咋": "怎么", "俺": "我"})
+# Chat shorthand with a standard spelling ("wht can u do", "tell me abt it pls").
+_EN_SHORTHAND = {
+    "wht": "what",
+    "wat": "what",
+    "wut": "what",
+    "abt": "about",
+    "smth": "something",
+    "sth": "something",
+    "thx": "thanks",
+    "tnx": "thanks",
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "m8": "mate",
+    "b4": "before",
+    "bc": "because",
+    "cuz": "because",
+    "idk": "i don't know",
+    "w/": "with",
+    "w/o": "without",
+    "pls": "please",
+    "plz": "please",
+    "recs": "recommendations",
+}
+_SHORTHAND = re.compile(
+    r"(?<![\w/])("
+    + "|".join(re.escape(k) for k in sorted(_EN_SHORTHAND, key=len, reverse=True))
+    + r")(?![\w/])"
+)
 
 
 @lru_cache(maxsize=4096)
@@ -49,6 +78,7 @@ def normalize(text: str) -> str:
     text = _MENTION.sub(" ", text)
     text = _URL.sub(" ", text)
     text = text.casefold()
+    text = _SHORTHAND.sub(lambda m: _EN_SHORTHAND[m.group(1)], text)
     text = _strip_emoji(text)
     text = _MARKDOWN.sub(" ", text)
     text = _PUNCT_RUN.sub(r"\1 ", text)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# A sentence ends at ! ? (either width), a Chinese full stop or semicolon, a newline, or a
-# Latin full stop followed by a space or the end (so "3.1", "gpt-4o.mini" and "tl;dr"
-# survive).
-_BOUNDARY = re.compile(r"[!?！？；。\n]+|\.(?=\s|$)")
+# A sentence ends at ! ? (either width), a Chinese full stop, semicolon or comma (Chinese
+# runs clauses of context and the question together with commas), a newline, or a Latin
+# full stop followed by a space or the end (so "3.1", "gpt-4o.mini" and "tl;dr" survive).
+_BOUNDARY = re.compile(r"[!?！？；。，\n]+|\.(?=\s|$)")
 _ASK_END = re.compile(r"[?？]\s*$")
 # Words that open a question or a request in English.
 _EN_OPENERS = frozenset(
@@ -32,7 +32,7 @@ _EN_REQUEST = re.compile(
 )
 # Chinese question particles and interrogatives.
 _ZH_ASK = re.compile(
-    r"[吗呢嘛么？]|哪|什么|啥|怎么|咋|多少|几|是否|能否|可否|有没有|是不是|会不会|推荐|"
+    r"[吗呢嘛么？]|哪|谁|什么|啥|怎么|咋|多少|几|是否|能否|可否|有没有|是不是|会不会|推荐|"
     r"介绍|对比|比较|区别|选|求|请问|如何"
 )
 

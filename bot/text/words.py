@@ -68,6 +68,21 @@ def same_word(a: str, b: str) -> bool:
     return len(short) >= 6 and len(long_) - len(short) <= 2 and fuzz.ratio(a, b) >= 85
 
 
+_NOUN_ENDINGS = ("ation", "ations")
+_VERB_ENDINGS = ("ate", "ates", "ated", "ating")
+
+
+def derivation_clash(a: str, b: str) -> bool:
+    """Whether two words share a stem only through a derivation that changes the meaning:
+    "foundation" and "founder" both stem to "found", but only "-ate" verbs go with
+    "-ation" nouns ("migrate", "migration")."""
+    a_noun, b_noun = a.endswith(_NOUN_ENDINGS), b.endswith(_NOUN_ENDINGS)
+    if a_noun == b_noun:
+        return False
+    other = b if a_noun else a
+    return not other.endswith(_VERB_ENDINGS)
+
+
 def is_typo_of(token: str, term: str) -> bool:
     """Whether ``token`` (not a dictionary word) is a plausible misspelling of ``term``.
 
