@@ -34,7 +34,7 @@ TUNING = [
     "tune2.jsonl",
     "tune3.jsonl",
 ]
-HELD_OUT = ["heldout_fresh1.jsonl"]
+HELD_OUT = ["heldout_fresh1.jsonl", "heldout_fresh2.jsonl"]
 
 
 @pytest.mark.parametrize("name", TUNING)
