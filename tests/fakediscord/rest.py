@@ -56,6 +56,7 @@ class RestMixin:
             ("GET", r"/oauth2/applications/@me", self._get_application),
             ("GET", r"/applications/@me", self._get_application),
             ("GET", r"/gateway/bot", self._get_gateway_bot),
+            ("GET", rf"/channels/{cid}", self._get_channel),
             ("POST", rf"/channels/{cid}/typing", self._typing),
             ("POST", rf"/channels/{cid}/messages", self._create_channel_message),
             ("POST", rf"/interactions/{sf.format('iid')}/{token}/callback", self._callback),
@@ -207,6 +208,13 @@ class RestMixin:
                 },
             }
         )
+
+    async def _get_channel(self, req: RecordedRequest, m: re.Match[str]) -> web.Response:
+        info = self._channel_info(m["channel"])
+        if info is None:
+            return error_response(404, 10003, "Unknown Channel")
+        channel, guild = info
+        return json_response(channel.to_dict(guild.id if guild else None))
 
     async def _typing(self, req: RecordedRequest, m: re.Match[str]) -> web.Response:
         if self._channel_info(m["channel"]) is None:

@@ -492,9 +492,11 @@ class FakeDiscord(GatewayMixin, RestMixin, DrivingMixin):
         interaction: InteractionRecord | str | int,
         *,
         followups: int = 0,
+        edits: int = 0,
         timeout: float = 5.0,
     ) -> InteractionRecord:
-        """Wait until the bot answered the interaction's callback (+ ``followups`` more).
+        """Wait until the bot answered the interaction's callback (+ ``followups`` more
+        messages and ``edits`` PATCHes of its messages).
 
         The returned record has ``callback`` (the callback body), ``followups`` (follow-up
         webhook bodies), ``edits`` (PATCHes of its messages) and ``message_id``.
@@ -503,14 +505,22 @@ class FakeDiscord(GatewayMixin, RestMixin, DrivingMixin):
         record = self.interactions[iid]
 
         def check() -> InteractionRecord | None:
-            ok = record.callback is not None and len(record.followups) >= followups
+            ok = (
+                record.callback is not None
+                and len(record.followups) >= followups
+                and len(record.edits) >= edits
+            )
             return record if ok else None
 
         def describe() -> str:
-            got = f"callback={record.callback!r}, {len(record.followups)} followup(s)"
+            got = (
+                f"callback={record.callback!r}, {len(record.followups)} followup(s), "
+                f"{len(record.edits)} edit(s)"
+            )
             return (
-                f"interaction {iid} not answered (wanted callback + {followups} followup(s), "
-                f"got {got}) within {timeout}s; " + self._describe_since(self._mark)
+                f"interaction {iid} not answered (wanted callback + {followups} followup(s) "
+                f"+ {edits} edit(s), got {got}) within {timeout}s; "
+                + self._describe_since(self._mark)
             )
 
         return await self._wait_until(check, timeout, describe)
