@@ -23,7 +23,7 @@ from bot.cogs import EXTENSIONS
 from bot.discord_glue.explanations import Explanations
 from bot.discord_glue.i18n import locale_language
 from bot.discord_glue.kbui.logbook import audit, note_reload
-from bot.discord_glue.kbui.state import Sessions
+from bot.discord_glue.kbui.state import PREVIEW_GUILD, Sessions
 from bot.discord_glue.options import UnknownOption
 from bot.discord_glue.sending import apologise, tell
 from bot.discord_glue.translator import BotTranslator
@@ -136,8 +136,11 @@ class LLMBot(commands.Bot):
         return result
 
     def _recent_questions(self) -> list[str]:
-        """Recently missed questions, for the routing impact an edit preview shows."""
-        clusters = self.analytics.miss_clusters(limit=RECENT_CLUSTERS)
+        """The previewing server's recently missed questions, for an edit's routing impact."""
+        guild_id = PREVIEW_GUILD.get()
+        if guild_id is None:
+            return []
+        clusters = self.analytics.miss_clusters(guild_id, limit=RECENT_CLUSTERS)
         return [question for cluster in clusters for question in cluster.examples]
 
     def _swap_engine(self, kb: KnowledgeBase) -> None:

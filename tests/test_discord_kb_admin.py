@@ -16,7 +16,7 @@ from bot.settings import Settings
 from tests import discord_support
 from tests.discord_kb_support import Admin, components
 from tests.discord_support import ADMIN_ROLE, ASK_CHANNEL, LOG_CHANNEL, bot_running
-from tests.fakediscord import FakeDiscord
+from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeMember
 
 fake_discord = discord_support.fake_discord
 settings = discord_support.settings
@@ -196,3 +196,49 @@ async def test_the_digest_loop_runs_only_when_configured(
         if cog is not None and getattr(cog, "digest_loop", None) is not None:
             cog.digest_loop.cancel()
         bot.analytics.close()
+
+
+async def test_a_preview_shows_only_this_servers_questions(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    """The routing impact lists recent questions of the admin's server, never another's."""
+    other = FakeGuild(
+        id="2000000000000000900",
+        name="Other Guild",
+        owner_id=fake_discord.owner.id,
+        channels=[FakeChannel("3000000000000000900", "elsewhere", 0, 0)],
+        members=[FakeMember(fake_discord.bot_user), FakeMember(fake_discord.user)],
+    )
+    fake_discord.guilds[other.id] = other
+    admin = Admin(fake_discord)
+    here, there = "which model for sql queries", "what model for sql queries please"
+    async with bot_running(settings):
+        await fake_discord.send_message(here, channel_id=ASK_CHANNEL)
+        await fake_discord.wait_for_message(channel_id=ASK_CHANNEL)
+        await fake_discord.send_message(there, channel_id="3000000000000000900", mentions_bot=True)
+        await fake_discord.wait_for_message(channel_id="3000000000000000900")
+        card = admin.reply(await admin.run("kb open", {"entry": "use_case:code-generation"}))
+        opened = await admin.press(card, "kb:phr:")
+        now = fake_discord.modal_fields(opened)["en"]["value"]
+        preview = admin.reply(await admin.submit(opened, {"en": f"{now}\nsql queries"}))
+    assert f"“{here}”: declined:out_of_scope → use_case:code-generation" in preview["content"]
+    assert there not in preview["content"]
+
+
+async def test_a_host_edit_that_removes_an_entry_is_named_in_the_log(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    """The watcher's reload reports the entries it removed (a small removal is not held)."""
+    path = settings.knowledge_dir / "topics.yaml"
+    text = path.read_text("utf-8")
+    start = text.index("  - id: prediction")
+    end = text.index("  - id: ", start + 1)
+    async with bot_running(settings) as bot:
+        path.write_text(text[:start] + text[end:], "utf-8")
+        removed = await fake_discord.wait_for_message(
+            lambda m: "removed" in (m.get("content") or ""), channel_id=LOG_CHANNEL, since=0
+        )
+    assert "topics.yaml: prediction" in removed["content"]
+    assert bot.last_reload is not None and bot.last_reload.removed == {
+        "topics.yaml": ["prediction"]
+    }

@@ -79,16 +79,21 @@ async def test_undo_touches_only_the_callers_own_revisions(
 async def test_a_saved_edit_is_audited_with_revert(
     fake_discord: FakeDiscord, settings: Settings
 ) -> None:
-    """The admin log gets who (display name), why, which entry and the diff; Revert undoes."""
+    """The admin log gets who (their display name then), why, which entry and the diff;
+    Revert undoes it."""
     original = use_cases(settings)
+    member = fake_discord.guild.member(fake_discord.admin_user.id)
+    assert member is not None
+    member.nick = "Alice @everyone"
     admin = Admin(fake_discord)
     async with bot_running(settings):
         await add_phrasing(admin, fake_discord)
         audit = await log_message(fake_discord, "changed from Discord")
+        member.nick = "Alice renamed"
         reverting = admin.reply(await admin.press(audit, "kb:undo:1"))
         admin.reply(await admin.press(reverting, "kb:ok:"))
-    assert "admin" in audit["content"] and "use_case:debugging" in audit["content"]
-    assert ADDED in audit["content"] and audit["mentions"] == []
+    assert "Alice @\u200beveryone (discord)" in audit["content"] and audit["mentions"] == []
+    assert "use_case:debugging" in audit["content"] and ADDED in audit["content"]
     assert use_cases(settings) == original
 
 

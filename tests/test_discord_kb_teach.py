@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import sqlite3
 
+from bot.analytics import MissCluster
+from bot.discord_glue.kbui.teach import PAGE_SIZE, TeachPage, page_message
+from bot.kb.schema import KnowledgeBase
 from bot.settings import Settings
 from tests import discord_support
 from tests.discord_kb_support import Admin, component, has, text
 from tests.discord_support import ASK_CHANNEL, bot_running, embed_text
-from tests.fakediscord import FakeDiscord
+from tests.fakediscord import FakeDiscord, check_message_payload
 
 fake_discord = discord_support.fake_discord
 settings = discord_support.settings
@@ -100,3 +103,33 @@ async def test_new_answer_opens_a_topic_form_with_the_question(
     assert opened.callback_type == 9
     assert fields["phrasings_en"]["value"] == "what's the weather in Paris?"
     assert "add topic 'weather'" in preview["content"]
+
+
+def test_a_full_page_of_long_questions_stays_within_discords_limits(kb: KnowledgeBase) -> None:
+    """Five groups of long questions: embeds, rows and buttons within what Discord accepts."""
+    long = "which model " + "really " * 60 + "fits?"
+    clusters = [
+        MissCluster(
+            key=f"k{i}",
+            representative=f"{i} {long}",
+            examples=tuple(f"{i}.{j} {long}" for j in range(5)),
+            count=40,
+            users=12,
+            languages=("en", "zh"),
+            last_seen=1_800_000_000.0,
+            picked=long,
+            target=("use_case:code-generation", "Code generation " * 5),
+            reasons=(("declined", 30), ("unsure", 8), ("down", 2)),
+        )
+        for i in range(PAGE_SIZE)
+    ]
+    page = TeachPage(guild_id=1, clusters=clusters, start=1, pages=1)
+    out = page_message(kb.ui, "en", "0123456789ab", page)
+    assert out.view is not None
+    payload = {
+        "content": out.content,
+        "embeds": [embed.to_dict() for embed in out.embeds],
+        "components": out.view.to_components(),
+    }
+    assert check_message_payload(payload) == []
+    assert len(out.embeds) == PAGE_SIZE and len(payload["components"]) == PAGE_SIZE

@@ -8,7 +8,6 @@ Confirm.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -26,7 +25,7 @@ from bot.routing import target_of
 from .access import bot_of, is_admin, language
 from .components import Click, Refused, button, on, select, sessions_of, view
 from .forms import NewEntryForm, PhrasingsForm, QuoteForm, TextForm
-from .outgoing import Outgoing
+from .outgoing import Outgoing, answer_soon
 from .previews import show_preview, staged_by
 
 if TYPE_CHECKING:
@@ -255,7 +254,7 @@ def card_message(bot: LLMBot, ref: Ref, lang: str) -> Outgoing:
 
 async def show_card(interaction: discord.Interaction, ref: Ref) -> None:
     bot = bot_of(interaction)
-    await card_message(bot, ref, language(interaction)).send(interaction)
+    await answer_soon(interaction, lambda: card_message(bot, ref, language(interaction)))
 
 
 @on("open")
@@ -419,5 +418,4 @@ def find_message(bot: LLMBot, question: str, lang: str) -> Outgoing:
 async def show_find(interaction: discord.Interaction, question: str) -> None:
     bot = bot_of(interaction)
     lang = language(interaction)
-    out = await asyncio.to_thread(find_message, bot, question, lang)
-    await out.send(interaction)
+    await answer_soon(interaction, lambda: find_message(bot, question, lang))

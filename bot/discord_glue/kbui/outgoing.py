@@ -7,13 +7,15 @@ attaches it as a file. Files are kept as bytes, so the same message can be sent 
 
 from __future__ import annotations
 
+import asyncio
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import discord
 
-from bot.discord_glue.sending import NO_MENTIONS
+from bot.discord_glue.sending import DEFER_AFTER_SECONDS, NO_MENTIONS
 from bot.kb.schema import Ui
 from bot.render import CONTENT_MAX, truncate
 
@@ -85,3 +87,12 @@ class Outgoing:
             await interaction.edit_original_response(**parts)
         else:
             await interaction.response.edit_message(**parts)
+
+
+async def answer_soon(interaction: discord.Interaction, build: Callable[[], Outgoing]) -> None:
+    """Send ``build()`` (run in a worker thread), deferring first if it is not ready in time."""
+    task = asyncio.ensure_future(asyncio.to_thread(build))
+    done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER_SECONDS)
+    if not done:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+    await (await task).send(interaction)

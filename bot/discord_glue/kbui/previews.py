@@ -24,6 +24,7 @@ from bot.routing import route
 from .access import actor, actor_key, bot_of, language
 from .components import Click, Refused, button, editor_of, kept, on, sessions_of, view
 from .outgoing import Outgoing, fit_block
+from .state import PREVIEW_GUILD
 
 if TYPE_CHECKING:
     from bot.kb.schema import Ui
@@ -154,6 +155,7 @@ async def show_preview(
             await interaction.response.defer()
         else:
             await interaction.response.defer(ephemeral=True, thinking=True)
+    PREVIEW_GUILD.set(interaction.guild_id)
     preview = await asyncio.to_thread(stage, editor)
     pending = PendingEdit(preview, tuple(examples), again)
     if closest is not None and preview.problems:
@@ -252,6 +254,7 @@ async def reapply(click: Click) -> None:
     pending = click.kept(PendingEdit)
     editor = editor_of(click.bot)
     await click.interaction.response.defer()
+    PREVIEW_GUILD.set(click.interaction.guild_id)
     pending.preview = await asyncio.to_thread(editor.reapply, pending.preview)
     sessions_of(click.bot).replace(click.arg, pending)
     await render(click.ui, click.lang, click.arg, pending).replace(click.interaction)

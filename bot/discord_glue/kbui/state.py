@@ -12,9 +12,15 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from contextvars import ContextVar
 from typing import TypeVar
 
 T = TypeVar("T")
+
+# The server an edit is being previewed for. Only its own recent questions feed the
+# routing impact a preview shows (admins never see another server's questions); set
+# around each preview, and inherited by the worker thread that stages it.
+PREVIEW_GUILD: ContextVar[int | None] = ContextVar("kb_preview_guild", default=None)
 
 DEFAULT_CAPACITY = 500
 DEFAULT_TTL_SECONDS = 3600.0

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from bot.kb.schema import Ui
 
 PAGE_SIZE = 5  # one row of buttons per group; a message holds five rows
+EMBEDS_TOTAL = 6000  # Discord counts the text of all of a message's embeds together
 QUESTION_SHOWN = 200
 EXAMPLE_SHOWN = 100
 MISS_KINDS = ("declined", "unsure", "low", "down", "picked")
@@ -57,8 +58,31 @@ def _reasons(ui: Ui, lang: str, cluster: MissCluster) -> str:
     return " · ".join(parts)
 
 
+def _length(embed: dict[str, Any]) -> int:
+    texts = [embed.get("title", ""), embed.get("description", "")]
+    texts += [part for f in embed.get("fields", []) for part in (f["name"], f["value"])]
+    return sum(len(t) for t in texts)
+
+
+def _within(embed: dict[str, Any], budget: int) -> dict[str, Any]:
+    """Shorten the longest field values until the embed holds at most ``budget`` characters."""
+    fields = embed.get("fields", [])
+    while _length(embed) > budget and fields:
+        longest = max(fields, key=lambda f: len(f["value"]))
+        if len(longest["value"]) <= 20:
+            break
+        excess = _length(embed) - budget
+        longest["value"] = truncate(longest["value"], max(20, len(longest["value"]) - excess))
+    return embed
+
+
 def cluster_embed(
-    ui: Ui, lang: str, number: int, cluster: MissCluster, ignored: bool
+    ui: Ui,
+    lang: str,
+    number: int,
+    cluster: MissCluster,
+    ignored: bool,
+    budget: int = EMBEDS_TOTAL,
 ) -> dict[str, Any]:
     """One group of missed questions, with what an admin needs to decide."""
     none = ui.text("kb_card_none", lang)
@@ -87,21 +111,22 @@ def cluster_embed(
     description = f"“{plain(truncate(cluster.representative, QUESTION_SHOWN))}”"
     if ignored:
         description += "\n" + ui.text("kb_cluster_ignored", lang)
-    return fit_embed(
-        {
-            "type": "rich",
-            "title": title,
-            "description": description,
-            "fields": [{**f, "inline": False} for f in fields],
-        }
-    )
+    embed = {
+        "type": "rich",
+        "title": title,
+        "description": description,
+        "fields": [{**f, "inline": False} for f in fields],
+    }
+    return _within(fit_embed(embed), budget)
 
 
 def page_message(ui: Ui, lang: str, token: str, page: TeachPage) -> Outgoing:
     embeds, items = [], []
+    budget = EMBEDS_TOTAL // max(1, len(page.clusters))
     for i, cluster in enumerate(page.clusters):
         ignored = i in page.ignored
-        embeds.append(to_embed(cluster_embed(ui, lang, page.start + i, cluster, ignored)))
+        data = cluster_embed(ui, lang, page.start + i, cluster, ignored, budget)
+        embeds.append(to_embed(data))
         if ignored:
             continue
         arg = f"{token}.{i}"
