@@ -21,6 +21,7 @@ from bot.kbedit import (
     AddEntry,
     AddPhrasing,
     KbEditError,
+    Operation,
     Preview,
     Ref,
     RemovePhrasing,
@@ -191,10 +192,10 @@ class PhrasingsForm(Form):
     def again(self) -> Form:
         return PhrasingsForm(self.ui, self.lang, self.ref, self.before, self.values(), replace=True)
 
-    def operations(self) -> list[Any]:
+    def operations(self) -> list[Operation]:
         typed = self.values()
-        removals: list[Any] = []
-        additions: list[Any] = []
+        removals: list[Operation] = []
+        additions: list[Operation] = []
         for code in LANGS:
             old, new = list(getattr(self.before, code)), lines(typed[code])
             lang: Literal["en", "zh"] = "en" if code == "en" else "zh"

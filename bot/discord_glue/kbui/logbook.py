@@ -42,12 +42,22 @@ DIGEST_SHOWN = 3
 DIGEST_SCAN = 100
 
 
-async def log_channel(bot: LLMBot) -> tuple[discord.abc.Messageable, str] | None:
-    """The admin log channel and the language of its server, if one is configured."""
+async def log_channel(
+    bot: LLMBot, *, owner_only: bool = False
+) -> tuple[discord.abc.Messageable, str] | None:
+    """The admin log channel and the language of its server, if one is configured.
+
+    ``owner_only``: only in the process whose shards serve that channel's server. Every
+    process watches the same files, so reload reports and the digest come from one.
+    """
     channel_id = bot.settings.admin_log_channel_id
     if not channel_id:
         return None
-    channel = bot.get_channel(channel_id) or await bot.fetch_channel(channel_id)
+    channel = bot.get_channel(channel_id)
+    if channel is None and owner_only:
+        log.debug("admin log channel %s is served by another process", channel_id)
+        return None
+    channel = channel or await bot.fetch_channel(channel_id)
     if not isinstance(channel, discord.abc.Messageable):
         log.error("ADMIN_LOG_CHANNEL_ID %s is not a channel the bot can write to", channel_id)
         return None
@@ -55,11 +65,13 @@ async def log_channel(bot: LLMBot) -> tuple[discord.abc.Messageable, str] | None
     return channel, locale_language(guild.preferred_locale if guild else None)
 
 
-async def post(bot: LLMBot, build: Callable[[Ui, str], Outgoing | None]) -> None:
+async def post(
+    bot: LLMBot, build: Callable[[Ui, str], Outgoing | None], owner_only: bool = False
+) -> None:
     """Post ``build(ui, lang)`` to the admin log channel; failures are logged, not raised."""
     channel_id = bot.settings.admin_log_channel_id
     try:
-        found = await log_channel(bot)
+        found = await log_channel(bot, owner_only=owner_only)
         if found is None:
             return
         channel, lang = found
@@ -70,7 +82,9 @@ async def post(bot: LLMBot, build: Callable[[Ui, str], Outgoing | None]) -> None
         log.exception("could not post to the admin log channel %s", channel_id)
 
 
-def post_soon(bot: LLMBot, build: Callable[[Ui, str], Outgoing | None]) -> None:
+def post_soon(
+    bot: LLMBot, build: Callable[[Ui, str], Outgoing | None], owner_only: bool = False
+) -> None:
     """:func:`post` from any thread, without waiting for it."""
     loop = bot.loop
     try:
@@ -83,11 +97,11 @@ def post_soon(bot: LLMBot, build: Callable[[Ui, str], Outgoing | None]) -> None:
     except RuntimeError:
         running = None
     if running is loop:
-        task = loop.create_task(post(bot, build))
+        task = loop.create_task(post(bot, build, owner_only))
         bot.kb_tasks.add(task)
         task.add_done_callback(bot.kb_tasks.discard)
     else:
-        asyncio.run_coroutine_threadsafe(post(bot, build), loop)
+        asyncio.run_coroutine_threadsafe(post(bot, build, owner_only), loop)
 
 
 # -- audits ----------------------------------------------------------------------------------
@@ -147,7 +161,7 @@ def note_reload(bot: LLMBot, result: ReloadResult) -> None:
         text = reload_report(ui, lang, result)
         return Outgoing(text) if text else None
 
-    post_soon(bot, build)
+    post_soon(bot, build, owner_only=True)
 
 
 # -- the daily digest ------------------------------------------------------------------------
@@ -177,7 +191,7 @@ def digest_text(
 
 async def post_digest(bot: LLMBot, reported: set[str]) -> None:
     """Post the digest for the log channel's server; ``reported`` keeps what was posted."""
-    found = await log_channel(bot)
+    found = await log_channel(bot, owner_only=True)
     if found is None:
         return
     channel, lang = found

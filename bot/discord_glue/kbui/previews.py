@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.kbedit import ApplyResult, KbEditor, Preview, Ref, SetQuote
+from bot.kbedit import ApplyResult, KbEditor, Operation, Preview, Ref, SetQuote
 from bot.render import plain, truncate
 from bot.routing import route
 
@@ -166,7 +166,10 @@ async def show_preview(
 
 
 def staged_by(
-    interaction: discord.Interaction, ops: Sequence[object], reason: str, source: str = "discord"
+    interaction: discord.Interaction,
+    ops: Sequence[Operation],
+    reason: str,
+    source: str = "discord",
 ) -> Callable[[KbEditor], Preview]:
     """A stage function for :func:`show_preview`: ``ops`` by this admin, for ``reason``."""
     bot = bot_of(interaction)
@@ -174,7 +177,7 @@ def staged_by(
 
     def stage(editor: KbEditor) -> Preview:
         return editor.preview(
-            list(ops),  # type: ignore[arg-type]
+            ops,
             actor=name,
             reason=reason,
             source=source,
