@@ -153,3 +153,22 @@ async def test_a_long_history_diff_is_attached(
     attached = fake_discord.attachment_bytes(listing, "history.diff").decode()
     assert "history.diff" in listing["content"] and attached.count("+++ b/use_cases.yaml") == 4
     assert component(listing, "kbs:rev:")
+
+
+async def test_after_a_restart_revert_still_works_and_old_previews_say_expired(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    """Revert carries its revision in the button, so it outlives the process; a preview
+    kept only in memory is gone, and pressing Confirm says so."""
+    admin = Admin(fake_discord)
+    async with bot_running(settings):
+        await add_phrasing(admin, fake_discord)
+        audit = await log_message(fake_discord, "changed from Discord")
+        card = admin.reply(await admin.run("kb open", {"entry": "use_case:debugging"}))
+        opened = await admin.press(card, "kb:phr:")
+        stale = admin.reply(await admin.submit(opened, {"en": "debugging"}))
+    async with bot_running(settings):
+        expired = admin.reply(await admin.press(stale, "kb:ok:"))
+        reverting = admin.reply(await admin.press(audit, "kb:undo:1"))
+    assert "expired" in expired["content"]
+    assert "undo #1" in reverting["content"] and has(reverting, "kb:ok:")
