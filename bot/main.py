@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -21,20 +22,25 @@ from bot.analytics import Analytics
 from bot.cogs import EXTENSIONS
 from bot.discord_glue.explanations import Explanations
 from bot.discord_glue.i18n import locale_language
+from bot.discord_glue.kbui.logbook import audit, note_reload
+from bot.discord_glue.kbui.state import PREVIEW_GUILD, Sessions
 from bot.discord_glue.options import UnknownOption
-from bot.discord_glue.reports import problem_block
-from bot.discord_glue.sending import NO_MENTIONS, apologise, tell
+from bot.discord_glue.sending import apologise, tell
 from bot.discord_glue.translator import BotTranslator
 from bot.engine.engine import Engine, Thresholds
 from bot.kb.loader import KnowledgeError
 from bot.kb.schema import KnowledgeBase
 from bot.kb.store import KnowledgeStore, ReloadResult
 from bot.kb.watch import KnowledgeWatcher
+from bot.kbcli import revisions_path
+from bot.kbedit import KbEditor, Revision
 from bot.ratelimit import Cooldown
 from bot.services import build_analytics
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
+
+RECENT_CLUSTERS = 50  # groups of missed questions whose routing an edit preview checks
 
 MESSAGE_CONTENT_HELP = (
     "The message content intent is not enabled for this bot, so it will only answer "
@@ -96,6 +102,46 @@ class LLMBot(commands.Bot):
             settings.reload_debounce_seconds,
         )
         store.on_swap(self._swap_engine)
+        # The knowledge editor (/kb): its last reload, held reload reported, button state.
+        self.last_reload: ReloadResult | None = None
+        self.held_reported = ""
+        self.kb_sessions = Sessions()
+        self.kb_tasks: set[asyncio.Task[None]] = set()
+        self.editor = self._build_editor()
+
+    def _build_editor(self) -> KbEditor | None:
+        """One write path for /kb edits; edits on the host are recorded as revisions too."""
+        path = revisions_path(self.settings)
+        try:
+            editor = KbEditor(
+                self.store.directory,
+                path,
+                on_applied=self._reload_after_edit,
+                audit=lambda revision: audit(self, revision),
+                recent_questions=self._recent_questions,
+                live_kb=lambda: self.store.current,
+            )
+        except (OSError, sqlite3.Error) as exc:
+            log.error(
+                "editing the knowledge base from Discord is off: cannot open %s (%s)", path, exc
+            )
+            return None
+        editor.watch(self.store)
+        return editor
+
+    def _reload_after_edit(self, _revision: Revision) -> ReloadResult:
+        # Runs in the editor's worker thread, after the files are written.
+        result = self.store.reload()
+        note_reload(self, result)
+        return result
+
+    def _recent_questions(self) -> list[str]:
+        """The previewing server's recently missed questions, for an edit's routing impact."""
+        guild_id = PREVIEW_GUILD.get()
+        if guild_id is None:
+            return []
+        clusters = self.analytics.miss_clusters(guild_id, limit=RECENT_CLUSTERS)
+        return [question for cluster in clusters for question in cluster.examples]
 
     def _swap_engine(self, kb: KnowledgeBase) -> None:
         # Build the new engine fully before the one assignment that publishes it.
@@ -113,6 +159,9 @@ class LLMBot(commands.Bot):
         await self.install_commands()
         if self.command_sync_only:
             return
+        if self.editor is not None:
+            # Edits made while the bot was stopped become a revision (and an audit).
+            await asyncio.to_thread(self.editor.scan_host_changes)
         self.watcher.start()
         if self.settings.dev_guild_id and syncs_commands(self):
             guild = discord.Object(id=self.settings.dev_guild_id)
@@ -166,22 +215,8 @@ class LLMBot(commands.Bot):
             log.warning(MESSAGE_CONTENT_HELP)
 
     async def _on_reload(self, result: ReloadResult) -> None:
-        if result.ok:
-            return
-        channel_id = self.settings.admin_log_channel_id
-        if not channel_id:
-            return
-        try:
-            channel = self.get_channel(channel_id) or await self.fetch_channel(channel_id)
-            if isinstance(channel, discord.abc.Messageable):
-                guild = getattr(channel, "guild", None)
-                lang = locale_language(guild.preferred_locale if guild else None)
-                ui = self.engine.kb.ui
-                heading = ui.text("admin_log_reload_rejected", lang, version=result.version)
-                text = problem_block(heading, result.problems)
-                await channel.send(text, allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException:
-            log.exception("could not post the reload error to channel %s", channel_id)
+        # The watcher's reloads: removed entries, holds and problems go to the admin log.
+        note_reload(self, result)
 
 
 class ShardedLLMBot(LLMBot, commands.AutoShardedBot):

@@ -33,6 +33,7 @@ def settings(kb_copy: Path, tmp_path: Path) -> Settings:
         _env_file=None,  # type: ignore[call-arg]
         discord_token=SecretStr("fake-bot-token"),
         knowledge_dir=kb_copy,
+        data_dir=tmp_path,  # the revision history of the knowledge editor lives here
         database_path=tmp_path / "analytics.sqlite3",
         ask_channel_ids=[int(ASK_CHANNEL)],
         admin_role_id=int(ADMIN_ROLE),

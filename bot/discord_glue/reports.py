@@ -9,7 +9,7 @@ from bot.kb.schema import KnowledgeBase, Ui
 from bot.render import CONTENT_MAX, truncate
 
 if TYPE_CHECKING:
-    from bot.analytics import Analytics, MissCluster
+    from bot.analytics import Analytics
 
 MAX_PROBLEMS_SHOWN = 15
 
@@ -31,18 +31,6 @@ def analytics_summary(analytics: Analytics, ui: Ui, lang: str) -> str:
     if not counts:
         return ui.text("analytics_unavailable", lang, path=analytics.path)
     return ui.text("analytics_counts", lang, **counts)
-
-
-def unanswered_report(clusters: Iterable[MissCluster], ui: Ui, lang: str) -> str:
-    lines = []
-    for i, cluster in enumerate(clusters, start=1):
-        lines.append(f"{i:>2}. ×{cluster.count} ({cluster.users}) {cluster.representative}")
-        lines += [f"       ~ {variant}" for variant in cluster.examples[1:3]]
-        if cluster.target is not None:
-            lines.append(f"       → {cluster.target[1]} ({cluster.target[0]})")
-    if not lines:
-        return ui.text("admin_unanswered_none", lang)
-    return "\n".join([ui.text("admin_unanswered_header", lang), *lines])
 
 
 def problem_block(heading: str, problems: Iterable[object]) -> str:

@@ -354,6 +354,56 @@ class Ui(Catalogue):
         "admin_check_ok": frozenset({"counts"}),
         "admin_check_problems": frozenset({"count"}),
         "admin_log_reload_rejected": frozenset({"version"}),
+        "kb_attached": frozenset({"file"}),
+        "kb_edit_refused": frozenset({"message"}),
+        "kb_already_saved": frozenset({"revision"}),
+        "kb_preview_title": frozenset({"what"}),
+        "kb_preview_reason": frozenset({"reason"}),
+        "kb_preview_files": frozenset({"files"}),
+        "kb_preview_problems": frozenset({"count"}),
+        "kb_preview_routing": frozenset({"count"}),
+        "kb_closest_passage": frozenset({"passage"}),
+        "kb_more": frozenset({"count"}),
+        "kb_result_applied": frozenset({"revision"}),
+        "kb_result_not_live": frozenset({"reason"}),
+        "kb_rescored_hit": frozenset({"question", "target"}),
+        "kb_rescored_miss": frozenset({"question", "target"}),
+        "kb_result_changed": frozenset({"files"}),
+        "kb_result_invalid": frozenset({"message"}),
+        "kb_result_failed": frozenset({"message"}),
+        "kb_form_text": frozenset({"entry"}),
+        "kb_form_phrasings": frozenset({"entry"}),
+        "kb_form_quote": frozenset({"entry", "number"}),
+        "kb_reason_teach": frozenset({"count"}),
+        "kb_card_phrasings": frozenset({"language"}),
+        "kb_card_note": frozenset({"language"}),
+        "kb_card_answer": frozenset({"language"}),
+        "kb_card_text": frozenset({"language"}),
+        "kb_button_open": frozenset({"entry"}),
+        "kb_entry_gone": frozenset({"entry"}),
+        "kb_no_quotes": frozenset({"entry"}),
+        "kb_find_answered": frozenset({"confidence", "target"}),
+        "kb_find_unsure": frozenset({"confidence", "target"}),
+        "kb_find_declined": frozenset({"confidence", "target"}),
+        "kb_revision_line": frozenset({"actor", "entries", "reason", "revision", "source", "time"}),
+        "kb_history_header": frozenset({"count", "entry"}),
+        "kb_history_none_entry": frozenset({"entry"}),
+        "kb_revision_gone": frozenset({"revision"}),
+        "kb_teach_header": frozenset({"page", "pages"}),
+        "kb_cluster_title": frozenset({"count", "languages", "number", "users"}),
+        "kb_teach_add": frozenset({"entry"}),
+        "kb_teach_pick_header": frozenset({"question"}),
+        "kb_export_done": frozenset({"file"}),
+        "kb_export_too_big": frozenset({"size"}),
+        "kb_import_too_big": frozenset({"limit", "size"}),
+        "kb_log_reload_held": frozenset({"version"}),
+        "kb_log_reload_removed": frozenset({"entries", "version"}),
+        "kb_digest": frozenset({"count", "total"}),
+        "kb_status_held": frozenset({"reason"}),
+        "kb_status_removed": frozenset({"entries"}),
+        "kb_reload_held": frozenset({"reason"}),
+        "kb_reload_removed": frozenset({"entries"}),
+        "unknown_entry_option": frozenset({"options", "value"}),
     }
 
     # -- replies -------------------------------------------------------------
@@ -400,9 +450,138 @@ class Ui(Catalogue):
     admin_reload_rejected: Text
     admin_check_ok: Text
     admin_check_problems: Text
-    admin_unanswered_header: Text
     admin_unanswered_none: Text
     admin_log_reload_rejected: Text
+    # -- the knowledge editor (/kb) ---------------------------------------------------
+    kb_attached: Text
+    kb_edit_refused: Text
+    kb_editor_unavailable: Text
+    kb_expired: Text
+    kb_already_saved: Text
+    kb_cannot_confirm: Text
+    kb_preview_title: Text
+    kb_preview_reason: Text
+    kb_preview_files: Text
+    kb_preview_noop: Text
+    kb_preview_problems: Text
+    kb_preview_references: Text
+    kb_preview_warnings: Text
+    kb_preview_routing: Text
+    kb_preview_regression: Text
+    kb_preview_conflict: Text
+    kb_preview_confirm_hint: Text
+    kb_closest_passage: Text
+    kb_more: Text
+    kb_confirm: Text
+    kb_cancel: Text
+    kb_reapply: Text
+    kb_edit_again: Text
+    kb_use_passage: Text
+    kb_undo_button: Text
+    kb_undo_change_button: Text
+    kb_restore_button: Text
+    kb_revert_button: Text
+    kb_cancelled: Text
+    kb_result_applied: Text
+    kb_result_not_live: Text
+    kb_rescored: Text
+    kb_rescored_hit: Text
+    kb_rescored_miss: Text
+    kb_result_noop: Text
+    kb_result_changed: Text
+    kb_result_invalid: Text
+    kb_result_busy: Text
+    kb_result_failed: Text
+    kb_nothing_to_change: Text
+    kb_phrasings_too_long: Text
+    kb_form_text: Text
+    kb_form_phrasings: Text
+    kb_form_quote: Text
+    kb_form_new_use_case: Text
+    kb_form_new_topic: Text
+    kb_field_text_en: Text
+    kb_field_text_zh: Text
+    kb_field_reason: Text
+    kb_field_phrasings_en: Text
+    kb_field_phrasings_zh: Text
+    kb_field_quote: Text
+    kb_field_id: Text
+    kb_field_name_en: Text
+    kb_field_name_zh: Text
+    kb_field_answer_en: Text
+    kb_field_answer_zh: Text
+    kb_reason_teach: Text
+    kb_kind_use_case: Text
+    kb_kind_topic: Text
+    kb_kind_fact: Text
+    kb_card_phrasings: Text
+    kb_card_note: Text
+    kb_card_answer: Text
+    kb_card_text: Text
+    kb_card_ranking: Text
+    kb_card_quotes: Text
+    kb_card_none: Text
+    kb_button_edit: Text
+    kb_button_phrasings: Text
+    kb_button_quote: Text
+    kb_button_history: Text
+    kb_button_delete: Text
+    kb_button_open: Text
+    kb_entry_gone: Text
+    kb_no_quotes: Text
+    kb_pick_quote: Text
+    kb_find_title: Text
+    kb_find_outcome: Text
+    kb_find_answered: Text
+    kb_find_unsure: Text
+    kb_find_declined: Text
+    kb_find_use_cases: Text
+    kb_find_topics: Text
+    kb_revision_line: Text
+    kb_no_reason: Text
+    kb_history_header: Text
+    kb_history_none: Text
+    kb_history_none_entry: Text
+    kb_pick_revision: Text
+    kb_revision_gone: Text
+    kb_undo_nothing: Text
+    kb_teach_header: Text
+    kb_cluster_title: Text
+    kb_cluster_examples: Text
+    kb_cluster_why: Text
+    kb_cluster_last_seen: Text
+    kb_cluster_picked: Text
+    kb_cluster_target: Text
+    kb_cluster_ignored: Text
+    kb_miss_declined: Text
+    kb_miss_unsure: Text
+    kb_miss_low: Text
+    kb_miss_down: Text
+    kb_miss_picked: Text
+    kb_teach_add: Text
+    kb_teach_other: Text
+    kb_teach_new: Text
+    kb_teach_ignore: Text
+    kb_teach_pick_entry: Text
+    kb_teach_pick_header: Text
+    kb_ignore_failed: Text
+    kb_export_done: Text
+    kb_export_too_big: Text
+    kb_import_too_big: Text
+    kb_audit: Text
+    kb_audit_host: Text
+    kb_log_reload_held: Text
+    kb_log_reload_removed: Text
+    kb_digest: Text
+    kb_status_held: Text
+    kb_status_removed: Text
+    kb_reload_held: Text
+    kb_reload_removed: Text
+    unknown_entry_option: Text
+    choice_use_case: Text
+    choice_topic: Text
+    choice_merge: Text
+    choice_replace: Text
     # -- slash commands (names, descriptions) --------------------------------------
     cmd_ask: Text
     cmd_ask_desc: Text
@@ -435,6 +614,30 @@ class Ui(Catalogue):
     cmd_kb_unanswered: Text
     cmd_kb_unanswered_desc: Text
     opt_limit_desc: Text
+    cmd_kb_find: Text
+    cmd_kb_find_desc: Text
+    opt_query_desc: Text
+    cmd_kb_open: Text
+    cmd_kb_open_desc: Text
+    opt_entry_desc: Text
+    cmd_kb_new: Text
+    cmd_kb_new_desc: Text
+    opt_kind_desc: Text
+    cmd_kb_delete: Text
+    cmd_kb_delete_desc: Text
+    opt_reason_desc: Text
+    cmd_kb_history: Text
+    cmd_kb_history_desc: Text
+    opt_history_entry_desc: Text
+    cmd_kb_undo: Text
+    cmd_kb_undo_desc: Text
+    cmd_kb_export: Text
+    cmd_kb_export_desc: Text
+    cmd_kb_import: Text
+    cmd_kb_import_desc: Text
+    opt_file_desc: Text
+    opt_mode_desc: Text
+    opt_force_desc: Text
 
     def text(self, field: str, lang: str, **values: object) -> str:
         """The entry ``field`` in ``lang`` ("zh" or anything else for English), filled in."""

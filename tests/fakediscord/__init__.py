@@ -38,7 +38,7 @@ from .server import (
     InteractionRecord,
     RecordedRequest,
 )
-from .validate import RequestValidator, check_limits, get_validator
+from .validate import RequestValidator, check_limits, check_message_payload, get_validator
 
 __all__ = [
     "DEFAULT_TOKEN",
@@ -57,6 +57,7 @@ __all__ = [
     "RecordedRequest",
     "RequestValidator",
     "check_limits",
+    "check_message_payload",
     "get_validator",
     "patch_discord",
     "running_bot",

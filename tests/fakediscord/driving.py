@@ -1,10 +1,13 @@
-"""Driving the fake as Discord users would: posting messages, running slash commands,
-typing into autocomplete, clicking buttons. Each helper dispatches the gateway event to
-the bot's shard and returns what a test needs to wait for the bot's answer.
+"""Driving the fake as Discord users would: posting messages, running slash commands
+(with file attachments), typing into autocomplete, clicking buttons, choosing in string
+selects and submitting modals. Each helper dispatches the gateway event to the bot's
+shard and returns what a test needs to wait for the bot's answer.
 
 A mixin of :class:`~tests.fakediscord.server.FakeDiscord`. To add a new kind of user
-action (select menus, modals), build its interaction with ``_interaction_base`` and send
-it with ``_send_interaction``, as :meth:`click_button` does.
+action, build its interaction with ``_interaction_base`` and send it with
+``_send_interaction``, as :meth:`click_button` does. Like the Discord client, the
+helpers refuse what a person could not do (a disabled button, a value that is not an
+option, a required modal field left empty) with ``ValueError``.
 """
 
 from __future__ import annotations
@@ -19,10 +22,16 @@ from .protocol import (
     APPLICATION_COMMAND,
     ATTACHMENT_SIZE_LIMIT,
     AUTOCOMPLETE,
+    BUTTON,
+    LABEL,
     MENTION_RE,
     MESSAGE_COMPONENT,
+    MODAL_SUBMIT,
+    OPT_ATTACHMENT,
     OPT_SUB_COMMAND,
     OPT_SUB_COMMAND_GROUP,
+    STRING_SELECT,
+    TEXT_INPUT,
     InteractionRecord,
     walk_components,
 )
@@ -207,8 +216,13 @@ class DrivingMixin:
         label: str,
         focused: str | None = None,
         check_required: bool = True,
+        resolved: dict[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
-        """Leaf options as Discord sends them, typed from the synced definitions."""
+        """Leaf options as Discord sends them, typed from the synced definitions.
+
+        Attachment options add their attachment objects to ``resolved``.
+        """
+        resolved = {} if resolved is None else resolved
         by_name = {d["name"]: d for d in defs}
         out = []
         for name, value in options.items():
@@ -216,6 +230,11 @@ class DrivingMixin:
             if spec is None:
                 raise ValueError(f"{label}: unknown option {name!r} (has {sorted(by_name)})")
             item: dict[str, Any] = {"name": name, "type": spec["type"], "value": value}
+            if spec["type"] == OPT_ATTACHMENT:
+                if not isinstance(value, dict) or value.get("id") not in self.attachment_data:
+                    raise ValueError(f"{label}: {name} takes an attachment from upload()")
+                item["value"] = value["id"]
+                resolved.setdefault("attachments", {})[value["id"]] = copy.deepcopy(value)
             if name == focused:
                 item["focused"] = True
                 item["value"] = str(value)  # autocomplete sends the partial text
@@ -237,8 +256,14 @@ class DrivingMixin:
         path = name.split()
         command = self._synced_command(path[0])
         defs = self._option_defs(command, path)
+        resolved: dict[str, Any] = {}
         leaf = self._build_options(
-            options or {}, defs, label=f"/{name}", focused=focused, check_required=not focused
+            options or {},
+            defs,
+            label=f"/{name}",
+            focused=focused,
+            check_required=not focused,
+            resolved=resolved,
         )
         if focused is not None and not any(o.get("focused") for o in leaf):
             raise ValueError(f"autocomplete: the focused option {focused!r} was not given")
@@ -248,6 +273,8 @@ class DrivingMixin:
             kind = OPT_SUB_COMMAND if depth == len(path) - 1 else OPT_SUB_COMMAND_GROUP
             nested = [{"name": path[depth], "type": kind, "options": nested}]
         data: dict[str, Any] = {"id": command["id"], "name": path[0], "type": 1, "options": nested}
+        if resolved:
+            data["resolved"] = resolved
         if command.get("guild_id"):
             data["guild_id"] = command["guild_id"]
         return data
@@ -263,7 +290,8 @@ class DrivingMixin:
         """A user runs ``/name`` (``"group sub"`` for subcommands) in the default guild.
 
         ``options`` is ``{"name": value}``; types come from the synced definition, and
-        the command must have been synced (as on Discord). Dispatches interaction type 2.
+        the command must have been synced (as on Discord). An attachment option takes
+        what :meth:`upload` returns. Dispatches interaction type 2.
         """
         data = self._command_data(name, options)
         record = self._interaction_base(APPLICATION_COMMAND, data, user=user, locale=locale)
@@ -310,7 +338,7 @@ class DrivingMixin:
             (c for c in walk_components(msg.get("components")) if c.get("custom_id") == custom_id),
             None,
         )
-        if found is None or found.get("type") != 2:
+        if found is None or found.get("type") != BUTTON:
             raise ValueError(f"message {msg['id']} has no button with custom_id {custom_id!r}")
         if found.get("disabled"):
             raise ValueError(f"button {custom_id!r} is disabled; users cannot click it")
@@ -322,5 +350,114 @@ class DrivingMixin:
             locale=locale,
             channel_id=msg["channel_id"],
             message=msg,
+        )
+        return await self._send_interaction(record)
+
+    def upload(self, filename: str, data: bytes, content_type: str | None = None) -> dict[str, Any]:
+        """A file a user attaches to a slash-command option; the bot downloads it from the fake.
+
+        Discord checks the size against the server's upload limit, never the content.
+        """
+        if len(data) > ATTACHMENT_SIZE_LIMIT:
+            raise ValueError(
+                f"{filename}: over Discord's {ATTACHMENT_SIZE_LIMIT}-byte upload limit"
+            )
+        attachment = self.store_attachment(filename, data, content_type=content_type)
+        attachment["ephemeral"] = True
+        return attachment
+
+    async def choose(
+        self,
+        custom_id: str,
+        message: dict[str, Any] | str | int,
+        values: list[str],
+        *,
+        user: FakeUser | FakeMember | None = None,
+        locale: str = "en-US",
+    ) -> InteractionRecord:
+        """A user picks ``values`` in the string select ``custom_id`` on ``message``; type 3."""
+        msg = self._component_message(message)
+        found = next(
+            (c for c in walk_components(msg.get("components")) if c.get("custom_id") == custom_id),
+            None,
+        )
+        if found is None or found.get("type") != STRING_SELECT:
+            raise ValueError(f"message {msg['id']} has no string select {custom_id!r}")
+        if found.get("disabled"):
+            raise ValueError(f"select {custom_id!r} is disabled; users cannot use it")
+        offered = [o["value"] for o in found.get("options") or []]
+        unknown = [v for v in values if v not in offered]
+        if unknown:
+            raise ValueError(f"select {custom_id!r} offers {offered}, not {unknown}")
+        low, high = found.get("min_values", 1), found.get("max_values", 1)
+        if not low <= len(values) <= high:
+            raise ValueError(f"select {custom_id!r} takes {low}-{high} values, not {len(values)}")
+        data = {"custom_id": custom_id, "component_type": STRING_SELECT, "values": list(values)}
+        record = self._interaction_base(
+            MESSAGE_COMPONENT,
+            data,
+            user=user,
+            locale=locale,
+            channel_id=msg["channel_id"],
+            message=msg,
+        )
+        return await self._send_interaction(record)
+
+    @staticmethod
+    def modal_fields(opened: InteractionRecord) -> dict[str, dict[str, Any]]:
+        """The text inputs of the modal ``opened`` shows, by custom_id."""
+        modal = opened.modal
+        if modal is None:
+            raise ValueError(f"interaction {opened.id} did not open a modal")
+        return {
+            c["custom_id"]: c
+            for c in walk_components(modal.get("components"))
+            if c.get("type") == TEXT_INPUT
+        }
+
+    async def submit_modal(
+        self,
+        opened: InteractionRecord,
+        values: Mapping[str, str] | None = None,
+        *,
+        user: FakeUser | FakeMember | None = None,
+        locale: str = "en-US",
+    ) -> InteractionRecord:
+        """A user submits the modal that interaction ``opened`` showed; dispatches type 5.
+
+        ``values`` overrides text inputs by custom_id; the others keep their prefilled
+        value. Like the Discord client, an empty required input or one outside its
+        length bounds cannot be submitted.
+        """
+        modal = opened.modal
+        if modal is None:
+            raise ValueError(f"interaction {opened.id} did not open a modal")
+        fields = self.modal_fields(opened)
+        unknown = set(values or {}) - set(fields)
+        if unknown:
+            raise ValueError(f"the modal has no inputs {sorted(unknown)} (has {sorted(fields)})")
+        components = []
+        for position, top in enumerate(modal.get("components") or [], start=1):
+            inner = top.get("component") if top.get("type") == LABEL else None
+            if inner is None or inner.get("type") != TEXT_INPUT:
+                continue
+            custom_id = inner["custom_id"]
+            value = (values or {}).get(custom_id, inner.get("value") or "")
+            low, high = inner.get("min_length") or 0, inner.get("max_length") or 4000
+            if inner.get("required", True) and not value:
+                raise ValueError(f"modal input {custom_id!r} is required")
+            if value and not low <= len(value) <= high:
+                raise ValueError(f"modal input {custom_id!r} takes {low}-{high} characters")
+            sent = {"type": TEXT_INPUT, "custom_id": custom_id, "value": value}
+            components.append({"type": LABEL, "id": top.get("id") or position, "component": sent})
+        data = {"custom_id": modal["custom_id"], "components": components}
+        message = opened.payload.get("message")
+        record = self._interaction_base(
+            MODAL_SUBMIT,
+            data,
+            user=user,
+            locale=locale,
+            channel_id=opened.channel_id,
+            message=self._component_message(message) if message else None,
         )
         return await self._send_interaction(record)

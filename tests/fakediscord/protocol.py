@@ -38,7 +38,11 @@ ALLOWED_CALLBACKS: dict[int, frozenset[int]] = {
 }
 
 # Application command option types the fake builds.
-OPT_SUB_COMMAND, OPT_SUB_COMMAND_GROUP = 1, 2
+OPT_SUB_COMMAND, OPT_SUB_COMMAND_GROUP, OPT_ATTACHMENT = 1, 2, 11
+
+# Component types the fake reads (buttons, selects, modal parts).
+BUTTON, STRING_SELECT, TEXT_INPUT, LABEL = 2, 3, 4, 18
+MAX_FILES = 10  # attachments per message
 
 MENTION_RE = re.compile(r"<@!?(\d+)>")
 
@@ -63,6 +67,7 @@ class RecordedRequest:
     response: Any = None
     received_at: float = field(default_factory=time.perf_counter)
     fault: Fault | None = None  # the injected fault that answered it, if any
+    files: list[UploadedFile] = field(default_factory=list)  # multipart file parts
 
     @property
     def done(self) -> bool:
@@ -73,6 +78,16 @@ class RecordedRequest:
         query = "?" + "&".join(f"{k}={v}" for k, v in self.query.items()) if self.query else ""
         op = f" [{self.operation_id}]" if self.operation_id else ""
         return f"#{self.index} {self.method} {self.path}{query}{op} -> {self.status}"
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """One file part of a multipart request (``files[n]``)."""
+
+    field: str
+    filename: str
+    content_type: str
+    data: bytes = field(repr=False)
 
 
 @dataclass
@@ -107,6 +122,7 @@ class InteractionRecord:
     followups: list[dict[str, Any]] = field(default_factory=list)  # POST /webhooks bodies
     message_id: str | None = None  # the "original response" message
     requests: list[RecordedRequest] = field(default_factory=list)
+    edits: list[dict[str, Any]] = field(default_factory=list)  # PATCHes of its messages
 
     @property
     def callback_type(self) -> int | None:
@@ -117,6 +133,11 @@ class InteractionRecord:
     def data(self) -> dict[str, Any]:
         """The callback's ``data`` (message payload, choices or modal); {} if none."""
         return dict((self.callback or {}).get("data") or {})
+
+    @property
+    def modal(self) -> dict[str, Any] | None:
+        """The modal the bot opened (callback type 9), if any."""
+        return self.data if self.callback_type == 9 else None
 
     @property
     def choices(self) -> list[dict[str, Any]] | None:

@@ -20,12 +20,15 @@ from .protocol import (
     ALLOWED_CALLBACKS,
     API_PREFIX,
     APPLICATION_COMMAND,
+    ATTACHMENT_SIZE_LIMIT,
     FLAG_EPHEMERAL,
     FLAG_LOADING,
+    MAX_FILES,
     MENTION_RE,
     SETTABLE_FLAGS,
     InteractionRecord,
     RecordedRequest,
+    UploadedFile,
     error_response,
     json_response,
     no_content,
@@ -47,15 +50,19 @@ class RestMixin:
         app = sf.format("app")
         cid = sf.format("channel")
         token = r"(?P<token>[^/]+)"
+        message = r"(?P<message>\d+|@original)"
         table: list[tuple[str, str, Handler]] = [
             ("GET", r"/users/@me", self._get_me),
             ("GET", r"/oauth2/applications/@me", self._get_application),
             ("GET", r"/applications/@me", self._get_application),
             ("GET", r"/gateway/bot", self._get_gateway_bot),
+            ("GET", rf"/channels/{cid}", self._get_channel),
             ("POST", rf"/channels/{cid}/typing", self._typing),
             ("POST", rf"/channels/{cid}/messages", self._create_channel_message),
             ("POST", rf"/interactions/{sf.format('iid')}/{token}/callback", self._callback),
             ("POST", rf"/webhooks/{app}/{token}", self._followup),
+            ("GET", rf"/webhooks/{app}/{token}/messages/{message}", self._get_webhook_message),
+            ("PATCH", rf"/webhooks/{app}/{token}/messages/{message}", self._edit_webhook_message),
             ("PUT", rf"/applications/{app}/commands", self._bulk_commands),
             (
                 "PUT",
@@ -83,14 +90,51 @@ class RestMixin:
     async def _read_body(self, request: web.Request, req: RecordedRequest) -> None:
         if not request.body_exists:
             return
+        if request.content_type == "multipart/form-data":
+            await self._read_multipart(request, req)
+            return
         if request.content_type != "application/json":
-            # discord.py sends multipart/form-data only with files; not modelled yet.
             req.violations.append(f"unsupported Content-Type {request.content_type!r}")
             return
         try:
             req.json = await request.json()
         except ValueError as exc:
             req.violations.append(f"body is not valid JSON: {exc}")
+
+    async def _read_multipart(self, request: web.Request, req: RecordedRequest) -> None:
+        """A body with files: the JSON in ``payload_json``, each file in ``files[n]``."""
+        form = await request.post()
+        for name, value in form.items():
+            if isinstance(value, web.FileField):
+                data = value.file.read()
+                req.files.append(UploadedFile(name, value.filename, value.content_type, data))
+            elif name == "payload_json":
+                try:
+                    req.json = json.loads(str(value))
+                except ValueError as exc:
+                    req.violations.append(f"payload_json is not valid JSON: {exc}")
+            else:
+                req.violations.append(f"unexpected multipart field {name!r}")
+        req.violations += self._file_violations(req)
+
+    @staticmethod
+    def _file_violations(req: RecordedRequest) -> list[str]:
+        """Discord's rules for uploads: files[n] parts, each named in ``attachments``."""
+        problems = []
+        if len(req.files) > MAX_FILES:
+            problems.append(f"{len(req.files)} files (max {MAX_FILES})")
+        body = req.json if isinstance(req.json, dict) else {}
+        data = body.get("data") if isinstance(body.get("data"), dict) else body
+        listed = {str(a.get("id")) for a in data.get("attachments") or [] if isinstance(a, dict)}
+        for upload in req.files:
+            index = upload.field.removeprefix("files[").removesuffix("]")
+            if not upload.field.startswith("files[") or not index.isdigit():
+                problems.append(f"file field {upload.field!r} is not files[n]")
+            elif index not in listed:
+                problems.append(f"{upload.field} is not listed in attachments")
+            if len(upload.data) > ATTACHMENT_SIZE_LIMIT:
+                problems.append(f"{upload.filename}: {len(upload.data)} bytes, over the limit")
+        return problems
 
     async def _handle_rest(self, request: web.Request) -> web.Response:
         path = request.path[len(API_PREFIX) :] or "/"
@@ -165,6 +209,13 @@ class RestMixin:
             }
         )
 
+    async def _get_channel(self, req: RecordedRequest, m: re.Match[str]) -> web.Response:
+        info = self._channel_info(m["channel"])
+        if info is None:
+            return error_response(404, 10003, "Unknown Channel")
+        channel, guild = info
+        return json_response(channel.to_dict(guild.id if guild else None))
+
     async def _typing(self, req: RecordedRequest, m: re.Match[str]) -> web.Response:
         if self._channel_info(m["channel"]) is None:
             return error_response(404, 10003, "Unknown Channel")
@@ -210,8 +261,10 @@ class RestMixin:
         body: dict[str, Any],
         *,
         editing: bool,
+        files: list[UploadedFile] | None = None,
     ) -> None:
         """Apply a create/edit payload to a stored message, the way Discord would."""
+        self._apply_attachments(message, body, files or [], editing=editing)
         if "content" in body:
             message["content"] = body["content"] or ""
         if "embeds" in body:
@@ -229,6 +282,35 @@ class RestMixin:
             message["mentions"] = self._compute_mentions(message, body.get("allowed_mentions"))
         if editing:
             message["edited_timestamp"] = iso_now()
+
+    def _apply_attachments(
+        self,
+        message: dict[str, Any],
+        body: dict[str, Any],
+        files: list[UploadedFile],
+        *,
+        editing: bool,
+    ) -> None:
+        """Uploaded files become attachments; an edit keeps only the attachments it lists."""
+        if "attachments" not in body and not files:
+            return
+        listed = [a for a in body.get("attachments") or [] if isinstance(a, dict)]
+        wanted = {str(a.get("id")) for a in listed}
+        kept = [a for a in message["attachments"] if a["id"] in wanted] if editing else []
+        uploads = {f.field.removeprefix("files[").removesuffix("]"): f for f in files}
+        for item in listed:
+            upload = uploads.get(str(item.get("id")))
+            if upload is None:
+                continue  # an existing attachment, kept above
+            kept.append(
+                self.store_attachment(
+                    str(item.get("filename") or upload.filename),
+                    upload.data,
+                    channel_id=message["channel_id"],
+                    content_type=upload.content_type,
+                )
+            )
+        message["attachments"] = kept
 
     def _compute_mentions(
         self, message: dict[str, Any], allowed: dict[str, Any] | None
@@ -259,7 +341,7 @@ class RestMixin:
         _channel, guild = info
         body = req.json if isinstance(req.json, dict) else {}
         parts = ("content", "embeds", "components", "sticker_ids", "poll")
-        if not (any(body.get(k) for k in parts)):
+        if not (any(body.get(k) for k in parts) or req.files):
             return error_response(400, 50006, "Cannot send an empty message")
         if body.get("flags") and body["flags"] & FLAG_EPHEMERAL:
             req.violations.append("flags: EPHEMERAL only works on interaction responses")
@@ -274,13 +356,18 @@ class RestMixin:
                     return error_response(400, 50035, "Invalid Form Body: Unknown message")
             else:
                 self._make_reply(message, ref)
-        self._apply_payload(message, body, editing=False)
+        self._apply_payload(message, body, editing=False, files=req.files)
         self._store_bot_message(req, message)
         await self._echo("MESSAGE_CREATE", message)
         return json_response(message)
 
     def _interaction_message(
-        self, record: InteractionRecord, data: dict[str, Any], *, flags: int = 0
+        self,
+        record: InteractionRecord,
+        data: dict[str, Any],
+        *,
+        flags: int = 0,
+        files: list[UploadedFile] | None = None,
     ) -> dict[str, Any]:
         message = self._new_message(channel_id=record.channel_id or "", author=self.bot_user)
         if record.guild_id:
@@ -295,7 +382,7 @@ class RestMixin:
             "user": invoker,
             "authorizing_integration_owners": record.payload["authorizing_integration_owners"],
         }
-        self._apply_payload(message, data, editing=False)
+        self._apply_payload(message, data, editing=False, files=files)
         message["flags"] = message.get("flags", 0) | flags
         return message
 
@@ -320,7 +407,7 @@ class RestMixin:
         interaction: dict[str, Any] = {"id": record.id, "type": record.type}
         if ctype in (4, 5):
             flags = FLAG_LOADING if ctype == 5 else 0
-            message = self._interaction_message(record, data, flags=flags)
+            message = self._interaction_message(record, data, flags=flags, files=req.files)
             record.message_id = message["id"]
             self._store_bot_message(req, message)
             interaction.update(
@@ -337,7 +424,7 @@ class RestMixin:
                 req.violations.append(f"callback type {ctype} but the interaction has no message")
                 return error_response(400, 50035, "Invalid Form Body: no message to update")
             if ctype == 7:
-                self._apply_payload(message, data, editing=True)
+                self._apply_payload(message, data, editing=True, files=req.files)
                 resource = {"type": 7, "message": message}
                 await self._echo("MESSAGE_UPDATE", message)
             interaction.update(
@@ -345,6 +432,8 @@ class RestMixin:
                 response_message_loading=False,
                 response_message_ephemeral=bool(message.get("flags", 0) & FLAG_EPHEMERAL),
             )
+        elif ctype == 9:
+            self.open_modals[str(data.get("custom_id"))] = record
         result: dict[str, Any] = {"interaction": interaction}
         if resource is not None:
             result["resource"] = resource
@@ -370,17 +459,52 @@ class RestMixin:
             original["flags"] &= ~FLAG_LOADING
             # Its ephemeral-ness was fixed by the defer, so ignore the followup's flags.
             body_without_flags = {k: v for k, v in body.items() if k != "flags"}
-            self._apply_payload(original, body_without_flags, editing=False)
+            self._apply_payload(original, body_without_flags, editing=False, files=req.files)
             self._message_log.append((req.index, original["id"]))
             message = original
             await self._echo("MESSAGE_CREATE", message)
         else:
-            message = self._interaction_message(record, body)
+            message = self._interaction_message(record, body, files=req.files)
             self._store_bot_message(req, message)
             await self._echo("MESSAGE_CREATE", message)
         if req.query.get("wait") in ("1", "true", "True"):
             return json_response(message)
         return no_content()
+
+    def _webhook_message(
+        self, record: InteractionRecord, m: re.Match[str]
+    ) -> dict[str, Any] | None:
+        """The interaction's original response or one of its followups (by id)."""
+        wanted = record.message_id if m["message"] == "@original" else m["message"]
+        message = self._messages_by_id.get(wanted or "")
+        if message is None or message.get("application_id") != self.application["id"]:
+            return None
+        return message
+
+    async def _get_webhook_message(self, req: RecordedRequest, m: re.Match[str]) -> web.Response:
+        record = self._webhook_record(m)
+        if record is None:
+            return error_response(404, 10015, "Unknown Webhook")
+        message = self._webhook_message(record, m)
+        if message is None:
+            return error_response(404, 10008, "Unknown Message")
+        return json_response(message)
+
+    async def _edit_webhook_message(self, req: RecordedRequest, m: re.Match[str]) -> web.Response:
+        """PATCH an interaction's message: replaces a deferred "thinking…" or edits it."""
+        record = self._webhook_record(m)
+        if record is None:
+            return error_response(404, 10015, "Unknown Webhook")
+        record.requests.append(req)
+        message = self._webhook_message(record, m)
+        if message is None:
+            return error_response(404, 10008, "Unknown Message")
+        body = req.json if isinstance(req.json, dict) else {}
+        record.edits.append(body)
+        message["flags"] = message.get("flags", 0) & ~FLAG_LOADING
+        self._apply_payload(message, body, editing=True, files=req.files)
+        await self._echo("MESSAGE_UPDATE", message)
+        return json_response(message)
 
     def _command_pool(self, m: re.Match[str]) -> list[dict[str, Any]] | None:
         if m["app"] != self.application["id"]:

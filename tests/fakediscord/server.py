@@ -138,6 +138,13 @@ class FakeDiscord(GatewayMixin, RestMixin, DrivingMixin):
         self.identify_payloads: list[dict[str, Any]] = []
         self.gateway_closes: list[int] = []  # close codes the fake sent
 
+        # Modals the bot opened, by custom_id -> the interaction that opened it.
+        self.open_modals: dict[str, InteractionRecord] = {}
+        # Attachment bytes by attachment id (uploads by the bot and by test users), and the
+        # attachment ids the bot downloaded.
+        self.attachment_data: dict[str, bytes] = {}
+        self.downloads: list[str] = []
+
         self._messages_by_id: dict[str, dict[str, Any]] = {}
         self._message_log: list[tuple[int, str]] = []  # (request index, message id)
         self._tokens: dict[str, InteractionRecord] = {}
@@ -241,6 +248,7 @@ class FakeDiscord(GatewayMixin, RestMixin, DrivingMixin):
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._handle_gateway)
         app.router.add_get("/gateway/", self._handle_gateway)
+        app.router.add_get("/attachments/{channel}/{attachment}/{filename}", self._serve_attachment)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._handle_rest)
         app.router.add_route("*", "/{tail:.*}", self._handle_other)  # CDN etc.
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1)
@@ -266,6 +274,51 @@ class FakeDiscord(GatewayMixin, RestMixin, DrivingMixin):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    def store_attachment(
+        self,
+        filename: str,
+        data: bytes,
+        *,
+        channel_id: str | None = None,
+        content_type: str | None = None,
+    ) -> dict[str, Any]:
+        """Keep ``data`` as an attachment served from the fake's own "CDN"; its object."""
+        attachment_id = self.snowflake()
+        self.attachment_data[attachment_id] = data
+        channel = channel_id or self.channel_id
+        url = f"{self.base_url}/attachments/{channel}/{attachment_id}/{filename}"
+        out: dict[str, Any] = {
+            "id": attachment_id,
+            "filename": filename,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
+        }
+        if content_type:
+            out["content_type"] = content_type
+        return out
+
+    def attachment_bytes(self, message: dict[str, Any], filename: str | None = None) -> bytes:
+        """The bytes of a message's attachment (its only one, or the one named ``filename``)."""
+        found = [
+            a
+            for a in message.get("attachments") or []
+            if filename is None or a["filename"] == filename
+        ]
+        if len(found) != 1:
+            names = [a["filename"] for a in message.get("attachments") or []]
+            raise LookupError(f"message {message['id']} has attachments {names}, not {filename}")
+        return self.attachment_data[found[0]["id"]]
+
+    async def _serve_attachment(self, request: web.Request) -> web.Response:
+        attachment_id = request.match_info["attachment"]
+        data = self.attachment_data.get(attachment_id)
+        if data is None:
+            return web.Response(status=404)
+        self.downloads.append(attachment_id)
+        self._notify()
+        return web.Response(body=data, headers={"Content-Type": "application/octet-stream"})
 
     def problems(self) -> list[str]:
         """Everything that should fail a test: violations, unknown routes, fake errors."""
@@ -439,9 +492,11 @@ class FakeDiscord(GatewayMixin, RestMixin, DrivingMixin):
         interaction: InteractionRecord | str | int,
         *,
         followups: int = 0,
+        edits: int = 0,
         timeout: float = 5.0,
     ) -> InteractionRecord:
-        """Wait until the bot answered the interaction's callback (+ ``followups`` more).
+        """Wait until the bot answered the interaction's callback (+ ``followups`` more
+        messages and ``edits`` PATCHes of its messages).
 
         The returned record has ``callback`` (the callback body), ``followups`` (follow-up
         webhook bodies), ``edits`` (PATCHes of its messages) and ``message_id``.
@@ -450,14 +505,22 @@ class FakeDiscord(GatewayMixin, RestMixin, DrivingMixin):
         record = self.interactions[iid]
 
         def check() -> InteractionRecord | None:
-            ok = record.callback is not None and len(record.followups) >= followups
+            ok = (
+                record.callback is not None
+                and len(record.followups) >= followups
+                and len(record.edits) >= edits
+            )
             return record if ok else None
 
         def describe() -> str:
-            got = f"callback={record.callback!r}, {len(record.followups)} followup(s)"
+            got = (
+                f"callback={record.callback!r}, {len(record.followups)} followup(s), "
+                f"{len(record.edits)} edit(s)"
+            )
             return (
-                f"interaction {iid} not answered (wanted callback + {followups} followup(s), "
-                f"got {got}) within {timeout}s; " + self._describe_since(self._mark)
+                f"interaction {iid} not answered (wanted callback + {followups} followup(s) "
+                f"+ {edits} edit(s), got {got}) within {timeout}s; "
+                + self._describe_since(self._mark)
             )
 
         return await self._wait_until(check, timeout, describe)

@@ -41,6 +41,7 @@ __all__ = [
     "check_command",
     "check_limits",
     "check_message_payload",
+    "check_modal",
     "get_validator",
     "is_valid_command_name",
     "load_spec",
@@ -353,6 +354,9 @@ MAX_CHOICE_NAME = 100
 MAX_CHOICE_STRING_VALUE = 100
 MAX_DESCRIPTION = 100
 MAX_COMMAND_TOTAL = 4000
+# Modals: Discord's documentation allows 1-5 top-level components (the spec says 40).
+MAX_MODAL_COMPONENTS = 5
+MAX_TEXT_INPUT = 4000
 
 # Application command types and option types that matter for the rules below.
 CHAT_INPUT = 1
@@ -609,6 +613,32 @@ def check_limits(operation_id: str, body: Any) -> list[str]:
         if ctype == 8:
             return _check_autocomplete(body.get("data"))
         if ctype == 9:
-            data = body.get("data") or {}
-            return list(_check_components(data.get("components"), "$.data.components", 0))
+            return check_modal(body.get("data") or {})
     return []
+
+
+def check_modal(data: dict[str, Any], where: str = "$.data") -> list[str]:
+    """Documented limits of a modal the spec leaves out: 1-5 components, sane text inputs."""
+    components = data.get("components")
+    problems = list(_check_components(components, f"{where}.components", 0))
+    count = len(components) if isinstance(components, list) else 0
+    if not 1 <= count <= MAX_MODAL_COMPONENTS:
+        problems.append(
+            f"{where}.components: {count} components (a modal holds 1-{MAX_MODAL_COMPONENTS})"
+        )
+    seen: set[str] = set()
+    for here, comp in _walk_components(components, f"{where}.components"):
+        custom_id = comp.get("custom_id")
+        if isinstance(custom_id, str):
+            if custom_id in seen:
+                problems.append(f"{here}.custom_id: {custom_id!r} is used twice in the modal")
+            seen.add(custom_id)
+        if comp.get("type") != 4:
+            continue
+        low, high = comp.get("min_length") or 0, comp.get("max_length") or MAX_TEXT_INPUT
+        if low > high:
+            problems.append(f"{here}: min_length {low} is above max_length {high}")
+        value = comp.get("value")
+        if isinstance(value, str) and len(value) > high:
+            problems.append(f"{here}.value: {len(value)} characters (max_length {high})")
+    return problems
