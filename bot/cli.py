@@ -26,7 +26,7 @@ from bot.engine.answer import Answer, Why
 from bot.engine.context import Asker
 from bot.engine.engine import Engine
 from bot.kb.loader import KnowledgeError, check_directory, load_directory
-from bot.kb.schema import KnowledgeBase
+from bot.kb.schema import Ui
 from bot.kbcli import add_kb_commands
 from bot.paths import default_knowledge_dir
 from bot.text.normalize import has_cjk
@@ -186,15 +186,13 @@ def write_json_line(obj: dict[str, Any], out: IO[str]) -> None:
     buffer.flush()
 
 
-WHY_LABELS = {
-    "en": ("Rule", "Evidence", "Runner-up", "none", ": "),
-    "zh": ("规则", "依据", "次选", "无", "："),
-}
-
-
-def format_why(ans: Answer) -> str:
+def format_why(ans: Answer, ui: Ui) -> str:
     """The decision behind an answer: rule, evidence and runner-up, labelled in its language."""
-    rule, evidence, runner_up, none, colon = WHY_LABELS[ans.language]
+    lang = ans.language
+    rule, evidence, runner_up, none = (
+        ui.text(key, lang) for key in ("why_rule", "why_evidence", "why_runner_up", "why_nothing")
+    )
+    colon = "：" if lang == "zh" else ": "
     summary = f" — {ans.why.summary}" if ans.why.summary else ""
     out = [f"{rule}{colon}{ans.why.rule or none}{summary}"]
     if ans.why.evidence:
@@ -206,31 +204,35 @@ def format_why(ans: Answer) -> str:
     return "\n".join(out)
 
 
-def format_answer(ans: Answer, kb: KnowledgeBase, why: bool = False) -> str:
-    """A readable rendering of an answer for a terminal."""
-    zh = ans.language == "zh"
+def format_answer(ans: Answer, ui: Ui, why: bool = False) -> str:
+    """A readable rendering of an answer for a terminal, labelled from the UI catalogue.
+
+    Everything shown comes from the answer itself (its sources, its glosses), so the
+    console needs no knowledge base to print it.
+    """
+    lang = ans.language
     out = [ans.answer]
     if ans.citations:
         out.append("")
-        out.append("来源：" if zh else "Sources:")
+        out.append(ui.text("console_sources", lang))
         for i, c in enumerate(ans.citations, start=1):
-            src = kb.sources.get(c.source)
+            src = ans.sources.get(c.source)
             where = f"{src.title} ({src.publisher}, {src.date})" if src else c.source
             out.append(f"  [{i}] “{c.quote}”")
-            if not zh and c.gloss:
-                out.append(f"      (translation) {c.gloss}")
+            if lang == "en" and c.gloss:
+                out.append(f"      {ui.text('console_translation', lang)} {c.gloss}")
             out.append(f"      — {c.section} · {where}")
     if ans.suggestions:
         out.append("")
-        out.append("你是不是想问：" if zh else "Did you mean:")
+        out.append(ui.text("console_did_you_mean", lang))
         out.extend(f"  • {s}" for s in ans.suggestions)
-    label = ans.intent or "unsure"
+    label = ans.intent or ui.text("console_unsure", lang)
     out.append(
-        f"({'意图' if zh else 'intent'}: {label}, "
-        f"{'置信度' if zh else 'confidence'}: {ans.confidence:.2f})"
+        f"({ui.text('console_intent', lang)}: {label}, "
+        f"{ui.text('console_confidence', lang)}: {ans.confidence:.2f})"
     )
     if why:
-        out.append(format_why(ans))
+        out.append(format_why(ans, ui))
     return "\n".join(out)
 
 
@@ -267,7 +269,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         text = clean_text(line.strip())
         if text:
             ans = engine.answer(text, CONSOLE)
-            print(format_answer(ans, engine.kb, why=args.why), flush=True)
+            print(format_answer(ans, engine.kb.ui, why=args.why), flush=True)
     return 0
 
 
@@ -277,14 +279,14 @@ def repl(engine: Engine, stdin: IO[str], stdout: IO[str], interactive: bool) -> 
         stdout.write(text + "\n")
         stdout.flush()
 
+    ui = engine.kb.ui
     if interactive:
-        write("LLM guide — ask about GPT-4o mini, Llama 3.1 405B, Mistral Large 2, DeepSeek-V2.")
-        write("用中文或英文提问。Type 'help' for examples, 'quit' to leave.")
+        # Both languages: the console does not know yet which one the user will write in.
+        for key in ("console_repl_intro", "console_repl_hint"):
+            write(ui.text(key, "en"))
+            write(ui.text(key, "zh"))
         if not os.environ.get("DISCORD_TOKEN"):
-            write(
-                "(Console mode. To run the Discord bot, set DISCORD_TOKEN in .env and run "
-                "`python -m bot run`.)"
-            )
+            write(ui.text("console_bot_hint", "en"))
     while True:
         if interactive:
             stdout.write("> ")
@@ -297,7 +299,7 @@ def repl(engine: Engine, stdin: IO[str], stdout: IO[str], interactive: bool) -> 
             break
         if not question:
             continue
-        write(format_answer(engine.answer(question, CONSOLE), engine.kb))
+        write(format_answer(engine.answer(question, CONSOLE), engine.kb.ui))
         write("")
     return 0
 

@@ -18,6 +18,7 @@ import pytest
 from bot.cli import answer_stream, format_why, repl
 from bot.engine.answer import Answer, Why
 from bot.engine.engine import Engine
+from bot.kb.schema import KnowledgeBase
 
 from .conftest import ROOT
 
@@ -284,7 +285,7 @@ def test_ask_without_a_question_prints_usage(args: tuple[str, ...], stdin: str) 
 @pytest.mark.parametrize(
     ("question", "labels", "evidence"),
     [
-        ("GPT-4o mini 多少钱？", ["规则：fact_named — ", "依据：", "次选："], "aspect pricing"),
+        ("GPT-4o mini 多少钱？", ["规则：fact_named — ", "证据：", "次选："], "aspect pricing"),
         (
             "which model for code debugging?",
             ["Rule: recommend_job — ", "Evidence:", "Runner-up:"],
@@ -305,8 +306,8 @@ def test_ask_why_explains_the_decision(question: str, labels: list[str], evidenc
     assert any(evidence in line for line in listed), listed
 
 
-def test_why_lists_each_piece_of_evidence() -> None:
-    """`--why` lists every piece of evidence and names the runner-up."""
+def test_why_lists_each_piece_of_evidence(kb: KnowledgeBase) -> None:
+    """`--why` lists every piece of evidence and names the runner-up, with catalogue labels."""
     ans = Answer(
         question="GPT-4o mini 多少钱？",
         answered=True,
@@ -316,9 +317,9 @@ def test_why_lists_each_piece_of_evidence() -> None:
         answer="…",
         why=Why(rule="fact", evidence=["model gpt-4o-mini", "aspect price"], runner_up="compare"),
     )
-    assert format_why(ans).splitlines() == [
+    assert format_why(ans, kb.ui).splitlines() == [
         "规则：fact",
-        "依据：",
+        "证据：",
         "  • model gpt-4o-mini",
         "  • aspect price",
         "次选：compare",

@@ -639,6 +639,17 @@ class Ui(Catalogue):
     opt_mode_desc: Text
     opt_force_desc: Text
 
+    # -- the console (python -m bot ask / repl) ------------------------------------
+    console_sources: Text
+    console_did_you_mean: Text
+    console_intent: Text
+    console_confidence: Text
+    console_unsure: Text
+    console_translation: Text
+    console_repl_intro: Text
+    console_repl_hint: Text
+    console_bot_hint: Text
+
     def text(self, field: str, lang: str, **values: object) -> str:
         """The entry ``field`` in ``lang`` ("zh" or anything else for English), filled in."""
         entry: Text = getattr(self, field)
