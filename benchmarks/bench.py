@@ -163,6 +163,57 @@ def startup(repeat: int = 7) -> float:
     return statistics.median(times)
 
 
+# Runs one `ask` and reports that process's own high-water mark. RUSAGE_CHILDREN would not
+# do: a child forked from this (large) benchmark process counts the parent's pages until exec.
+_ASK_PEAK = """
+import runpy, sys
+sys.argv = ["bot", "ask", "GPT-4o mini 多少钱？"]
+try:
+    runpy.run_module("bot", run_name="__main__")
+except SystemExit:
+    pass
+for line in open("/proc/self/status"):
+    if line.startswith("VmHWM:"):
+        print(line.split()[1], file=sys.stderr)
+"""
+
+
+def current_rss_mib() -> float | None:
+    status = Path("/proc/self/status")
+    if not status.is_file():
+        return None
+    for line in status.read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def rss_growth_unique_long(engine: Engine, count: int = 2000) -> tuple[float, float] | None:
+    """RSS growth over ``count`` distinct ~4,000-character messages, measured at the middle
+    and the end: a plateau means caches are bounded (each message is made unique)."""
+    base = long_messages(count=30)
+    start = current_rss_mib()
+    if start is None:
+        return None
+    middle = start
+    for i in range(count):
+        text = f"ticket {i}: " + base[i % len(base)]
+        engine.answer(text[:DISCORD_MESSAGE_MAX], Asker("bench", f"long-{i}"))
+        if i == count // 2:
+            middle = current_rss_mib() or start
+    end = current_rss_mib() or start
+    return middle - start, end - start
+
+
+def ask_peak_rss_kib() -> int | None:
+    if not Path("/proc/self/status").is_file():
+        return None  # VmHWM is Linux-only
+    proc = subprocess.run(
+        [sys.executable, "-c", _ASK_PEAK], cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    return int(proc.stderr.strip().splitlines()[-1])
+
+
 def main() -> None:
     qs = questions()
     rows: list[tuple[str, str]] = []
@@ -216,11 +267,20 @@ def main() -> None:
             )
         )
 
+    growth = rss_growth_unique_long(engine)
+    if growth is not None:
+        rows.append(
+            (
+                "RSS growth, 2,000 distinct 4000-char messages",
+                f"+{growth[0]:.1f} MiB after 1,000, +{growth[1]:.1f} MiB after 2,000",
+            )
+        )
     rows.append(("startup `python -m bot ask` (median of 7)", f"{startup() * 1000:.0f} ms"))
     self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    ask_kib = ask_peak_rss_kib()
     rows.append(("peak RSS, this benchmark process", f"{self_kb / 1024:.0f} MiB"))
-    rows.append(("peak RSS, one `ask` process", f"{child_kb / 1024:.0f} MiB"))
+    if ask_kib is not None:
+        rows.append(("peak RSS, one `ask` process (VmHWM)", f"{ask_kib / 1024:.0f} MiB"))
 
     width = max(len(name) for name, _ in rows)
     print(f"{'measure':<{width}}  value")

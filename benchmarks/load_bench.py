@@ -79,8 +79,8 @@ class Result:
         return (
             f"{self.label:<22} sent {self.sent:>5}  replies {len(self.latencies_ms):>5}  "
             f"lost {self.lost:>3}  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  "
-            f"max {lat[-1]:7.1f} ms  bot RSS ready {self.ready_rss_mb:5.1f} MB, "
-            f"peak {self.peak_rss_mb:5.1f} MB  "
+            f"max {lat[-1]:7.1f} ms  bot RSS ready {self.ready_rss_mb:5.1f} MiB, "
+            f"peak {self.peak_rss_mb:5.1f} MiB  "
             f"({self.seconds:.1f} s)"
         )
 
@@ -144,7 +144,7 @@ def run_bot_child(api_base: str, gateway: str, commit_delay: float) -> int:
 
 
 def peak_rss_mb(pid: int) -> float:
-    """VmHWM (peak resident set size) of a live process, in MB."""
+    """VmHWM (peak resident set size) of a live process, in MiB (2**20 bytes)."""
     status = Path(f"/proc/{pid}/status").read_text()
     found = re.search(r"VmHWM:\s+(\d+) kB", status)
     return int(found[1]) / 1024 if found else float("nan")
@@ -293,7 +293,10 @@ def main() -> int:
         print(asyncio.run(scenario(args, delay, analytics=True)).line(), flush=True)
     if not args.skip_analytics_off:
         print(asyncio.run(scenario(args, 0.0, analytics=False)).line(), flush=True)
-    print("targets: p99 < 50 ms, lost 0, bot peak RSS <= 80 MB (peak = VmHWM of the bot process)")
+    print(
+        "targets: p99 < 50 ms, lost 0, bot peak RSS <= 80 MB "
+        "(peak = VmHWM of the bot process, printed in MiB; 80 MB = 76.3 MiB)"
+    )
     return 0
 
 

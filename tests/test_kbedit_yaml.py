@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import subprocess
+import sys
 
 import pytest
 
@@ -265,3 +267,18 @@ def test_reference_round_trips_through_text() -> None:
     """A reference prints as it is parsed, so the Discord side can keep it in a custom id."""
     for text in ("use_case:debugging", "fact:gpt-4o-mini/pricing", "ranked:debugging/deepseek-v2"):
         assert str(Ref.parse(text)) == text
+
+
+def test_the_bot_imports_ruamel_only_when_an_edit_needs_it() -> None:
+    """Starting the bot does not load the round-trip YAML library; rendering an edit does."""
+    script = (
+        "import sys, bot.main\n"
+        "print(any(m.startswith('ruamel') for m in sys.modules))\n"
+        "from bot.kbedit import yamlrt\n"
+        "yamlrt.dump(yamlrt.make_yaml(), {'a': None})\n"
+        "print(any(m.startswith('ruamel') for m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.split() == ["False", "True"]

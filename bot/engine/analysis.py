@@ -53,7 +53,7 @@ SUPPORT_MARGIN = 0.5
 PHRASE_QUESTION_MIN = 90.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """One recognised item: what it is, what it points at, and the words that said so."""
 

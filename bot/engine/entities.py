@@ -33,7 +33,7 @@ NAME_FUZZ_MIN = 84.0
 NAME_FUZZ_MIN_LEN = 5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hit:
     """One recognised mention: what it refers to, where, and how sure."""
 
@@ -44,7 +44,7 @@ class Hit:
     score: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Term:
     kind: str
     ref: str
@@ -197,7 +197,7 @@ SCATTERED_PENALTY = 0.8
 MATCHED = 0.8  # a phrase scoring this much counts as present
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Phrase:
     ref: str
     text: str

@@ -59,7 +59,7 @@ def numbers(text: str) -> set[str]:
     return {n.rstrip("0").rstrip(".") if "." in n else n for n in found if n}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FactMatch:
     """A stated fact the question points at, how strongly, and the evidence shared."""
 

@@ -21,9 +21,10 @@ from bot.text.normalize import STOPWORDS, compact, has_cjk, normalize, stem, tok
 from bot.text.words import derivation_clash, english_words, is_typo_of, same_word
 
 _TOKEN_CACHE_MAX = 20_000
+_TOKEN_CACHE_CHARS = 40  # longer "words" are noise (a pasted hash, a key mash): not kept
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Term:
     """One phrase to look for: what it stands for (kind, ref) and its words."""
 
@@ -35,7 +36,7 @@ class Term:
     origin: str = ""  # where the knowledge base lists it, e.g. "concept low_latency"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LexHit:
     """A term found in the question; ``start``/``end`` are token positions."""
 
@@ -130,9 +131,10 @@ class Lexicon:
                     if is_typo_of(token, word) and word not in found:
                         found.append(word)
         result = tuple(found)
-        if len(self._cache) >= _TOKEN_CACHE_MAX:
-            self._cache.clear()
-        self._cache[token] = result
+        if len(token) <= _TOKEN_CACHE_CHARS:
+            if len(self._cache) >= _TOKEN_CACHE_MAX:
+                self._cache.clear()
+            self._cache[token] = result
         return result
 
     def find(self, toks: tuple[str, ...], squashed: str, cjk_offset: int) -> list[LexHit]:

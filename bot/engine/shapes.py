@@ -34,7 +34,7 @@ COMMON_ACRONYMS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShapedName:
     """A name-like token the knowledge base does not know, as written.
 

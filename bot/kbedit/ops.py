@@ -10,14 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, get_args
+from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
 
 import yaml
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
 from yaml.nodes import ScalarNode
 
 from bot.kb.schema import Id, KnowledgeBase
+from bot.kbedit import ruamel_lazy as rt
 from bot.kbedit.records import KbEditError
 from bot.kbedit.yamlrt import (
     Block,
@@ -34,6 +33,9 @@ from bot.kbedit.yamlrt import (
     styled,
 )
 from bot.text.normalize import normalize
+
+if TYPE_CHECKING:
+    from ruamel.yaml.comments import CommentedMap
 
 Lang = Literal["en", "zh"]
 LANGS: tuple[str, ...] = ("en", "zh")
@@ -162,7 +164,7 @@ def load_doc(text: str, file: str) -> Doc:
     """The round-trip document of a file or block, or a clear error."""
     try:
         return Doc(text)
-    except YAMLError as exc:
+    except rt.YAMLError as exc:
         raise _parse_error(file, exc) from exc
 
 
@@ -212,7 +214,7 @@ def edit_entry(
     item = doc.data[0]
     if ref.kind == "ranked":
         ranking = item.get("ranking")
-        if not isinstance(ranking, CommentedSeq):
+        if not isinstance(ranking, rt.CommentedSeq):
             raise KbEditError(f"use case '{ref.id}' has no ranking")
         item = ranking[_index(ranking, "model", str(ref.sub), "ranked model", file)]
     change(item, src, block)
@@ -277,17 +279,17 @@ class AddPhrasing(_OnPhrasing):
 
         def change(item: CommentedMap, _src: Source, _block: Block) -> None:
             phrasings = item.get("phrasings")
-            if not isinstance(phrasings, CommentedMap):
+            if not isinstance(phrasings, rt.CommentedMap):
                 raise KbEditError(f"{self.ref} has no phrasings mapping; fix the file first")
             existing = phrasings.get(self.lang)
-            if isinstance(existing, CommentedSeq):
+            if isinstance(existing, rt.CommentedSeq):
                 key = normalize(text)
                 for old in existing:
                     if normalize(str(old)) == key:
                         raise KbEditError(f"{self.ref} already has the phrasing {str(old)!r}")
                 existing.append(like(existing[0], text) if existing else styled(text, []))
             else:
-                others = [v for v in phrasings.values() if isinstance(v, CommentedSeq)]
+                others = [v for v in phrasings.values() if isinstance(v, rt.CommentedSeq)]
                 phrasings[self.lang] = styled([text], others)
 
         return edit_entry(current, self.ref, change)
@@ -306,8 +308,8 @@ class RemovePhrasing(_OnPhrasing):
 
         def change(item: CommentedMap, _src: Source, _block: Block) -> None:
             phrasings = item.get("phrasings")
-            seq = phrasings.get(self.lang) if isinstance(phrasings, CommentedMap) else None
-            if not isinstance(seq, CommentedSeq):
+            seq = phrasings.get(self.lang) if isinstance(phrasings, rt.CommentedMap) else None
+            if not isinstance(seq, rt.CommentedSeq):
                 raise KbEditError(f"{self.ref} has no {self.lang} phrasings")
             matches = [i for i, old in enumerate(seq) if str(old) == wanted]
             if not matches:
@@ -353,7 +355,7 @@ class SetText(_OnEntry):
 
         def change(item: CommentedMap, src: Source, block: Block) -> None:
             texts = item.get(self.field)
-            if isinstance(texts, CommentedMap):
+            if isinstance(texts, rt.CommentedMap):
                 for lang, value in values.items():
                     old = texts.get(lang)
                     if old is None or str(old) != value:
@@ -400,8 +402,8 @@ class SetQuote(_OnEntry):
 
         def change(item: CommentedMap, _src: Source, _block: Block) -> None:
             citations = item.get("citations")
-            if not isinstance(citations, CommentedSeq) or not 0 <= self.index < len(citations):
-                count = len(citations) if isinstance(citations, CommentedSeq) else 0
+            if not isinstance(citations, rt.CommentedSeq) or not 0 <= self.index < len(citations):
+                count = len(citations) if isinstance(citations, rt.CommentedSeq) else 0
                 raise KbEditError(
                     f"{self.ref} has {count} citation(s); there is no citation {self.index + 1}"
                 )
@@ -449,7 +451,7 @@ class AddEntry:
         items = src.children(block.node)
         if not items:  # an empty or flow-style list: round-trip the whole key
             doc = load_doc(src.fragment(block), self.file)
-            seq = CommentedSeq(list(doc.data[key] or []))
+            seq = rt.CommentedSeq(list(doc.data[key] or []))
             seq.append(styled(dict(self.data), []))
             doc.data[key] = seq
             text = src.replaced([(block.start, block.end, _lines(doc.render()))])
@@ -481,7 +483,7 @@ class DeleteEntry(_OnEntry):
         assert top is not None
         if len(src.children(top.node)) == 1:  # the list becomes empty: write `key: []`
             doc = load_doc(src.fragment(top), self.file)
-            doc.data[key] = CommentedSeq()
+            doc.data[key] = rt.CommentedSeq()
             text = src.replaced([(top.start, top.end, _lines(doc.render()))])
         else:
             edit, kept = delete_block(src, target)

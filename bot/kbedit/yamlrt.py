@@ -19,14 +19,16 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.representer import RoundTripRepresenter
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from bot.kbedit import ruamel_lazy as rt
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
 
 log = logging.getLogger(__name__)
 
@@ -34,21 +36,23 @@ log = logging.getLogger(__name__)
 _LAYOUTS = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4), (2, 4, 0), (4, 4, 0))
 
 
-class _Representer(RoundTripRepresenter):
-    """Writes ``null`` as ``null`` (ruamel's default is an empty value)."""
-
-
-def _represent_none(representer: RoundTripRepresenter, _data: None) -> Any:
+def _represent_none(representer: Any, _data: None) -> Any:
     return representer.represent_scalar("tag:yaml.org,2002:null", "null")
 
 
-_Representer.add_representer(type(None), _represent_none)
+@cache
+def _representer() -> Any:
+    """ruamel's round-trip representer, writing ``null`` as ``null`` (its default is an
+    empty value). Built on first use, so that ruamel.yaml is imported only for edits."""
+    cls: Any = type("_Representer", (rt.RoundTripRepresenter,), {})
+    cls.add_representer(type(None), _represent_none)
+    return cls
 
 
 def make_yaml(layout: tuple[int, int, int] = _LAYOUTS[0]) -> YAML:
     """A round-trip YAML instance: no folding, quotes kept, the given indentation."""
-    y = YAML(typ="rt", pure=True)
-    y.Representer = _Representer
+    y = rt.YAML(typ="rt", pure=True)
+    y.Representer = _representer()
     y.width = 4096
     y.preserve_quotes = True
     mapping, sequence, offset = layout
@@ -68,7 +72,7 @@ def plain(data: Any) -> Any:
         return {str(k): plain(v) for k, v in data.items()}
     if isinstance(data, list):
         return [plain(v) for v in data]
-    if isinstance(data, ScalarString):
+    if isinstance(data, rt.ScalarString):
         return str(data)
     if isinstance(data, bool) or data is None:
         return data
@@ -165,7 +169,7 @@ def _best_layout(text: str) -> tuple[YAML, Any, str]:
 # -- styling new values like their neighbours ----------------------------------------
 def like(template: Any, text: str) -> str:
     """``text`` as a scalar in the same quoting style as ``template``."""
-    if isinstance(template, ScalarString):
+    if isinstance(template, rt.ScalarString):
         return type(template)(text)
     return str(text)
 
@@ -178,16 +182,16 @@ def styled(value: Any, templates: Iterable[Any]) -> Any:
     """
     temps = list(templates)
     if isinstance(value, dict):
-        node = CommentedMap()
-        maps = [t for t in temps if isinstance(t, CommentedMap)]
+        node = rt.CommentedMap()
+        maps = [t for t in temps if isinstance(t, rt.CommentedMap)]
         if maps and maps[0].fa.flow_style():
             node.fa.set_flow_style()
         for key, child in value.items():
             node[key] = styled(child, [m[key] for m in maps if key in m])
         return node
     if isinstance(value, list | tuple):
-        seq = CommentedSeq()
-        seqs = [t for t in temps if isinstance(t, CommentedSeq)]
+        seq = rt.CommentedSeq()
+        seqs = [t for t in temps if isinstance(t, rt.CommentedSeq)]
         if seqs and seqs[0].fa.flow_style():
             seq.fa.set_flow_style()
         items = [item for s in seqs for item in s]
@@ -196,7 +200,7 @@ def styled(value: Any, templates: Iterable[Any]) -> Any:
         return seq
     if isinstance(value, str):
         strings = [t for t in temps if isinstance(t, str)]
-        return like(strings[0], value) if strings else DoubleQuotedScalarString(value)
+        return like(strings[0], value) if strings else rt.DoubleQuotedScalarString(value)
     return value
 
 
@@ -314,7 +318,7 @@ def reindent(lines: Sequence[str], shift: int) -> list[str]:
 
 def render_item(y: YAML, node: Any, dash_col: int) -> list[str]:
     """The lines of ``node`` as one item of a block list whose dashes are at ``dash_col``."""
-    out = _lines(dump(y, CommentedSeq([node])))
+    out = _lines(dump(y, rt.CommentedSeq([node])))
     while out and _is_gap(out[-1]):
         out.pop()
     return reindent(out, dash_col - _indent(out[0]))

@@ -11,7 +11,33 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, wraps
+from typing import TypeVar
+
+_R = TypeVar("_R")
+
+# Memoised functions keep only short inputs: knowledge-base phrases and the words of a
+# question repeat, whole messages rarely do, and 4,096 cached 4,000-character messages
+# (with their token tuples) would hold hundreds of MB in a long-running bot.
+MEMO_MAX_CHARS = 200
+
+
+def memo_short(maxsize: int) -> Callable[[Callable[[str], _R]], Callable[[str], _R]]:
+    """Like ``lru_cache(maxsize)`` for a one-string function, skipping long strings."""
+
+    def decorate(fn: Callable[[str], _R]) -> Callable[[str], _R]:
+        cached = lru_cache(maxsize=maxsize)(fn)
+
+        @wraps(fn)
+        def call(text: str) -> _R:
+            return cached(text) if len(text) <= MEMO_MAX_CHARS else fn(text)
+
+        call.cache_info = cached.cache_info  # type: ignore[attr-defined]
+        return call
+
+    return decorate
+
 
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|@(?:everyone|here)\b")
 _URL = re.compile(r"https?://\S+")
@@ -30,11 +56,18 @@ def _is_emoji(ch: str) -> bool:
     return cat == "So" or ch in "\ufe0f\u200d\u20e3" or 0x1F3FB <= ord(ch) <= 0x1F3FF
 
 
+# Characters that may be emoji: neither ASCII nor a Han ideograph (letters, never symbols).
+_MAYBE_EMOJI = re.compile(r"[^\x00-\x7f\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def _blank_emoji(found: re.Match[str]) -> str:
+    return " " if _is_emoji(found.group()) else found.group()
+
+
 def _strip_emoji(text: str) -> str:
-    # Only non-ASCII characters can be emoji; skip the per-character check otherwise.
     if text.isascii():
         return text
-    return "".join(" " if not ch.isascii() and _is_emoji(ch) else ch for ch in text)
+    return _MAYBE_EMOJI.sub(_blank_emoji, text)
 
 
 # Colloquial Chinese with a standard equivalent ("啥时候" -> "什么时候").
@@ -70,7 +103,7 @@ _SHORTHAND = re.compile(
 )
 
 
-@lru_cache(maxsize=4096)
+@memo_short(4096)
 def normalize(text: str) -> str:
     """Canonical form of a question or phrase for matching (memoised: knowledge-base
     phrases are normalised many times while the indexes are built)."""
@@ -89,7 +122,7 @@ def has_cjk(text: str) -> bool:
     return _CJK.search(text) is not None
 
 
-@lru_cache(maxsize=4096)
+@memo_short(4096)
 def tokens(text: str) -> tuple[str, ...]:
     """Latin/digit tokens of already-normalised text ("gpt-4o mini" -> gpt, 4o, mini)."""
     return tuple(_TOKEN.findall(text))
@@ -119,7 +152,7 @@ def bigrams(text: str) -> set[str]:
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ers", "ed", "es", "er", "ly", "s")
 
 
-@lru_cache(maxsize=8192)
+@memo_short(8192)
 def stem(word: str) -> str:
     if len(word) <= 3 or word.isdigit():
         return word
