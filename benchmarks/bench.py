@@ -124,8 +124,12 @@ _CONTEXT = [
 ]
 
 
-def long_messages(count: int = 40) -> list[str]:
-    """Discord-sized messages: sentences of context, then the question, ~4,000 characters."""
+def long_messages(count: int = 40, distinct: bool = False) -> list[str]:
+    """Discord-sized messages: sentences of context, then the question, ~4,000 characters.
+
+    ``distinct`` numbers every sentence ("... ticket 7-12."), so that no sentence repeats
+    across messages and no cache can remember one; the first message also numbers its words.
+    """
     out = []
     for i in range(count):
         question = ["Which model should we pick?", "哪个模型最合适？", "how much is gpt-4o mini?"][
@@ -134,9 +138,22 @@ def long_messages(count: int = 40) -> list[str]:
         parts: list[str] = []
         k = i
         while sum(len(p) + 1 for p in parts) + len(question) < DISCORD_MESSAGE_MAX - 120:
-            parts.append(_CONTEXT[k % len(_CONTEXT)])
+            sentence = _CONTEXT[k % len(_CONTEXT)]
+            if distinct:
+                sentence = f"Ticket {i}-{k}: {sentence}"
+            parts.append(sentence)
             k += 1
         out.append(" ".join([*parts, question])[:DISCORD_MESSAGE_MAX])
+    return out
+
+
+def once_each(engine: Engine, qs: list[str]) -> list[float]:
+    """Latency of answering each question once, nothing warmed for it."""
+    out = []
+    for i, q in enumerate(qs):
+        started = time.perf_counter()
+        engine.answer(q, Asker("bench", f"once-{i}"))
+        out.append((time.perf_counter() - started) * 1000)
     return out
 
 
@@ -235,6 +252,14 @@ def main() -> None:
         (
             f"answer p50 / p99, {DISCORD_MESSAGE_MAX}-character messages ({len(longs)})",
             f"{percentile(lat_long, 50):.3f} / {percentile(lat_long, 99):.3f} ms",
+        )
+    )
+    fresh = long_messages(count=300, distinct=True)
+    lat_fresh = once_each(engine, fresh)
+    rows.append(
+        (
+            f"  same, every sentence new ({len(fresh)}, each answered once)",
+            f"{percentile(lat_fresh, 50):.3f} / {percentile(lat_fresh, 99):.3f} ms",
         )
     )
     for length in (DISCORD_MESSAGE_MAX, 100_000):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.engine.engine import Engine
 from bot.engine.lexicon import Lexicon
-from bot.text.normalize import MEMO_MAX_CHARS, normalize, stem, tokens
+from bot.text.normalize import MEMO_MAX_CHARS, compact, normalize, squash, stem, tokens
 
 
 def test_short_text_is_memoised_and_long_text_is_computed_each_time() -> None:
@@ -32,3 +32,21 @@ def test_the_lexicon_does_not_keep_very_long_tokens(engine: Engine) -> None:
     lexicon.forms("debugging")
     assert mash not in lexicon._cache
     assert "debugging" in lexicon._cache
+
+
+def test_squash_of_normalised_text_equals_compact() -> None:
+    """``squash`` skips a second normalisation and must give what ``compact`` gives."""
+    for raw in [
+        "GPT-4o mini 多少钱？",
+        "<@123> Which **model** for code?! see https://example.com/x",
+        "wht abt llama 3.1 405B… thx 👍🏽",
+        "Ｆｕｌｌ－ｗｉｄｔｈ ＧＰＴ",
+    ]:
+        assert squash(normalize(raw)) == compact(raw), raw
+
+
+def test_job_matching_does_not_keep_very_long_words(engine: Engine) -> None:
+    index = engine.matchers.use_case_index
+    index.match(normalize("debugging " + "z" * 300))
+    assert "debug" in index._variant_cache
+    assert not any(len(key) > 40 for key in index._variant_cache)

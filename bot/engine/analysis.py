@@ -29,6 +29,7 @@ from bot.text.normalize import (
     content_stems,
     has_cjk,
     normalize,
+    squash,
     stem,
     tokens,
 )
@@ -288,7 +289,7 @@ class Matchers:
             in_focus = idx in focus_ids
             s_norm = normalize(sentence.text)
             toks = tokens(s_norm)
-            squashed = compact(s_norm)
+            squashed = squash(s_norm)
             explained: set[int] = set()
             names = resolve_overlaps(self.names.find(s_norm, toks, squashed))
             for hit in names:
@@ -428,7 +429,7 @@ class Matchers:
             grams = self.vocab.by_gram
             offset = len(toks)
             squashed_pos = 0
-            sentence_squashed = compact(s_norm)
+            sentence_squashed = squash(s_norm)
             for run in cjk_runs(s_norm):
                 start = sentence_squashed.find(run, squashed_pos)
                 squashed_pos = start + len(run) if start >= 0 else squashed_pos

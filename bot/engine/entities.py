@@ -24,6 +24,7 @@ from bot.text.normalize import (
     content_stems,
     has_cjk,
     normalize,
+    squash,
     tokens,
 )
 from bot.text.words import same_word
@@ -194,6 +195,8 @@ def resolve_overlaps(hits: list[Hit]) -> list[Hit]:
 SHORT_PHRASE_SCORE = 0.85
 THIN_PHRASE_PENALTY = 0.5
 SCATTERED_PENALTY = 0.8
+_VARIANT_CACHE_MAX = 20_000
+_VARIANT_KEY_CHARS = 40  # longer "words" are noise and are not kept
 MATCHED = 0.8  # a phrase scoring this much counts as present
 
 
@@ -231,6 +234,7 @@ class PhraseIndex:
         # Words such as "model" or "文章" that appear everywhere and prove little alone.
         self.generic_stems: set[str] = set()
         self.generic_grams: set[str] = set()
+        self._variant_cache: dict[str, tuple[str, ...]] = {}
 
     def set_generic(self, phrases: list[str]) -> None:
         for phrase in phrases:
@@ -246,6 +250,7 @@ class PhraseIndex:
         short = len(stems) <= 1 if not grams else len(squashed) <= 3
         thin = not grams and len(stems) == 1 and len(tokens(norm)) > 1
         item = _Phrase(ref, squashed, stems, grams, short, phrase, thin)
+        self._variant_cache.clear()
         for s in stems:
             self.by_stem[s].append(item)
             self.vocab.add(s)
@@ -265,10 +270,20 @@ class PhraseIndex:
             found.setdefault(s, pos)
             if len(s) < 3:
                 continue
-            for v in self.buckets.get(s[:3], ()):
-                if same_word(s, v):
-                    found.setdefault(v, pos)
+            for v in self._variants(s):
+                found.setdefault(v, pos)
         return found
+
+    def _variants(self, s: str) -> tuple[str, ...]:
+        """Known stems that ``s`` is a form or typo of (memoised: words repeat)."""
+        known = self._variant_cache.get(s)
+        if known is None:
+            known = tuple(sorted(v for v in self.buckets.get(s[:3], ()) if same_word(s, v)))
+            if len(s) <= _VARIANT_KEY_CHARS:
+                if len(self._variant_cache) >= _VARIANT_CACHE_MAX:
+                    self._variant_cache.clear()
+                self._variant_cache[s] = known
+        return known
 
     def scores(self, norm: str) -> dict[str, float]:
         """Best score per ref, 0..1, for refs with any overlap."""
@@ -279,7 +294,7 @@ class PhraseIndex:
         distinct phrases) and the phrase, as written, that scored it."""
         q_stems = self._expand(content_stems(norm))
         q_grams = bigrams(norm)
-        squashed = compact(norm)
+        squashed = squash(norm)
         best: dict[str, float] = {}
         best_raw: dict[str, str] = {}
         hits: dict[str, set[frozenset[int] | str]] = {}

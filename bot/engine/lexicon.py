@@ -141,16 +141,23 @@ class Lexicon:
         """Every term occurrence; Chinese hits are placed at ``cjk_offset`` + position."""
         hits: list[LexHit] = []
         forms = [self.forms(t) for t in toks]
+        by_first = self._by_first
         for i, candidates in enumerate(forms):
             for first in candidates:
-                for term in self._by_first.get(first, ()):
-                    end = i + len(term.words)
+                for term in by_first.get(first, ()):
+                    words = term.words
+                    end = i + len(words)
                     if end > len(toks):
                         continue
-                    if all(term.words[k] in forms[i + k] for k in range(1, len(term.words))):
-                        exact = all(toks[i + k] == term.words[k] for k in range(len(term.words)))
-                        hits.append(LexHit(term, i, end, exact))
-        if squashed:
+                    # Plain loops: this runs for every word of every message.
+                    rest_ok = True
+                    for k in range(1, len(words)):
+                        if words[k] not in forms[i + k]:
+                            rest_ok = False
+                            break
+                    if rest_ok:
+                        hits.append(LexHit(term, i, end, toks[i:end] == words))
+        if squashed and not squashed.isascii():  # Chinese terms need Chinese text
             for first in sorted(set(squashed) & self._cjk_by_first.keys()):
                 for term in self._cjk_by_first[first]:
                     pos = squashed.find(term.cjk)

@@ -64,6 +64,11 @@ def _blank_emoji(found: re.Match[str]) -> str:
     return " " if _is_emoji(found.group()) else found.group()
 
 
+def _one_mark_and_space(found: re.Match[str]) -> str:
+    # A function, not the template r"\1 ": templates are expanded in Python per match.
+    return found.group(1) + " "
+
+
 def _strip_emoji(text: str) -> str:
     if text.isascii():
         return text
@@ -108,13 +113,15 @@ def normalize(text: str) -> str:
     """Canonical form of a question or phrase for matching (memoised: knowledge-base
     phrases are normalised many times while the indexes are built)."""
     text = unicodedata.normalize("NFKC", text).translate(_ZH_COLLOQUIAL)
-    text = _MENTION.sub(" ", text)
-    text = _URL.sub(" ", text)
+    if "<" in text or "@" in text:
+        text = _MENTION.sub(" ", text)
+    if "://" in text:
+        text = _URL.sub(" ", text)
     text = text.casefold()
     text = _SHORTHAND.sub(lambda m: _EN_SHORTHAND[m.group(1)], text)
     text = _strip_emoji(text)
     text = _MARKDOWN.sub(" ", text)
-    text = _PUNCT_RUN.sub(r"\1 ", text)
+    text = _PUNCT_RUN.sub(_one_mark_and_space, text)
     return _WS.sub(" ", text).strip()
 
 
@@ -130,7 +137,13 @@ def tokens(text: str) -> tuple[str, ...]:
 
 def compact(text: str) -> str:
     """Letters, digits and CJK only: "GPT-4o mini" -> "gpt4omini"."""
-    return _NON_WORD.sub("", normalize(text))
+    return squash(normalize(text))
+
+
+def squash(norm: str) -> str:
+    """``compact`` of text that ``normalize`` already returned (it is idempotent), without
+    normalising a long message a second time."""
+    return _NON_WORD.sub("", norm)
 
 
 def cjk_runs(text: str) -> list[str]:
