@@ -213,6 +213,26 @@ def test_line_number_points_at_the_offending_node(
     assert f"deepseek-v2.yaml:{line}:1: unknown key 'colour'" in out
 
 
+def test_unknown_concepts_are_reported_where_each_is_named(
+    kb_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A concept named by a use case, a model trait or a fact's lacks must exist."""
+    replacements = {
+        kb_copy / "models" / "deepseek-v2.yaml": ("open_weights]", "open_wieghts]"),
+        kb_copy / "models" / "llama-3.1-405b.yaml": ("lacks: [per_token_price]", "lacks: [x_y]"),
+    }
+    for path, (old, new) in replacements.items():
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    edit_yaml(kb_copy / "use_cases.yaml", lambda d: d["use_cases"][0]["concepts"].append("nope"))
+    code, out = run_check(kb_copy, capsys)
+    assert code == 1
+    assert re.search(r"deepseek-v2\.yaml:\d+:\d+: unknown concept 'open_wieghts'", out)
+    assert re.search(r"llama-3\.1-405b\.yaml:\d+:\d+: unknown concept 'x_y'", out)
+    assert re.search(r"use_cases\.yaml:\d+:\d+: unknown concept 'nope'; add it to concepts", out)
+
+
 def test_misquote_shows_the_closest_passage(
     kb_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

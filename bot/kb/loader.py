@@ -402,17 +402,19 @@ class _Builder:
         concept_ids = {c.id for c in concepts.concepts}
         known = ", ".join(sorted(concept_ids)) or "none"
 
+        def concept_ref(doc: YamlDoc, path: tuple[str | int, ...], ref: str) -> None:
+            if ref not in concept_ids:
+                self.problems.append(
+                    doc.problem(
+                        path,
+                        f"unknown concept '{ref}'; add it to concepts.yaml or use one of: {known}",
+                    )
+                )
+
         def concept_refs(doc: YamlDoc, key: str, entries: list[Any]) -> None:
             for i, entry in enumerate(entries):
                 for j, ref in enumerate(entry.concepts):
-                    if ref not in concept_ids:
-                        self.problems.append(
-                            doc.problem(
-                                (key, i, "concepts", j),
-                                f"unknown concept '{ref}'; add it to concepts.yaml or use one "
-                                f"of: {known}",
-                            )
-                        )
+                    concept_ref(doc, (key, i, "concepts", j), ref)
 
         concept_refs(self._doc("use_cases.yaml"), "use_cases", use_cases.use_cases)
         concept_refs(self._doc("topics.yaml"), "topics", topics.topics)
@@ -431,24 +433,10 @@ class _Builder:
                         )
                     )
             for i, ref in enumerate(model.traits):
-                if ref not in concept_ids:
-                    self.problems.append(
-                        self.docs[display].problem(
-                            ("traits", i),
-                            f"unknown concept '{ref}'; add it to concepts.yaml or use one "
-                            f"of: {known}",
-                        )
-                    )
+                concept_ref(self.docs[display], ("traits", i), ref)
             for i, fact in enumerate(model.facts):
                 for j, ref in enumerate(fact.lacks):
-                    if ref not in concept_ids:
-                        self.problems.append(
-                            self.docs[display].problem(
-                                ("facts", i, "lacks", j),
-                                f"unknown concept '{ref}'; add it to concepts.yaml or use one "
-                                f"of: {known}",
-                            )
-                        )
+                    concept_ref(self.docs[display], ("facts", i, "lacks", j), ref)
         topic_ids = {t.id for t in topics.topics}
         topic_doc = self._doc("topics.yaml")
         for i, topic in enumerate(topics.topics):
