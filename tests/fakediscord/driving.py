@@ -334,14 +334,7 @@ class DrivingMixin:
         on it (and enabled), as on Discord.
         """
         msg = self._component_message(message)
-        found = next(
-            (c for c in walk_components(msg.get("components")) if c.get("custom_id") == custom_id),
-            None,
-        )
-        if found is None or found.get("type") != BUTTON:
-            raise ValueError(f"message {msg['id']} has no button with custom_id {custom_id!r}")
-        if found.get("disabled"):
-            raise ValueError(f"button {custom_id!r} is disabled; users cannot click it")
+        _usable(msg, custom_id, BUTTON, "button")
         data = {"custom_id": custom_id, "component_type": 2}
         record = self._interaction_base(
             MESSAGE_COMPONENT,
@@ -377,14 +370,7 @@ class DrivingMixin:
     ) -> InteractionRecord:
         """A user picks ``values`` in the string select ``custom_id`` on ``message``; type 3."""
         msg = self._component_message(message)
-        found = next(
-            (c for c in walk_components(msg.get("components")) if c.get("custom_id") == custom_id),
-            None,
-        )
-        if found is None or found.get("type") != STRING_SELECT:
-            raise ValueError(f"message {msg['id']} has no string select {custom_id!r}")
-        if found.get("disabled"):
-            raise ValueError(f"select {custom_id!r} is disabled; users cannot use it")
+        found = _usable(msg, custom_id, STRING_SELECT, "string select")
         offered = [o["value"] for o in found.get("options") or []]
         unknown = [v for v in values if v not in offered]
         if unknown:
@@ -461,3 +447,16 @@ class DrivingMixin:
             message=self._component_message(message) if message else None,
         )
         return await self._send_interaction(record)
+
+
+def _usable(msg: dict[str, Any], custom_id: str, kind: int, what: str) -> dict[str, Any]:
+    """The enabled component ``custom_id`` of type ``kind`` on ``msg``, as a user sees it."""
+    found = next(
+        (c for c in walk_components(msg.get("components")) if c.get("custom_id") == custom_id),
+        None,
+    )
+    if found is None or found.get("type") != kind:
+        raise ValueError(f"message {msg['id']} has no {what} with custom_id {custom_id!r}")
+    if found.get("disabled"):
+        raise ValueError(f"{what} {custom_id!r} is disabled; users cannot use it")
+    return found
