@@ -6,8 +6,10 @@ same for ``fake_discord``), the pattern the fake's own fixture uses.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,21 @@ async def bot_running(settings: Settings) -> AsyncIterator[LLMBot]:
     bot = build_bot(settings, guild_ready_timeout=0.05)
     async with running_bot(bot):
         yield bot
+
+
+async def wait_until(
+    condition: Callable[[], bool], what: str, timeout: float = 15.0, poll: float = 0.02
+) -> None:
+    """Wait for ``condition`` to hold (a reload, a history row), failing after ``timeout``.
+
+    Waiting on the state itself, rather than asking the bot again and again, keeps a test
+    independent of the cooldown and of how fast the machine is.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        await asyncio.sleep(poll)
 
 
 def embed_text(message: dict[str, Any]) -> str:

@@ -3,13 +3,12 @@ the admin log's audit with Revert, and edits made on the host recorded as revisi
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from bot.settings import Settings
 from tests import discord_support
 from tests.discord_kb_support import Admin, component, has, text
-from tests.discord_support import LOG_CHANNEL, bot_running
+from tests.discord_support import LOG_CHANNEL, bot_running, wait_until
 from tests.fakediscord import FakeDiscord
 
 fake_discord = discord_support.fake_discord
@@ -106,10 +105,9 @@ async def test_a_host_edit_appears_in_history(
     async with bot_running(settings) as bot:
         path.write_text(use_cases(settings).replace('"fix bugs"', '"fix my bugs"'), "utf-8")
         await log_message(fake_discord, "changed on the host")
-        for _ in range(50):  # the watcher reloads asynchronously
-            if bot.editor is not None and bot.editor.history():
-                break
-            await asyncio.sleep(0.05)
+        editor = bot.editor
+        assert editor is not None
+        await wait_until(lambda: bool(editor.history()), "the host edit's revision")
         listing = admin.reply(await admin.run("kb history", {"entry": "use_case:debugging"}))
     assert "host" in listing["content"] and "fix my bugs" in text(listing)
 

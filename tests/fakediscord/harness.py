@@ -34,7 +34,7 @@ def patch_discord(monkeypatch: pytest.MonkeyPatch, fake: FakeDiscord) -> None:
 
 
 async def start_bot(
-    bot: discord.Client, *, token: str = DEFAULT_TOKEN, timeout: float = 5.0
+    bot: discord.Client, *, token: str = DEFAULT_TOKEN, timeout: float = 15.0
 ) -> asyncio.Task[None]:
     """Start ``bot`` in a task and wait until it is ready; return the task.
 
@@ -66,7 +66,7 @@ async def stop_bot(bot: discord.Client, task: asyncio.Task[None]) -> None:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    bot: ClientT, *, token: str = DEFAULT_TOKEN, timeout: float = 5.0
+    bot: ClientT, *, token: str = DEFAULT_TOKEN, timeout: float = 15.0
 ) -> AsyncIterator[ClientT]:
     """``async with running_bot(bot):`` - started and ready inside, closed afterwards."""
     task = await start_bot(bot, token=token, timeout=timeout)

@@ -419,7 +419,7 @@ class FakeDiscord(GatewayMixin, RestMixin, DrivingMixin):
         predicate_or_method: Callable[[RecordedRequest], bool] | str,
         path: str | None = None,
         *,
-        timeout: float = 5.0,
+        timeout: float = 15.0,
         since: int | None = None,
     ) -> RecordedRequest:
         """Wait for a completed REST request and return it.
@@ -458,7 +458,7 @@ class FakeDiscord(GatewayMixin, RestMixin, DrivingMixin):
         predicate: Callable[[dict[str, Any]], bool] | None = None,
         *,
         channel_id: str | None = None,
-        timeout: float = 5.0,
+        timeout: float = 15.0,
         since: int | None = None,
     ) -> dict[str, Any]:
         """Wait for a message the bot created (channel send, interaction reply, followup).
@@ -493,7 +493,7 @@ class FakeDiscord(GatewayMixin, RestMixin, DrivingMixin):
         *,
         followups: int = 0,
         edits: int = 0,
-        timeout: float = 5.0,
+        timeout: float = 15.0,
     ) -> InteractionRecord:
         """Wait until the bot answered the interaction's callback (+ ``followups`` more
         messages and ``edits`` PATCHes of its messages).
@@ -526,7 +526,7 @@ class FakeDiscord(GatewayMixin, RestMixin, DrivingMixin):
         return await self._wait_until(check, timeout, describe)
 
     async def wait_for_connection(
-        self, timeout: float = 5.0, *, other_than: GatewayConnection | None = None
+        self, timeout: float = 15.0, *, other_than: GatewayConnection | None = None
     ) -> GatewayConnection:
         """Wait until a bot has identified (or resumed) on the gateway.
 
@@ -541,7 +541,9 @@ class FakeDiscord(GatewayMixin, RestMixin, DrivingMixin):
             check, timeout, lambda: "no bot (re)connected to the fake gateway"
         )
 
-    async def drop_connection(self, code: int = 4000, *, timeout: float = 5.0) -> GatewayConnection:
+    async def drop_connection(
+        self, code: int = 4000, *, timeout: float = 15.0
+    ) -> GatewayConnection:
         """Close the bot's gateway socket with ``code`` and wait for it to come back.
 
         With a resumable code (4000 etc.) discord.py reconnects to ``resume_gateway_url``
