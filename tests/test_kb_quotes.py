@@ -164,3 +164,67 @@ def test_suggestion_in_check_output_passes_check(kb_copy: Path, article: SourceT
     edit_yaml(path, fix)
     remaining = check_directory(kb_copy).problems
     assert all("no English gloss" in p.message for p in remaining), remaining
+
+
+RENDERED = """# Title
+
+Meta says developers can run it at [**half the cost**](https://example.com/x) of *closed* models.
+
+![](https://example.com/image.png)
+
+<table>
+  <tr>
+   <td><strong>Params</strong>
+   </td>
+   <td>Context length
+   </td>
+  </tr>
+  <tr>
+   <td>8B
+   </td>
+   <td>128k &amp; more
+   </td>
+  </tr>
+</table>
+
+**License:** A custom licence, see [the text](https://example.com/licence).
+"""
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "Meta says developers can run it at half the cost of closed models.",
+        "Params | Context length",
+        "8B | 128k & more",
+        "License: A custom licence, see the text.",
+        "[**half the cost**](https://example.com/x)",  # the Markdown itself still counts
+    ],
+    ids=["link-and-emphasis", "table-header", "table-row", "bold-label", "markdown"],
+)
+def test_a_quote_may_read_as_rendered(quote: str) -> None:
+    """A sentence is quoted as a reader sees it: links, emphasis and table cells rendered."""
+    assert SourceText(RENDERED).section_of(quote) == "Title"
+
+
+def test_a_suggestion_has_no_markup() -> None:
+    """A misquote's suggestion is cut from the rendered text: no link or emphasis syntax."""
+    suggestion = SourceText(RENDERED).closest("developers can run it at half of the cost")
+    assert "half the cost" in suggestion and "](" not in suggestion and "**" not in suggestion
+
+
+def test_find_lists_whole_sentences_and_table_rows() -> None:
+    """`kb quote find` gets verbatim passages holding the words, best first."""
+    source = SourceText(RENDERED)
+    found = source.find("context length 128k")
+    passages = [passage for _, passage, _ in found]
+    assert passages[0] in ("8B | 128k & more", "Params | Context length")
+    assert all(source.section_of(p) is not None for p in passages)
+    assert source.find("nothing of the sort") == []
+
+
+def test_find_in_chinese_uses_character_pairs(article: SourceText) -> None:
+    """Chinese words are found by their character pairs; the whole sentence comes back."""
+    score, passage, section = article.find("基础设施 成本")[0]
+    assert score == 100.0 and "运行Llama 3.1 405B的推理" in passage
+    assert article.section_of(passage) == section
