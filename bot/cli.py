@@ -371,7 +371,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if problem:
             fail(f'{path}: case "{case.id}": {problem}')
             return EXIT_USAGE
+    from bot.engine.engine import Engine
+    from bot.evaluate import knowledge_for_set
+
     engine = _load_engine(args.knowledge)
+    try:
+        engine = Engine(knowledge_for_set(engine.kb, path))
+    except ValueError as exc:
+        fail(str(exc))
+        return EXIT_USAGE
     report = evaluate(engine, cases)
     print(format_report(report, show_misses=not args.quiet))
     if report.accuracy < args.min:

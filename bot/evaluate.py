@@ -17,6 +17,7 @@ from typing import Any
 from bot.engine.answer import Answer
 from bot.engine.context import Asker
 from bot.engine.engine import Engine
+from bot.kb.schema import KnowledgeBase
 from bot.text.normalize import has_cjk
 
 
@@ -102,6 +103,34 @@ def script_matches(question: str, answer: str) -> bool:
     if has_cjk(question):
         return has_cjk(answer)
     return not has_cjk(_QUOTED.sub("", answer))
+
+
+SETS_FILE = "sets.yaml"
+
+
+def set_sources(path: Path) -> list[str] | None:
+    """The sources a question set was written from, per ``sets.yaml`` beside it (None: the
+    set is about everything loaded)."""
+    import yaml
+
+    meta = path.parent / SETS_FILE
+    if not meta.is_file():
+        return None
+    data = yaml.safe_load(meta.read_text(encoding="utf-8")) or {}
+    entry = (data.get("sets") or {}).get(path.name) or {}
+    sources = entry.get("sources")
+    return list(sources) if sources else None
+
+
+def knowledge_for_set(kb: KnowledgeBase, path: Path) -> KnowledgeBase:
+    """``kb`` as the set's writers knew it: restricted to the set's sources when it names any."""
+    sources = set_sources(path)
+    if sources is None:
+        return kb
+    unknown = sorted(set(sources) - set(kb.sources))
+    if unknown:
+        raise ValueError(f"{path.parent / SETS_FILE}: {path.name} names unknown sources {unknown}")
+    return kb.restrict(set(sources))
 
 
 def load_cases(path: Path) -> list[Case]:

@@ -79,7 +79,7 @@ def check_contract(obj: dict[str, object]) -> None:
         assert set(rec) == {"model", "reason"} and rec["model"] in MODEL_IDS
     assert set(obj["models"]) <= MODEL_IDS  # type: ignore[arg-type]
     for cit in obj["citations"]:  # type: ignore[attr-defined]
-        assert set(cit) == {"source", "section", "quote", "gloss"}
+        assert set(cit) == {"source", "section", "quote", "gloss", "section_gloss"}
         assert cit["gloss"] is None or isinstance(cit["gloss"], str)
     assert all(isinstance(s, str) for s in obj["suggestions"])  # type: ignore[attr-defined]
     assert len(obj["suggestions"]) <= 3  # type: ignore[arg-type]

@@ -45,7 +45,7 @@ def test_shipped_knowledge_base_is_clean(capsys: pytest.CaptureFixture[str]) -> 
     code, out = run_check(KNOWLEDGE, capsys)
     assert code == 0, out
     assert re.search(
-        r"OK .*: 1 sources, 4 models, \d+ facts, \d+ use cases, \d+ topics, "
+        r"OK .*: 2 sources, 4 models, \d+ facts, \d+ use cases, \d+ topics, "
         r"\d+ phrasings, \d+ citations",
         out,
     ), out
@@ -63,6 +63,14 @@ def test_every_citation_gets_a_section_from_the_headings() -> None:
         "那么这有什么大不了的呢？三种模型的第一大实际应用案例。",
         "结论",
         "一窥东方",
+        # Meta's Llama 3.1 model card
+        "Model Information",
+        "Intended Use",
+        "Hardware and Software",
+        "Training Data",
+        "Instruction tuned models",
+        "Llama 3.1 systems",
+        "New capabilities",
     }
     sections = {c.section for m in result.kb.models.values() for f in m.facts for c in f.citations}
     assert sections <= headings

@@ -101,8 +101,8 @@ SOURCE_KINDS = {
     "fifo": (SOURCE, "1:1: this is a named pipe (FIFO), not a regular file"),
     "directory": (SOURCE, "1:1: this is a directory, not a regular file"),
     "socket": (SOURCE, "1:1: this is a socket, not a regular file"),
-    "link to /dev/zero": ("sources.yaml", "26:5: source file must be inside the knowledge"),
-    "dangling link": ("sources.yaml", "26:5: source file 'sources/article"),
+    "link to /dev/zero": ("sources.yaml", "31:5: source file must be inside the knowledge"),
+    "dangling link": ("sources.yaml", "31:5: source file 'sources/article"),
     "link loop": ("sources.yaml", "is a symlink loop; fix it"),
 }
 

@@ -55,8 +55,8 @@ def add_code_phrasing(lang: str, text: str) -> Callable[[Path], int]:
     return on_line("use_cases.yaml", f'{lang}: ["{first}"', f'["{first}"', f'["{text}", "{first}"')
 
 
-INTRO_EN = 'en: "Based on the article:"'
-NOT_STATED_EN = 'en: "The article does not state the {aspect} of {model}."'
+INTRO_EN = 'en: "Based on my sources:"'
+NOT_STATED_EN = 'en: "My sources do not give {model}\'s {aspect}."'
 OUT_ZH = 'zh: "抱歉，我只能回答'
 SUMMARY = "GPT-4o mini is the small OpenAI model"
 
@@ -104,7 +104,7 @@ BROKEN: dict[str, tuple[str, Callable[[Path], int], str]] = {
     ),
     "placeholder in a field that takes none": (
         "responses.yaml",
-        on_line("responses.yaml", INTRO_EN, "the article", "{model}"),
+        on_line("responses.yaml", INTRO_EN, "my sources", "{model}"),
         "placeholder '{model}' is not filled in for 'recommend_intro', so users would see it "
         "as is; this text takes no placeholders",
     ),

@@ -36,7 +36,7 @@ def edit_line(path: Path, contains: str, change: Callable[[str], str]) -> int:
     raise AssertionError(f"{contains!r} not in {path}")
 
 
-INTRO = 'en: "Based on the article:"'
+INTRO = 'en: "Based on my sources:"'
 PHRASES = 'en: ["code generation", "generate code", "write code", "coding"'
 
 # name -> (file, line to edit, how to edit it, words the message must contain)
@@ -44,7 +44,7 @@ CASES: dict[str, tuple[str, str, Callable[[str], str], str]] = {
     "unclosed quote": (
         "responses.yaml",
         INTRO,
-        lambda line: line.replace(INTRO, 'en: "Based on the article:'),
+        lambda line: line.replace(INTRO, 'en: "Based on my sources:'),
         'this text opens a quote (") that never closes on its line; add the closing "',
     ),
     "unclosed quote at end of file": (

@@ -20,15 +20,15 @@ from .test_kb_lint import drop_topic
 
 Fingerprint = tuple[tuple[str, int, int], ...]
 
-ORIGINAL = 'en: "Based on the article:"'
+ORIGINAL = 'en: "Based on my sources:"'
 POLL = 0.02
 DEBOUNCE = 0.05
 TIMEOUT = 10.0  # generous: only reached when something is broken
 SETTLE = 0.5  # many poll + debounce cycles, to see any extra reloads
 
 BROKEN_EDITS = {
-    "yaml-syntax": 'en: "Based on the article:',
-    "unknown-key": 'enx: "Based on the article:"',
+    "yaml-syntax": 'en: "Based on my sources:',
+    "unknown-key": 'enx: "Based on my sources:"',
     "wrong-type": "en: 42",
     "bad-placeholder": 'en: "Based on {nonsense}:"',
 }
@@ -71,7 +71,7 @@ def swaps(store: KnowledgeStore) -> list[KnowledgeBase]:
 
 def test_store_loads_the_directory(store: KnowledgeStore) -> None:
     """A fresh store serves the knowledge base with no error recorded."""
-    assert intro(store.current) == "Based on the article:"
+    assert intro(store.current) == "Based on my sources:"
     assert store.last_error == ()
     assert store.loaded_at > 0
 
@@ -89,7 +89,7 @@ def test_reload_after_valid_edit_swaps(
     assert store.current.version == result.version
     assert intro(store.current) == "According to the article:"
     assert swaps == [store.current]
-    assert intro(old) == "Based on the article:"  # readers holding the old one are unaffected
+    assert intro(old) == "Based on my sources:"  # readers holding the old one are unaffected
 
 
 @pytest.mark.parametrize("edit", BROKEN_EDITS.values(), ids=BROKEN_EDITS.keys())
@@ -103,7 +103,7 @@ def test_reload_after_broken_edit_keeps_old_knowledge(
     assert not result.ok
     assert result.version == old.version
     assert store.current is old
-    assert intro(store.current) == "Based on the article:"
+    assert intro(store.current) == "Based on my sources:"
     assert swaps == []
     assert result.problems
     assert store.last_error == result.problems
@@ -369,7 +369,7 @@ async def test_watcher_stop_cancels_cleanly(
     set_intro(kb_copy, 'en: "Edited after stop:"')
     await asyncio.sleep(SETTLE)
     assert recorder.results == []
-    assert intro(store.current) == "Based on the article:"
+    assert intro(store.current) == "Based on my sources:"
 
 
 async def test_watcher_stop_before_start_is_a_no_op(watcher: KnowledgeWatcher) -> None:

@@ -20,9 +20,8 @@ from bot.discord_glue.answer_message import answer_reply
 from bot.discord_glue.asking import Origin, ask, ask_with
 from bot.discord_glue.cooldown import interaction_allowed
 from bot.discord_glue.i18n import locale_language
-from bot.discord_glue.options import ModelOption, UseCaseOption
+from bot.discord_glue.options import AspectOption, ModelOption, UseCaseOption
 from bot.discord_glue.sending import Reply, respond, tell
-from bot.kb.schema import ASPECTS
 from bot.render import answer_embed_dict, compare_embed_dict
 
 from .ask import MAX_QUESTION_CHARS
@@ -32,22 +31,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Choice names are localised from aspects.yaml by the translator (key "aspect:<id>").
-ASPECT_CHOICES = [
-    app_commands.Choice(name=_(a.replace("_", " ").capitalize(), key=f"aspect:{a}"), value=a)
-    for a in ASPECTS
-]
-# Shown side by side when /compare is given no aspect.
-DEFAULT_COMPARE_ASPECTS = [
-    "release_date",
-    "parameters",
-    "pricing",
-    "languages",
-    "strengths",
-    "main_use_case",
-]
-
 Model = app_commands.Transform[str, ModelOption]
+Aspect = app_commands.Transform[str, AspectOption]
 UseCase = app_commands.Transform[str, UseCaseOption]
 
 
@@ -86,21 +71,21 @@ class SlashCog(commands.Cog):
         model_c=_("Optional third model", key="opt_model_c_desc"),
         aspect=_("Compare only this aspect", key="opt_compare_aspect_desc"),
     )
-    @app_commands.choices(aspect=ASPECT_CHOICES)
     async def compare(
         self,
         interaction: discord.Interaction,
         model_a: Model,
         model_b: Model,
         model_c: Model | None = None,
-        aspect: app_commands.Choice[str] | None = None,
+        aspect: Aspect | None = None,
     ) -> None:
         lang = locale_language(interaction.locale)
         picked = list(dict.fromkeys(m for m in (model_a, model_b, model_c) if m is not None))
         if len(picked) < 2:
             await tell(interaction, self.bot.engine.kb.ui.text("compare_needs_two", lang))
             return
-        aspects = [aspect.value] if aspect else DEFAULT_COMPARE_ASPECTS
+        # No aspect chosen: the rows aspects.yaml marks with the "compare" role.
+        aspects = [aspect] if aspect else self.bot.engine.kb.role("compare")
         origin = Origin.of(interaction)
 
         def build() -> Reply:
@@ -117,16 +102,15 @@ class SlashCog(commands.Cog):
         name=_("The model", key="opt_model_name_desc"),
         aspect=_("Only this aspect", key="opt_model_aspect_desc"),
     )
-    @app_commands.choices(aspect=ASPECT_CHOICES)
     async def model(
         self,
         interaction: discord.Interaction,
         name: Model,
-        aspect: app_commands.Choice[str] | None = None,
+        aspect: Aspect | None = None,
     ) -> None:
         lang = locale_language(interaction.locale)
         origin = Origin.of(interaction)
-        chosen = aspect.value if aspect else None
+        chosen = aspect
 
         def build() -> Reply:
             return answer_reply(

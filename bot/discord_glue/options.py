@@ -111,3 +111,29 @@ class UseCaseOption(NameOption):
                 label = f"{say(uc.name, lang)} · {other}"
                 out.append(app_commands.Choice(name=label[:CHOICE_NAME_MAX], value=uc.id))
         return out[:AUTOCOMPLETE_LIMIT]
+
+
+class AspectOption(NameOption):
+    """An aspect from aspects.yaml (its id or its name in either language), offered from
+    the loaded knowledge, so an aspect an admin adds is offered without a code change."""
+
+    async def transform(self, interaction: discord.Interaction, value: str) -> str:
+        kb = _engine(interaction).kb
+        wanted = value.casefold().strip()
+        for info in kb.aspects.values():
+            if wanted in (info.id, info.name.en.casefold(), info.name.zh.casefold()):
+                return info.id
+        lang = locale_language(interaction.locale)
+        names = [say(a.name, lang) for a in kb.aspects.values()][:REJECT_LISTS_AT_MOST]
+        raise UnknownOption("unknown_aspect_option", value, [*names, "…"])
+
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: discord.Interaction, value: str
+    ) -> list[app_commands.Choice[str]]:
+        lang = locale_language(interaction.locale)
+        kb = _engine(interaction).kb
+        return [
+            app_commands.Choice(name=say(a.name, lang)[:CHOICE_NAME_MAX], value=a.id)
+            for a in kb.aspects.values()
+            if _matches(value, a.id, a.name.en, a.name.zh, *a.keywords.all())
+        ][:AUTOCOMPLETE_LIMIT]

@@ -70,6 +70,21 @@ class Evidence:
         return f"{self.kind} {self.ref} ← '{self.words}'{score}{where}"
 
 
+_SIZE = re.compile(r"^\d+(?:\.\d+)?[bm]$")
+
+
+def _size_after(toks: tuple[str, ...] | list[str], end: int) -> str:
+    """A model size written right after a name ("13b", "13 b"), as "13B"; else ""."""
+    if end >= len(toks):
+        return ""
+    word = toks[end]
+    if _SIZE.match(word):
+        return word.upper()
+    if word.isdigit() and end + 1 < len(toks) and toks[end + 1] in ("b", "m"):
+        return word + toks[end + 1].upper()
+    return ""
+
+
 @dataclass
 class Analysis:
     """What one message says, as far as the knowledge base can tell."""
@@ -83,6 +98,8 @@ class Analysis:
     model_scores: dict[str, float] = field(default_factory=dict)
     entities: list[str] = field(default_factory=list)  # other entities in the focus
     unknown_names: list[str] = field(default_factory=list)  # "Yi-34B": name-shaped, unknown
+    variants: dict[str, str] = field(default_factory=dict)  # model -> variant named ("70b")
+    unknown_variant: tuple[str, str] | None = None  # (model, "13B"): a size no source has
     weak_names: list[str] = field(default_factory=list)  # "MiniMax", "RLHF": maybe a name
     aspects: list[str] = field(default_factory=list)
     cues: set[str] = field(default_factory=set)  # cue words in the asking sentences
@@ -136,11 +153,26 @@ class Matchers:
 
         self.names = TermIndex()
         for model in kb.models.values():
+            # "llama 3.1 70b": the entry, and which of its variants (a variant's name wins
+            # over the same words listed as the model's alias).
+            named_variants = {normalize(a) for v in model.variants for a in (v.name, *v.aliases)}
             for alias in [model.name, model.id, *model.aliases]:
-                self.names.add("model", model.id, alias, fuzzy=True)
+                if normalize(alias) not in named_variants:
+                    self.names.add("model", model.id, alias, fuzzy=True)
+            for variant in model.variants:
+                for alias in [variant.name, *variant.aliases]:
+                    self.names.add("variant", f"{model.id}/{variant.id}", alias, fuzzy=True)
         for entity in kb.other_entities.values():
             for alias in entity.aliases:
                 self.names.add("entity", entity.id, alias, fuzzy=True)
+        # (model, "70b") -> variant id, for a size written after the family's name.
+        self.variant_sizes = {
+            (m.id, "".join(tokens(normalize(a)))): v.id
+            for m in kb.models.values()
+            for v in m.variants
+            for a in (v.name, *v.aliases)
+            if _SIZE.match("".join(tokens(normalize(a))))
+        }
 
         self.lexicon = Lexicon()
         for aspect in kb.aspects.values():
@@ -198,7 +230,12 @@ class Matchers:
         self.name_keys = frozenset(
             compact(a)
             for m in kb.models.values()
-            for a in (m.name, m.id, *m.aliases)
+            for a in (
+                m.name,
+                m.id,
+                *m.aliases,
+                *(x for v in m.variants for x in (v.name, *v.aliases)),
+            )
             if not has_cjk(a)
         ) | frozenset(compact(a) for e in kb.other_entities.values() for a in e.aliases)
         self.word_keys = frozenset(compact(t.text) for t in self.lexicon.terms if not t.cjk)
@@ -245,6 +282,7 @@ class Matchers:
         texts: list[str] = []
         for model in kb.models.values():
             texts += [model.name, *model.aliases]
+            texts += [a for v in model.variants for a in (v.name, *v.aliases)]
         for entity in kb.other_entities.values():
             texts += entity.aliases
         for aspect in kb.aspects.values():
@@ -292,12 +330,25 @@ class Matchers:
             squashed = squash(s_norm)
             explained: set[int] = set()
             names = resolve_overlaps(self.names.find(s_norm, toks, squashed))
+            names = self._drop_sizes_of_other_names(names, toks)
             for hit in names:
                 explained.update(range(hit.start, hit.end))
                 words = _surface(toks, squashed, hit.start, hit.end)
+                if hit.kind == "variant":
+                    model_id, _, variant_id = hit.ref.partition("/")
+                    hit = Hit("model", model_id, hit.start, hit.end, hit.score)
+                    an.variants.setdefault(model_id, variant_id)
+                    an.evidence.append(Evidence("variant", f"{model_id}/{variant_id}", words))
                 if hit.kind == "model":
                     model_hits.append((0 if in_focus else 1, hit))
                     an.evidence.append(Evidence("model", hit.ref, words, hit.score, in_focus))
+                    size = _size_after(toks, hit.end)
+                    if size and hit.ref not in an.variants and self.kb.models[hit.ref].variants:
+                        known = self.variant_sizes.get((hit.ref, size.casefold()))
+                        if known is not None:  # "lama 3.1 405b": a typo, then a known size
+                            an.variants[hit.ref] = known
+                        else:  # "llama 3.1 13b": a size of the family no source describes
+                            an.unknown_variant = (hit.ref, size)
                 else:
                     entity = self.kb.other_entities[hit.ref]
                     if entity.model is not None:
@@ -368,6 +419,28 @@ class Matchers:
         # figure after the question.
         an.facts = self.facts.match(norm, question, an.concepts & self.fact_concepts)
         return an
+
+    @staticmethod
+    def _drop_sizes_of_other_names(
+        names: list[Hit], toks: tuple[str, ...] | list[str]
+    ) -> list[Hit]:
+        """A bare size right after another name is that name's size: "llama 2 70b" is not
+        Llama 3.1 70B. Such a variant hit ("70b") is dropped."""
+        out: list[Hit] = []
+        for hit in names:
+            bare = (
+                hit.kind == "variant"
+                and hit.end - hit.start <= 2
+                and _SIZE.match("".join(toks[hit.start : hit.end]))
+            )
+            if bare and out and out[-1].end == hit.start:
+                before = out[-1]
+                if before.kind == "entity" or (
+                    before.kind == "model" and before.ref != hit.ref.partition("/")[0]
+                ):
+                    continue
+            out.append(hit)
+        return out
 
     @staticmethod
     def _resolve_lexicon(hits: list[LexHit]) -> list[LexHit]:

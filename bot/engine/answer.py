@@ -26,9 +26,12 @@ class CitationOut(BaseModel):
     source: str
     section: str
     quote: str
-    # An English rendering of a quote from a non-English source, marked as a translation
-    # wherever it is shown; never a substitute for the verbatim quote.
+    # The quote rendered in the answer's language when its source is in the other one
+    # (an English gloss under a Chinese quote, a Chinese one under an English quote),
+    # marked as a translation wherever it is shown; never a substitute for the quote.
     gloss: str | None = None
+    # The section heading in the answer's language, likewise.
+    section_gloss: str | None = None
 
 
 class CompareCell(BaseModel):
@@ -59,6 +62,11 @@ class SourceInfo(BaseModel):
     publisher: str
     date: str
     url: str | None = None
+    # The title in the answer's language when the source is in the other one.
+    title_gloss: str | None = None
+    # How the answer names it ("Meta's Llama 3.1 model card"), in the answer's language.
+    cited_as: str = ""
+    language: str = "en"
 
 
 class Answer(BaseModel):

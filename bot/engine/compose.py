@@ -10,13 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.engine.answer import Answer, CitationOut, CompareCell, Recommendation, SourceInfo
-from bot.kb.schema import Citation, Fact, KnowledgeBase, Text
+from bot.kb.schema import Citation, Fact, KnowledgeBase, Text, figures_differ
 
 Lang = str  # "en" | "zh"
-
-# Facts used to describe a model when no aspect is asked for: who, the headline figures
-# (size, date, price), then what it is good for.
-OVERVIEW_ASPECTS = ("origin", "parameters", "release_date", "pricing", "strengths", "main_use_case")
 
 
 def say(text: Text, lang: Lang) -> str:
@@ -36,9 +32,7 @@ def cite(citations: Iterable[Citation | CitationOut]) -> list[CitationOut]:
     for c in citations:
         key = (c.source, c.quote)
         if key not in seen:
-            seen[key] = CitationOut(
-                source=c.source, section=c.section, quote=c.quote, gloss=c.gloss
-            )
+            seen[key] = CitationOut(source=c.source, section=c.section, quote=c.quote)
     return list(seen.values())
 
 
@@ -68,8 +62,52 @@ class Composer:
     def aspect_name(self, aspect: str, lang: Lang) -> str:
         return say(self.kb.aspects[aspect].name, lang)
 
-    def facts(self, model_id: str, aspect: str) -> list[Fact]:
-        return [f for f in self.kb.models[model_id].facts if f.aspect == aspect]
+    def source_info(self, source_id: str, lang: Lang) -> SourceInfo:
+        src = self.kb.sources[source_id]
+        return SourceInfo(
+            title=src.title,
+            publisher=src.publisher,
+            date=src.date.isoformat(),
+            url=src.url,
+            title_gloss=self.kb.gloss(src.title, source_id, lang),
+            cited_as=say(src.cited_as, lang) if src.cited_as else src.publisher,
+            language=src.language,
+        )
+
+    def facts(self, model_id: str, aspect: str, variant: str | None = None) -> list[Fact]:
+        """The facts on ``aspect`` of a model, newest source first; with ``variant``, only
+        those about that variant or the whole family."""
+        dates = {sid: s.date.isoformat() for sid, s in self.kb.sources.items()}
+        found = [
+            f
+            for f in self.kb.models[model_id].facts
+            if f.aspect == aspect and (variant is None or not f.variants or variant in f.variants)
+        ]
+        # Stable: one source's facts keep their file order.
+        return sorted(found, key=lambda f: min(dates.get(s, "") for s in f.sources), reverse=True)
+
+    def fact_text(self, facts: list[Fact], lang: Lang, model_id: str) -> str:
+        """The facts' texts; when several sources state them, each is prefixed with its
+        source and date ("Per Meta's Llama 3.1 model card (2024-07-23): …")."""
+        sources = list(dict.fromkeys(f.sources[0] for f in facts))
+        if len(self.kb.sources) <= 1:  # one source loaded: nothing to tell apart
+            return join_sentences([say(f.text, lang) for f in facts], lang)
+        parts: list[str] = []
+        for source_id in sources:
+            info = self.source_info(source_id, lang)
+            label = fill(self.kb.responses.per_source, lang, source=info.cited_as, date=info.date)
+            texts = [say(f.text, lang) for f in facts if f.sources[0] == source_id]
+            parts.append(join_sentences([label, *texts], lang))
+        stated = [f for f in facts if f.stated]
+        model = self.kb.models[model_id]
+        if any(
+            figures_differ(a, b, model)
+            for i, a in enumerate(stated)
+            for b in stated[i + 1 :]
+            if a.sources[0] != b.sources[0]
+        ):
+            parts.append(say(self.kb.responses.sources_differ, lang))
+        return join_sentences(parts, lang)
 
     def base(self, question: str, lang: Lang, intent: str | None, confidence: float) -> Answer:
         return Answer(
@@ -90,45 +128,73 @@ class Composer:
         if ans.aspect:
             aspects.append(ans.aspect)
         ans.aspect_names = {a: self.aspect_name(a, lang) for a in dict.fromkeys(aspects)}
-        ans.sources = {
-            c.source: SourceInfo(
-                title=src.title,
-                publisher=src.publisher,
-                date=src.date.isoformat(),
-                url=src.url,
+        ans.citations = [
+            c.model_copy(
+                update={
+                    "gloss": self.kb.gloss(c.quote, c.source, lang),
+                    "section_gloss": self.kb.gloss(c.section, c.source, lang),
+                }
             )
             for c in ans.citations
-            if (src := self.kb.sources.get(c.source)) is not None
+        ]
+        ans.sources = {
+            c.source: self.source_info(c.source, lang)
+            for c in ans.citations
+            if c.source in self.kb.sources
         }
         ans.kb_version = self.kb.version
         return ans
 
     # -- answered intents ------------------------------------------------
     def fact(
-        self, ans: Answer, model_id: str, aspect: str, asked: frozenset[str] = frozenset()
+        self,
+        ans: Answer,
+        model_id: str,
+        aspect: str,
+        asked: frozenset[str] = frozenset(),
+        variant: str | None = None,
     ) -> Answer:
-        """One aspect of one model. When the article does not state it, or the question asks
-        for a detail the fact lacks (``asked``: concepts in the question), the answer is a
-        decline (``not_stated``) that says what the article does say instead."""
+        """One aspect of one model (of one variant when ``variant`` is given). When no source
+        states it, or the question asks for a detail the facts lack (``asked``: concepts in
+        the question), the answer is a decline (``not_stated``) that says what the sources do
+        say instead. Several sources' statements come newest first, each with its source."""
         lang = ans.language
-        facts = self.facts(model_id, aspect)
-        name = self.model_name(model_id)
+        facts = self.facts(model_id, aspect, variant)
+        name = self.display_name(model_id, variant)
         ans.models = [model_id]
         ans.aspect = aspect
         ans.title = f"{name} · {self.aspect_name(aspect, lang)}"
+        stated = [f for f in facts if f.stated]
+        if stated:
+            facts = stated  # a source that gives it beats one that says it is not given
         if not facts:
-            return self.not_addressed(ans, [model_id], aspect)
-        ans.answer = join_sentences([say(f.text, lang) for f in facts], lang)
+            return self.not_addressed(ans, [model_id], aspect, variant)
+        ans.answer = self.fact_text(facts, lang, model_id)
+        if not stated and len(self.kb.sources) > 1:
+            # "My sources don't give X's context window." before the one that says so.
+            values = {"model": name, "aspect": self.aspect_name(aspect, lang)}
+            lead = fill(self.kb.responses.not_stated, lang, **values)
+            ans.answer = join_sentences([lead, ans.answer], lang)
         ans.citations = cite(c for f in facts for c in f.citations)
         lacking = any(asked & set(f.lacks) for f in facts)
-        if lacking or not any(f.stated for f in facts):
+        if lacking or not stated:
             ans.answered = False
             ans.intent = "not_stated"
             ans.suggestions = self.known_aspect_questions(model_id, lang)
         return ans
 
-    def not_addressed(self, ans: Answer, model_ids: list[str], aspect: str) -> Answer:
-        """The article says nothing about ``aspect``: say so, then what it does say."""
+    def display_name(self, model_id: str, variant: str | None = None) -> str:
+        model = self.kb.models[model_id]
+        if variant is not None:
+            for v in model.variants:
+                if v.id == variant:
+                    return v.name
+        return model.name
+
+    def not_addressed(
+        self, ans: Answer, model_ids: list[str], aspect: str, variant: str | None = None
+    ) -> Answer:
+        """No source gives ``aspect`` of these models: say so, then what they do say."""
         lang = ans.language
         ans.answered = False
         ans.intent = "not_stated"
@@ -145,7 +211,7 @@ class Composer:
         parts: list[str] = []
         used: list[Fact] = []
         for model_id in model_ids:
-            name = self.model_name(model_id)
+            name = self.display_name(model_id, variant)
             parts.append(
                 fill(self.kb.responses.not_addressed, lang, aspect=aspect_name, model=name)
             )
@@ -160,12 +226,29 @@ class Composer:
 
     def headline_facts(self, model_id: str) -> list[Fact]:
         model = self.kb.models[model_id]
-        return [f for a in OVERVIEW_ASPECTS for f in model.facts if f.aspect == a and f.stated]
+        return [
+            f for a in self.kb.role("overview") for f in model.facts if f.aspect == a and f.stated
+        ]
 
-    def overview(self, ans: Answer, model_id: str) -> Answer:
-        """The model's summary (its headline figures), cited by the facts it draws on."""
+    def overview(self, ans: Answer, model_id: str, variant: str | None = None) -> Answer:
+        """The model's summary (its headline figures), cited by the facts it draws on; for
+        one variant ("tell me about llama 3.1 70b"), the headline facts about it."""
         lang = ans.language
         model = self.kb.models[model_id]
+        if variant is not None:
+            used = [
+                f
+                for a in self.kb.role("overview")
+                for f in self.facts(model_id, a, variant)
+                if f.stated
+            ]
+            ans.models = [model_id]
+            ans.title = self.display_name(model_id, variant)
+            ans.answer = self.fact_text(used, lang, model_id)
+            ans.citations = cite(c for f in used for c in f.citations)
+            if used:
+                return ans
+            return self.not_addressed(ans, [model_id], self.kb.role("overview")[0], variant)
         if model.summary_aspects:
             used = [
                 f for a in model.summary_aspects for f in model.facts if f.aspect == a and f.stated
@@ -201,6 +284,13 @@ class Composer:
         lines: list[str] = []
         if ranking:
             ans.intro = fill(self.kb.responses.recommend_intro, lang)
+            ranked_by = list(dict.fromkeys(c.source for r in ranking for c in r.citations))
+            if len(self.kb.sources) > 1 and len(ranked_by) == 1:
+                # Several sources loaded: say whose ranking this is.
+                info = self.source_info(ranked_by[0], lang)
+                ans.intro = fill(
+                    self.kb.responses.per_source, lang, source=info.cited_as, date=info.date
+                )
             lines.append(ans.intro)
             for i, ranked in enumerate(ranking, start=1):
                 reason = say(ranked.reason, lang)
@@ -224,7 +314,7 @@ class Composer:
         ans.aspect = aspects[0] if aspects else None
         names = [self.model_name(m) for m in model_ids]
         ans.title = " vs ".join(names)
-        shown = aspects or ["main_use_case"]
+        shown = aspects or self.kb.role("use_case")[:1] or self.kb.role("compare")
         citations: list[Citation] = []
         ans.intro = fill(self.kb.responses.compare_intro, lang, models=join_names(names, lang))
         lines = [ans.intro]
@@ -239,18 +329,23 @@ class Composer:
                 cell = self.cell(model_id, aspect, lang)
                 ans.table.setdefault(model_id, {})[aspect] = cell
                 lines.append(f"• {name}{'：' if lang == 'zh' else ': '}{cell.text}")
-                citations.extend(c for f in self.facts(model_id, aspect) for c in f.citations)
+                citations.extend(c for f in self.cell_facts(model_id, aspect) for c in f.citations)
         ans.citations = cite(citations)
         position = {(c.source, c.quote): i for i, c in enumerate(ans.citations, start=1)}
         for model_id, row in ans.table.items():
             for aspect, cell in row.items():
-                quotes = [c for f in self.facts(model_id, aspect) for c in f.citations]
+                quotes = [c for f in self.cell_facts(model_id, aspect) for c in f.citations]
                 cell.sources = sorted({position[(c.source, c.quote)] for c in quotes})
         ans.answer = "\n".join(lines)
         return ans
 
-    def cell(self, model_id: str, aspect: str, lang: Lang) -> CompareCell:
+    def cell_facts(self, model_id: str, aspect: str) -> list[Fact]:
         facts = self.facts(model_id, aspect)
+        return [f for f in facts if f.stated] or facts
+
+    def cell(self, model_id: str, aspect: str, lang: Lang) -> CompareCell:
+        facts = self.cell_facts(model_id, aspect)
+        stated = [f for f in facts if f.stated]
         if not facts:
             text = fill(
                 self.kb.responses.not_stated,
@@ -259,16 +354,15 @@ class Composer:
                 aspect=self.aspect_name(aspect, lang),
             )
             return CompareCell(text=text, stated=False)
-        return CompareCell(
-            text=join_sentences([say(f.text, lang) for f in facts], lang),
-            stated=all(f.stated for f in facts),
-        )
+        return CompareCell(text=self.fact_text(facts, lang, model_id), stated=bool(stated))
 
     def model_for_use_case(self, ans: Answer, model_id: str, use_case_id: str) -> Answer:
         """ "Is Mistral good for coding?": the model's strengths and where the article ranks it."""
         lang = ans.language
         uc = self.kb.use_cases[use_case_id]
-        self.fact(ans, model_id, "strengths")
+        for aspect in self.kb.role("good_at")[:1]:
+            self.fact(ans, model_id, aspect)
+        ans.models = [model_id]
         ans.use_case = use_case_id
         ranked = [r.model for r in uc.ranking]
         job = say(uc.name, lang)
@@ -296,7 +390,7 @@ class Composer:
         """ "Llama or Mistral for coding?": the article's ranking among them, then strengths."""
         self.recommend(ans, use_case_id, among=model_ids)
         ranking_text, ranking_cites = ans.answer, list(ans.citations)
-        self.compare(ans, model_ids, ["strengths"])
+        self.compare(ans, model_ids, self.kb.role("good_at")[:1])
         body = ans.answer.split("\n", 1)[1] if "\n" in ans.answer else ans.answer
         ans.answer = f"{ranking_text}\n{body}"
         ans.citations = cite([*ranking_cites, *ans.citations])
@@ -312,9 +406,14 @@ class Composer:
 
     # -- declines ----------------------------------------------------------
     def decline(self, ans: Answer, template: Text, **values: str) -> Answer:
+        """A decline in the asker's language, its placeholders filled with ``values``."""
         ans.answered = False
         ans.answer = fill(template, ans.language, **values)
         return ans
+
+    def covered(self, lang: Lang) -> str:
+        """Every covered model's name, for "my sources cover …"."""
+        return join_names((m.name for m in self.kb.models.values()), lang)
 
     def known_aspect_questions(self, model_id: str, lang: Lang) -> list[str]:
         name = self.model_name(model_id)

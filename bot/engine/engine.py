@@ -159,6 +159,7 @@ class Engine:
                 s.an.question, s.an.lang, None if band else "out_of_scope", tentative.confidence
             ),
             self.kb.responses.low_confidence if band else self.kb.responses.out_of_scope,
+            models=c.covered(s.an.lang),
         )
         if band:
             first = tentative.title or tentative.question

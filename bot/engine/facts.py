@@ -21,6 +21,9 @@ from bot.text.normalize import STOPWORDS, bigrams, content_stems, normalize
 NUMBER_WEIGHT = 2.0
 _THOUSANDS = re.compile(r"\b(\d{1,3})k\b", re.I)
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+# A hardware or part code ("H100-80GB", "A100-40GB") gives no figure: its "80" is not
+# a count the question could repeat.
+_CODE = re.compile(r"\b[A-Za-z]+\d+(?:-\d+[A-Za-z]+)+\b")
 _ZH_DIGITS = {ch: n for n, ch in enumerate("一二三四五六七八九十", start=1)} | {"两": 2}
 # Chinese numerals before a counter word: "八种语言", "三个月".
 _ZH_COUNT = re.compile(r"([一二两三四五六七八九十])(?=[种个款项位家])")
@@ -47,7 +50,8 @@ _MONTHS = {
 
 def numbers(text: str) -> set[str]:
     """Numbers in ``text`` as canonical strings: "16,000" and "16k" -> "16000", "八种" -> "8"."""
-    found = {m.group(0).replace(",", "").rstrip(".") for m in _NUMBER.finditer(text)}
+    plain = _CODE.sub(" ", text)
+    found = {m.group(0).replace(",", "").rstrip(".") for m in _NUMBER.finditer(plain)}
     found |= {str(int(m.group(1)) * 1000) for m in _THOUSANDS.finditer(text)}
     found |= {str(_ZH_DIGITS[m.group(1)]) for m in _ZH_COUNT.finditer(text)}
     words = set(re.findall(r"[a-z]+", text.casefold()))

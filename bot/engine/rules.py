@@ -21,7 +21,7 @@ from bot.engine.analysis import SMALL_TALK, Analysis
 from bot.engine.answer import Answer
 from bot.engine.compose import Composer, join_names
 from bot.engine.context import Context
-from bot.kb.schema import KnowledgeBase
+from bot.kb.schema import KnowledgeBase, Model
 from bot.text.normalize import bigrams, content_stems, normalize
 
 
@@ -172,15 +172,27 @@ class Situation:
         ]
 
     @cached_property
+    def variant(self) -> str | None:
+        """The variant named of the one model in question ("llama 3.1 70b"), if any."""
+        return self.an.variants.get(self.subject[0]) if len(self.subject) == 1 else None
+
+    @cached_property
     def unaddressed(self) -> list[str]:
-        return [a for a in self.an.aspects if not self.kb.aspects[a].addressed]
+        """Aspects asked that no source states for the models in question (every model
+        when none is named): "not stated" is about the loaded sources and those models."""
+        scope = self.subject or list(self.kb.models)
+        return [
+            a
+            for a in self.an.aspects
+            if not any(f.aspect == a for m in scope for f in self.kb.models[m].facts)
+        ]
 
     @cached_property
     def aspects(self) -> list[str]:
-        found = [a for a in self.an.aspects if self.kb.aspects[a].addressed]
+        found = [a for a in self.an.aspects if a not in self.unaddressed]
         # "which one is Meta's?": a maker named with "which" asks who makes what.
-        if not found and self.an.vendor_named and self.selector and "origin" in self.kb.aspects:
-            found = ["origin"]
+        if not found and self.an.vendor_named and self.selector:
+            found = self.kb.role("maker")[:1]
         return found
 
     @cached_property
@@ -358,7 +370,9 @@ class Rule:
 
 # -- handlers -------------------------------------------------------------------
 def _decline_empty(s: Situation) -> Answer:
-    return s.c.decline(s.base("out_of_scope", 1.0), s.kb.responses.out_of_scope)
+    return s.c.decline(
+        s.base("out_of_scope", 1.0), s.kb.responses.out_of_scope, models=s.c.covered(s.an.lang)
+    )
 
 
 def _small_talk_topic(s: Situation) -> str | None:
@@ -409,7 +423,37 @@ def _decline_task(s: Situation) -> Answer:
 
 def _decline_uncovered(s: Situation) -> Answer:
     names = join_names(dict.fromkeys(s.uncovered), s.an.lang)
-    return s.c.decline(s.base("unknown_model", 0.9), s.kb.responses.unknown_model, model=names)
+    return s.c.decline(
+        s.base("unknown_model", 0.9),
+        s.kb.responses.unknown_model,
+        model=names,
+        models=s.c.covered(s.an.lang),
+    )
+
+
+def family_name(model: Model) -> str:
+    """What a model's variants' names share ("Llama 3.1" of "Llama 3.1 8B", "… 70B")."""
+    words = [v.name.split() for v in model.variants] or [model.name.split()]
+    common: list[str] = []
+    for group in zip(*words, strict=False):
+        if len(set(group)) > 1:
+            break
+        common.append(group[0])
+    return " ".join(common) or model.name
+
+
+def _decline_unknown_variant(s: Situation) -> Answer:
+    model_id, size = s.an.unknown_variant or ("", "")
+    model = s.kb.models[model_id]
+    name = f"{family_name(model)} {size}"
+    ans = s.c.decline(
+        s.base("unknown_model", 0.9),
+        s.kb.responses.unknown_variant,
+        model=name,
+        variants=join_names((v.name for v in model.variants), s.an.lang),
+    )
+    ans.models = [model_id]
+    return ans
 
 
 def _asks_uncovered(s: Situation) -> bool:
@@ -421,7 +465,7 @@ def _asks_uncovered(s: Situation) -> bool:
 
 def _not_addressed(s: Situation) -> Answer:
     ans = s.base("not_stated", 0.9)
-    return s.c.not_addressed(ans, s.subject, s.unaddressed[0])
+    return s.c.not_addressed(ans, s.subject, s.unaddressed[0], s.variant)
 
 
 def _compare_named(s: Situation) -> Answer:
@@ -473,7 +517,7 @@ def _mostly_understood(s: Situation) -> bool:
 def _fact_named(s: Situation) -> Answer:
     model = s.named[0]
     ans = s.base("fact", s.model_score(model) * s.strength)
-    return s.c.fact(ans, model, s.aspects[0], s.asked_details)
+    return s.c.fact(ans, model, s.aspects[0], s.asked_details, s.an.variants.get(model))
 
 
 def _overview_asked(s: Situation) -> bool:
@@ -503,7 +547,7 @@ def _follow_up_named(s: Situation) -> Answer:
     model = s.named[0]
     ans = s.base("fact", s.model_score(model) * s.strength)
     if s.ctx_aspect is not None:
-        return s.c.fact(ans, model, s.ctx_aspect, s.asked_details)
+        return s.c.fact(ans, model, s.ctx_aspect, s.asked_details, s.an.variants.get(model))
     return s.c.model_for_use_case(ans, model, s.ctx_use_case or "")
 
 
@@ -537,7 +581,7 @@ def _overview_named(s: Situation) -> bool:
 def _overview(s: Situation) -> Answer:
     model = s.named[0]
     ans = s.base("overview", s.model_score(model) * (0.6 + 0.4 * s.an.explained))
-    return s.c.overview(ans, model)
+    return s.c.overview(ans, model, s.an.variants.get(model))
 
 
 def _unclear_named(s: Situation) -> Answer:
@@ -565,7 +609,7 @@ def _context_fact(s: Situation) -> Answer:
     models = s.subject
     if len(models) == 1:
         ans = s.base("fact", 0.85 * s.strength)
-        return s.c.fact(ans, models[0], s.aspects[0], s.asked_details)
+        return s.c.fact(ans, models[0], s.aspects[0], s.asked_details, s.an.variants.get(models[0]))
     return s.c.compare(s.base("compare", 0.85 * s.strength), models, s.aspects)
 
 
@@ -703,7 +747,11 @@ def _fallback(s: Situation) -> Answer:
             ans = s.c.decline(s.base(intent, evidence), s.kb.responses.low_confidence)
             ans.suggestions = suggestions
             return ans
-    return s.c.decline(s.base("out_of_scope", 1.0 - evidence), s.kb.responses.out_of_scope)
+    return s.c.decline(
+        s.base("out_of_scope", 1.0 - evidence),
+        s.kb.responses.out_of_scope,
+        models=s.c.covered(s.an.lang),
+    )
 
 
 def _candidates(s: Situation) -> list[tuple[float, str]]:
@@ -742,11 +790,14 @@ RULES: tuple[Rule, ...] = (
     Rule("task_request", "asks the bot to do a job itself (translate, write, summarise this)",
          "要求机器人亲自完成任务（翻译、写作、总结）",
          _is_task, _decline_task),
+    Rule("unknown_variant", "names a size of a known family that no source describes",
+         "提到资料没有介绍的某个模型系列的版本（尺寸）",
+         lambda s: s.an.unknown_variant is not None, _decline_unknown_variant),
     Rule("uncovered_model", "asks about a model or product the article does not cover",
          "问的是文章没有介绍的模型或产品",
          _asks_uncovered, _decline_uncovered),
-    Rule("not_addressed", "asks something the article never addresses (benchmarks, CEO, …)",
-         "问的是文章完全没有涉及的内容（跑分、CEO 等）",
+    Rule("not_addressed", "asks what no source gives for that model (benchmarks, CEO, …)",
+         "问的是资料没有给出的该模型信息（跑分、CEO 等）",
          lambda s: bool(s.unaddressed), _not_addressed),
     Rule("compare_named", "two or more covered models named (or one, compared with context)",
          "提到两个或以上的模型（或与上文的模型比较）",

@@ -25,7 +25,6 @@ from pydantic import BaseModel, ValidationError
 
 from bot.kb.quotes import MAX_QUOTE_CHARS, SourceText, collapse_whitespace
 from bot.kb.schema import (
-    ASPECTS,
     PLACEHOLDER,
     AspectsFile,
     Catalogue,
@@ -42,6 +41,7 @@ from bot.kb.schema import (
     UiFile,
     UseCasesFile,
     VocabularyFile,
+    figures_differ,
 )
 from bot.kb.yamlsafe import Problem, YamlDoc, YamlProblem, load_yaml, read_text
 from bot.text.normalize import has_cjk, normalize
@@ -145,6 +145,7 @@ class _Builder:
         self.root = root
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        self._gloss_reported: set[tuple[str, str]] = set()
         self.docs: dict[str, YamlDoc] = {}
         self.by_name: dict[str, YamlDoc] = {}
         self.unloaded_sources: set[str] = set()
@@ -293,14 +294,6 @@ class _Builder:
         self._unique_ids("concepts.yaml", "concepts", [c.id for c in concepts.concepts])
         self._check_references(use_cases, topics, aspects, models, vocab, concepts)
 
-        missing_aspects = sorted(set(ASPECTS) - {a.id for a in aspects.aspects})
-        for aspect in missing_aspects:
-            self.problems.append(
-                self._doc("aspects.yaml").problem(
-                    ("aspects",), f"aspect '{aspect}' has no entry; add its names and keywords"
-                )
-            )
-
         topic_ids = {t.id for t in topics.topics}
         for topic_id, used_by in REQUIRED_TOPICS.items():
             if topic_id not in topic_ids:
@@ -367,9 +360,35 @@ class _Builder:
         self._warn_contained(phrasings)
         gloss_of = self._glosses(glosses, texts)
         self._check_catalogue("ui.yaml", "ui", ui.ui)
+        language = {s.id: s.language for s in sources_file.sources}
         for doc_name, loc, citation in self._citations(use_cases, topics, models):
             if self._check_citation(doc_name, loc, citation, texts):
-                self._attach_gloss(doc_name, loc, citation, gloss_of, sources_file)
+                self._need_gloss(
+                    self.docs[doc_name],
+                    (*loc, "quote"),
+                    citation.quote,
+                    language[citation.source],
+                    gloss_of,
+                    "this quote",
+                )
+                self._need_gloss(
+                    self.docs[doc_name],
+                    (*loc, "quote"),
+                    citation.section,
+                    language[citation.source],
+                    gloss_of,
+                    f"the heading of its section, '{citation.section}',",
+                )
+        for i, source in enumerate(sources_file.sources):
+            self._need_gloss(
+                self._doc("sources.yaml"),
+                ("sources", i, "title"),
+                source.title,
+                source.language,
+                gloss_of,
+                "this title",
+            )
+        self._warn_disagreements(models, sources_file)
 
         if self.problems:
             return self._result()
@@ -385,6 +404,7 @@ class _Builder:
             responses=responses.responses,
             concepts={c.id: c for c in concepts.concepts},
             ui=ui.ui,
+            glosses={key: dict(langs) for key, (langs, _) in gloss_of.items()},
             version=self.hash.hexdigest()[:12],
         )
         return self._result(kb)
@@ -420,7 +440,7 @@ class _Builder:
         concept_refs(self._doc("topics.yaml"), "topics", topics.topics)
         concept_refs(self._doc("aspects.yaml"), "aspects", aspects.aspects)
 
-        addressed = {a.id: a.addressed for a in aspects.aspects}
+        aspect_ids = {a.id for a in aspects.aspects}
         for model, display in models.values():
             stated = {f.aspect for f in model.facts if f.stated}
             for i, aspect_id in enumerate(model.summary_aspects):
@@ -434,14 +454,27 @@ class _Builder:
                     )
             for i, ref in enumerate(model.traits):
                 concept_ref(self.docs[display], ("traits", i), ref)
+            variant_ids = {v.id for v in model.variants}
             for i, fact in enumerate(model.facts):
                 for j, ref in enumerate(fact.lacks):
                     concept_ref(self.docs[display], ("facts", i, "lacks", j), ref)
+                for j, ref in enumerate(fact.variants):
+                    if ref not in variant_ids:
+                        self.problems.append(
+                            self.docs[display].problem(
+                                ("facts", i, "variants", j),
+                                f"unknown variant '{ref}'; {model.id}'s variants are: "
+                                + (
+                                    ", ".join(sorted(variant_ids))
+                                    or "none (add them under variants:)"
+                                ),
+                            )
+                        )
         topic_ids = {t.id for t in topics.topics}
         topic_doc = self._doc("topics.yaml")
         for i, topic in enumerate(topics.topics):
             for j, aspect_id in enumerate(topic.aspects):
-                if aspect_id not in addressed:
+                if aspect_id not in aspect_ids:
                     self.problems.append(
                         topic_doc.problem(
                             ("topics", i, "aspects", j),
@@ -459,21 +492,12 @@ class _Builder:
                     )
         for model, display in models.values():
             for i, fact in enumerate(model.facts):
-                if fact.aspect not in addressed:
+                if fact.aspect not in aspect_ids:
                     self.problems.append(
                         self.docs[display].problem(
                             ("facts", i, "aspect"),
                             f"unknown aspect '{fact.aspect}'; aspects are defined in "
-                            f"aspects.yaml: {', '.join(sorted(addressed))}",
-                        )
-                    )
-                elif not addressed[fact.aspect]:
-                    self.problems.append(
-                        self.docs[display].problem(
-                            ("facts", i, "aspect"),
-                            f"aspect '{fact.aspect}' is marked 'addressed: false' in "
-                            "aspects.yaml (the article never covers it); remove this fact or "
-                            "set addressed: true",
+                            f"aspects.yaml: {', '.join(sorted(aspect_ids))}",
                         )
                     )
         vocab_doc = self._doc("vocabulary.yaml")
@@ -495,12 +519,10 @@ class _Builder:
 
     def _glosses(
         self, glosses: GlossesFile, texts: dict[str, SourceText]
-    ) -> dict[str, tuple[str, int]]:
-        """Collapsed quote -> (gloss, index in glosses.yaml); glosses must be English."""
-        from bot.text.normalize import has_cjk
-
+    ) -> dict[str, tuple[dict[str, str], int]]:
+        """Collapsed text -> ({language: translation}, index in glosses.yaml)."""
         doc = self._doc("glosses.yaml")
-        out: dict[str, tuple[str, int]] = {}
+        out: dict[str, tuple[dict[str, str], int]] = {}
         for i, gloss in enumerate(glosses.glosses):
             key = collapse_whitespace(gloss.quote)
             if key in out:
@@ -512,38 +534,103 @@ class _Builder:
                     )
                 )
                 continue
-            if has_cjk(gloss.en):
+            langs: dict[str, str] = {}
+            if gloss.en is not None:
+                if has_cjk(gloss.en):
+                    self.problems.append(
+                        doc.problem(
+                            ("glosses", i, "en"),
+                            "an English gloss must not contain Chinese text; translate it",
+                        )
+                    )
+                langs["en"] = gloss.en
+            if gloss.zh is not None:
+                if not has_cjk(gloss.zh):
+                    self.problems.append(
+                        doc.problem(
+                            ("glosses", i, "zh"),
+                            "a Chinese gloss must be written in Chinese; translate it",
+                        )
+                    )
+                langs["zh"] = gloss.zh
+            if not langs:
                 self.problems.append(
                     doc.problem(
-                        ("glosses", i, "en"),
-                        "a gloss is an English translation; it must not contain Chinese text",
+                        ("glosses", i),
+                        "this gloss gives no translation; add en: (for a Chinese quote) "
+                        "or zh: (for an English quote)",
                     )
                 )
-            out[key] = (gloss.en, i)
+            out[key] = (langs, i)
         return out
 
-    def _attach_gloss(
+    def _need_gloss(
         self,
-        doc_name: str,
+        doc: YamlDoc,
         loc: tuple[int | str, ...],
-        citation: Citation,
-        gloss_of: dict[str, tuple[str, int]],
-        sources_file: SourcesFile,
+        text: str,
+        source_language: str,
+        gloss_of: dict[str, tuple[dict[str, str], int]],
+        what: str,
     ) -> None:
-        """Give a quote its English gloss; quotes from non-English sources must have one."""
-        found = gloss_of.get(collapse_whitespace(citation.quote))
-        if found is not None:
-            citation._gloss = found[0]
+        """Readers of the other language need a translation of ``text``: require it."""
+        if not text.strip():
             return
-        language = next((s.language for s in sources_file.sources if s.id == citation.source), "en")
-        if language != "en":
-            self.problems.append(
-                self.docs[doc_name].problem(
-                    (*loc, "quote"),
-                    "this quote has no English gloss; add it to glosses.yaml as "
-                    f'- quote: "{citation.quote}"  with  en: "<English translation>"',
-                )
-            )
+        other = "zh" if source_language == "en" else "en"
+        found = gloss_of.get(collapse_whitespace(text))
+        if found is not None and other in found[0]:
+            return
+        if (text, other) in self._gloss_reported:  # a heading many quotes share: say it once
+            return
+        self._gloss_reported.add((text, other))
+        name = "English" if other == "en" else "Chinese"
+        hint = (
+            f'{other}: "<{name} translation>" to the entry for "{text}"'
+            if found is not None
+            else f'- quote: "{text}"  with  {other}: "<{name} translation>"'
+        )
+        self.problems.append(
+            doc.problem(loc, f"{what} has no {name} gloss; add to glosses.yaml {hint}")
+        )
+
+    def _warn_disagreements(
+        self, models: dict[str, tuple[Model, str]], sources_file: SourcesFile
+    ) -> None:
+        """Warn when two sources state one aspect of one model with different figures.
+
+        Both statements are answered (newest source first); the warning lets an admin see
+        the pair. Listing the other source under ``compared_with`` marks it as read.
+        """
+        dates = {s.id: s.date for s in sources_file.sources}
+        for model, display in models.values():
+            doc = self.docs[display]
+            for i, a in enumerate(model.facts):
+                for j in range(i + 1, len(model.facts)):
+                    b = model.facts[j]
+                    if a.aspect != b.aspect or not (a.stated and b.stated):
+                        continue
+                    if a.variants and b.variants and not set(a.variants) & set(b.variants):
+                        continue
+                    if set(a.sources) & set(b.sources) or not figures_differ(a, b, model):
+                        continue
+                    if not {*a.sources, *b.sources} <= dates.keys():
+                        continue  # an unknown source: its citation's error says so
+                    if set(b.sources) & set(a.compared_with) or set(a.sources) & set(
+                        b.compared_with
+                    ):
+                        continue
+                    newer, older = (a, b) if dates[a.sources[0]] >= dates[b.sources[0]] else (b, a)
+                    self.warnings.append(
+                        doc.problem(
+                            ("facts", i, "aspect"),
+                            f"{model.id}'s {a.aspect} is stated differently by "
+                            f"{', '.join(a.sources)} (line {doc.position(('facts', i))[0]}) "
+                            f"and {', '.join(b.sources)} (line {doc.position(('facts', j))[0]}); "
+                            f"answers show both, {newer.sources[0]} first. If both are right, "
+                            f"add compared_with: [{older.sources[0]}] to the newer fact",
+                            "warning",
+                        )
+                    )
 
     def _load_sources(self, sources_file: SourcesFile) -> dict[str, SourceText]:
         texts: dict[str, SourceText] = {}
@@ -656,6 +743,11 @@ class _Builder:
             for j, alias in enumerate([model.name, *model.aliases]):
                 loc: tuple[int | str, ...] = ("aliases", j - 1) if j else ("name",)
                 claim(alias_owner, alias, f"model {model_id}", doc, loc, "alias")
+            for i, variant in enumerate(model.variants):
+                for j, alias in enumerate([variant.name, *variant.aliases]):
+                    loc = ("variants", i, "aliases", j - 1) if j else ("variants", i, "name")
+                    # A variant's alias may repeat its own model's ("llama 3.1 405b").
+                    claim(alias_owner, alias, f"model {model_id}", doc, loc, "alias")
         vocab_doc = self._doc("vocabulary.yaml")
         for i, entity in enumerate(vocab.other_entities):
             for j, alias in enumerate(entity.aliases):

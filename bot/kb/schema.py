@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, ClassVar, Literal, get_args
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
 
@@ -19,23 +19,16 @@ Id = Annotated[
 ]
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
-# The aspects the code relies on (overviews, /compare defaults); aspects.yaml may add more.
-CoreAspect = Literal[
-    "release_date",
-    "parameters",
-    "modalities",
-    "languages",
-    "pricing",
-    "training",
-    "license",
-    "safety",
-    "strengths",
-    "main_use_case",
-    "origin",
-    "context_window",
-]
-ASPECTS: tuple[str, ...] = get_args(CoreAspect)
-Aspect = Id  # any aspect id defined in aspects.yaml
+Aspect = Id  # any aspect id defined in aspects.yaml; the code relies on none of them
+
+# What an aspect is used for besides answering questions about it. The code asks for a
+# role, never for an aspect id, so aspects can be added or renamed in aspects.yaml alone.
+#   overview : a headline fact, shown when someone asks "tell me about X"
+#   compare  : a row of /compare when no aspect is chosen
+#   good_at  : what a model is good at ("is X good for coding?", "X or Y for coding?")
+#   use_case : what the sources say a model is mainly for (a comparison's default row)
+#   maker    : who makes the model ("which one is Meta's?")
+AspectRole = Literal["overview", "compare", "good_at", "use_case", "maker"]
 
 
 class Strict(BaseModel):
@@ -66,22 +59,17 @@ class Citation(Strict):
 
     source: Id
     quote: NonEmpty
-    # Filled in by the loader: the section from the source's headings, the English gloss
-    # from glosses.yaml. Admins never type either here.
+    # Filled in by the loader: the section from the source's headings. Admins never type
+    # it here; glosses of the quote and the section are looked up in glosses.yaml.
     _section: str = PrivateAttr(default="")
-    _gloss: str | None = PrivateAttr(default=None)
 
     @property
     def section(self) -> str:
         return self._section
 
-    @property
-    def gloss(self) -> str | None:
-        return self._gloss
-
 
 class Source(Strict):
-    """One source article, stored verbatim under ``knowledge/sources/``."""
+    """One source document, stored verbatim under ``knowledge/sources/``."""
 
     id: Id
     title: NonEmpty
@@ -90,6 +78,8 @@ class Source(Strict):
     language: Literal["en", "zh"]
     file: NonEmpty
     url: str | None = None
+    # How answers name it when several sources are loaded ("Meta's Llama 3.1 model card").
+    cited_as: Text | None = None
 
 
 class SourcesFile(Strict):
@@ -108,7 +98,26 @@ class Fact(Strict):
     stated: bool = True
     # Details the fact does not give (concept ids): asked for, they are "not stated".
     lacks: list[Id] = Field(default_factory=list)
+    # The model's variants this fact is about (ids from the model's `variants`); empty
+    # means the entry as a whole.
+    variants: list[Id] = Field(default_factory=list)
+    # Sources whose different statement of this aspect an admin has read and keeps beside
+    # this one: `check` stops warning about the pair.
+    compared_with: list[Id] = Field(default_factory=list)
     citations: list[Citation] = Field(min_length=1)
+
+    @property
+    def sources(self) -> list[str]:
+        return list(dict.fromkeys(c.source for c in self.citations))
+
+
+class Variant(Strict):
+    """One size or edition of a model family ("Llama 3.1 70B")."""
+
+    id: Id
+    name: NonEmpty
+    # Ways people write it after the family name, or on their own: "70b", "70 b".
+    aliases: list[NonEmpty] = Field(default_factory=list)
 
 
 class Model(Strict):
@@ -124,6 +133,8 @@ class Model(Strict):
     # Concepts the article states of this model ("open source", "made in China"): a
     # recommendation asked with one of them puts the models that have it first.
     traits: list[Id] = Field(default_factory=list)
+    # Sizes or editions of the family; "llama 3.1 70b" names the entry and its variant.
+    variants: list[Variant] = Field(default_factory=list)
     facts: list[Fact] = Field(min_length=1)
 
 
@@ -177,16 +188,15 @@ class TopicsFile(Strict):
 class AspectInfo(Strict):
     """Names and trigger words for one aspect (price, parameters, ...).
 
-    ``addressed: false`` marks something people ask about that the article never
-    covers for any model (benchmarks, function calling): questions about it are
-    declined with "the article doesn't say", and no fact may use it.
+    An aspect no loaded source states for a model is "not stated" for that model: the bot
+    says so and what its sources do say. Nothing marks an aspect as covered or not.
     """
 
     id: Aspect
     name: Text
     keywords: Phrasings
     concepts: list[Id] = Field(default_factory=list)
-    addressed: bool = True
+    roles: list[AspectRole] = Field(default_factory=list)
 
 
 class Concept(Strict):
@@ -209,10 +219,12 @@ class ConceptsFile(Strict):
 
 
 class Gloss(Strict):
-    """An English rendering of one quoted passage, shown marked as a translation."""
+    """A translation of one quoted passage, section heading or source title, shown
+    marked as a translation to readers of the other language."""
 
     quote: NonEmpty
-    en: NonEmpty
+    en: NonEmpty | None = None
+    zh: NonEmpty | None = None
 
 
 class GlossesFile(Strict):
@@ -290,7 +302,10 @@ class Responses(Catalogue):
     """The bot's own sentences; placeholders such as ``{model}`` are filled in."""
 
     PLACEHOLDERS: ClassVar[dict[str, frozenset[str]]] = {
-        "unknown_model": frozenset({"model"}),
+        "out_of_scope": frozenset({"models"}),
+        "unknown_model": frozenset({"model", "models"}),
+        "unknown_variant": frozenset({"model", "variants"}),
+        "per_source": frozenset({"source", "date"}),
         "not_stated": frozenset({"model", "aspect"}),
         "need_model": frozenset({"models"}),
         "no_ranking": frozenset({"models"}),
@@ -319,6 +334,13 @@ class Responses(Catalogue):
     not_addressed_any: Text
     # A one-line pointer when the bot is asked to do a task itself ("translate this").
     task_request: Text
+    # "Llama 3.1 13B is not a variant my sources describe; they cover 8B, 70B and 405B."
+    unknown_variant: Text
+    # Before each source's statement when several sources state one aspect of a model:
+    # "Per Meta's Llama 3.1 model card (2024-07-23):"
+    per_source: Text
+    # After them, when their figures differ.
+    sources_differ: Text
 
 
 class ResponsesFile(Strict):
@@ -337,6 +359,7 @@ class Ui(Catalogue):
         "cooldown_notice": frozenset({"seconds"}),
         "unknown_model_option": frozenset({"value", "options"}),
         "unknown_use_case_option": frozenset({"value", "options"}),
+        "unknown_aspect_option": frozenset({"value", "options"}),
         "more_quotes": frozenset({"count"}),
         "coverage": frozenset({"models", "facts", "use_cases", "citations"}),
         "admin_denied_role": frozenset({"role"}),
@@ -411,6 +434,7 @@ class Ui(Catalogue):
     apology: Text
     unknown_model_option: Text
     unknown_use_case_option: Text
+    unknown_aspect_option: Text
     compare_needs_two: Text
     feedback_thanks: Text
     # -- answer embeds ---------------------------------------------------------
@@ -677,7 +701,50 @@ class KnowledgeBase(Strict):
     responses: Responses
     concepts: dict[str, Concept] = Field(default_factory=dict)
     ui: Ui
+    # Collapsed text of a quote, heading or title -> its translations by language.
+    glosses: dict[str, dict[str, str]] = Field(default_factory=dict)
     version: str = ""
+
+    def role(self, role: str) -> list[str]:
+        """The aspects that play ``role`` (see :data:`AspectRole`), in aspects.yaml order."""
+        return [a.id for a in self.aspects.values() if role in a.roles]
+
+    def gloss(self, text: str, source_id: str, lang: str) -> str | None:
+        """``text`` (from source ``source_id``) in ``lang``, when the source is in another
+        language and glosses.yaml has it; None otherwise."""
+        source = self.sources.get(source_id)
+        if source is None or source.language == lang:
+            return None
+        return self.glosses.get(" ".join(text.split()), {}).get(lang)
+
+    def restrict(self, source_ids: set[str]) -> KnowledgeBase:
+        """This knowledge with only the facts, rankings and topics of ``source_ids``:
+        what the bot knew before the other sources were added (evaluation sets written
+        for one source are scored against it)."""
+
+        def keep(citations: list[Citation]) -> bool:
+            return all(c.source in source_ids for c in citations)
+
+        models = {}
+        for mid, m in self.models.items():
+            facts = [f for f in m.facts if keep(f.citations)]
+            if facts:
+                # Only the variants those sources describe: another size is then unknown.
+                described = {v for f in facts for v in f.variants}
+                variants = [v for v in m.variants if v.id in described]
+                models[mid] = m.model_copy(update={"facts": facts, "variants": variants})
+        return self.model_copy(
+            update={
+                "sources": {k: v for k, v in self.sources.items() if k in source_ids},
+                "source_texts": {k: v for k, v in self.source_texts.items() if k in source_ids},
+                "models": models,
+                "use_cases": {
+                    k: u.model_copy(update={"ranking": [r for r in u.ranking if keep(r.citations)]})
+                    for k, u in self.use_cases.items()
+                },
+                "topics": {k: t for k, t in self.topics.items() if keep(t.citations)},
+            }
+        )
 
     def counts(self) -> dict[str, int]:
         facts = sum(len(m.facts) for m in self.models.values())
@@ -701,3 +768,22 @@ class KnowledgeBase(Strict):
 
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_FIGURE = re.compile(r"\d+(?:\.\d+)?")
+
+
+def figures_differ(a: Fact, b: Fact, model: Model | None = None) -> bool:
+    """Whether two facts' English texts give different figures (both give some); the
+    numbers in the model's own names ("3.1", "405") are not figures."""
+    names = model_names(model) if model is not None else []
+    ignore = {n for name in names for n in _FIGURE.findall(name)}
+    fa = set(_FIGURE.findall(a.text.en.replace(",", ""))) - ignore
+    fb = set(_FIGURE.findall(b.text.en.replace(",", ""))) - ignore
+    return bool(fa and fb and fa != fb)
+
+
+def model_names(model: Model) -> list[str]:
+    """Every name of a model: its name, id, aliases and its variants' names and aliases."""
+    out = [model.name, model.id, *model.aliases]
+    for variant in model.variants:
+        out += [variant.name, *variant.aliases]
+    return out

@@ -1,0 +1,211 @@
+"""Several sources: per-model "not stated", source labels, glosses both ways, variants,
+disagreements, aspects added in YAML alone, and the article-only view used by old sets."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.engine.engine import Engine
+from bot.engine.facts import numbers
+from bot.kb.loader import check_directory, load_directory
+from bot.kb.schema import KnowledgeBase
+
+from .conftest import ROOT
+
+ARTICLE = "aibusinessasia-2024-07-29"
+CARD = "meta-llama-3.1-model-card"
+
+
+def test_an_aspect_one_source_gives_is_answered_for_that_model_only(engine: Engine) -> None:
+    llama = engine.answer("what's the context window of llama 3.1?")
+    assert llama.answered and llama.intent == "fact" and llama.aspect == "context_window"
+    assert "128k" in llama.answer
+    assert {c.source for c in llama.citations} == {CARD}
+    assert "Meta's Llama 3.1 model card (2024-07-23)" in llama.answer
+
+    gpt = engine.answer("gpt-4o mini context window?")
+    assert not gpt.answered and gpt.intent == "not_stated"
+    assert gpt.answer.startswith("My sources do not give GPT-4o mini's context window.")
+    assert gpt.citations  # what the sources do say is still quoted
+
+
+def test_two_sources_on_one_aspect_are_both_shown_newest_first(engine: Engine) -> None:
+    ans = engine.answer("when was llama 3.1 released?")
+    assert ans.answered
+    first = ans.answer.index("AI Business Asia's article (2024-07-29)")
+    second = ans.answer.index("Meta's Llama 3.1 model card (2024-07-23)")
+    assert first < second
+    assert {c.source for c in ans.citations} == {ARTICLE, CARD}
+
+
+def test_one_source_loaded_gives_no_source_labels(kb: KnowledgeBase) -> None:
+    article_only = Engine(kb.restrict({ARTICLE}))
+    ans = article_only.answer("how much does gpt-4o mini cost?")
+    assert ans.answered and "Per " not in ans.answer and "my sources" not in ans.answer.lower()
+    assert not article_only.answer("llama context window?").answered
+
+
+def test_restricting_to_one_source_drops_the_other_sources_facts(kb: KnowledgeBase) -> None:
+    article_only = kb.restrict({ARTICLE})
+    assert set(article_only.sources) == {ARTICLE}
+    llama = article_only.models["llama-3.1-405b"]
+    assert all(c.source == ARTICLE for f in llama.facts for c in f.citations)
+    assert [v.id for v in llama.variants] == ["405b"]  # the article knows only the 405B
+    assert len(llama.facts) < len(kb.models["llama-3.1-405b"].facts)
+
+
+def test_glosses_go_both_ways_in_the_readers_language(engine: Engine) -> None:
+    zh = engine.answer("llama 3.1 的知识截止日期是什么时候？")
+    assert zh.answered and zh.language == "zh"
+    cited = zh.citations[0]
+    assert cited.source == CARD and cited.gloss and re.search(r"[\u4e00-\u9fff]", cited.gloss)
+    assert cited.section_gloss == "训练数据"
+    assert zh.sources[CARD].title_gloss == "Llama 3.1 模型卡"
+
+    en = engine.answer("how much does gpt-4o mini cost?")
+    cited = en.citations[0]
+    assert (
+        cited.source == ARTICLE and cited.gloss and not re.search(r"[\u4e00-\u9fff]", cited.gloss)
+    )
+    assert cited.section_gloss and not re.search(r"[\u4e00-\u9fff]", cited.section_gloss)
+    # No gloss where the reader reads the source's own language.
+    assert engine.answer("gpt-4o mini 多少钱？").citations[0].gloss is None
+    assert engine.answer("llama knowledge cutoff?").citations[0].gloss is None
+
+
+def test_a_variant_named_gets_its_own_facts(engine: Engine) -> None:
+    ans = engine.answer("how many GPU hours did llama 3.1 70b take to train?")
+    assert ans.answered and ans.models == ["llama-3.1-405b"]
+    assert "7.0M" in ans.answer and "30.84M" not in ans.answer
+    assert "16,000" not in ans.answer  # the article's figure is about the 405B
+    eight = engine.answer("tell me about llama 3.1 8b")
+    assert eight.answered and eight.title == "Llama 3.1 8B"
+    assert "largest AI model" not in eight.answer  # the article's summary is of the 405B
+
+
+def test_an_unknown_size_of_a_known_family_is_declined(engine: Engine) -> None:
+    for question in ("llama 3.1 13b context length?", "how good is Llama 3.1 13 B at coding"):
+        ans = engine.answer(question)
+        assert not ans.answered and ans.intent == "unknown_model", question
+        assert "Llama 3.1 13B" in ans.answer and "Llama 3.1 70B" in ans.answer, question
+
+
+def test_a_size_after_another_family_is_that_familys(engine: Engine) -> None:
+    ans = engine.answer("what's the context length of llama 2 70b")
+    assert not ans.answered and ans.intent == "unknown_model"
+    assert "Llama 2" in ans.answer
+
+
+def test_a_typo_of_the_family_then_a_known_size_is_that_variant(engine: Engine) -> None:
+    ans = engine.answer("lama 3.1 70b gpu hours for training?")
+    assert ans.answered and "7.0M" in ans.answer
+
+
+def test_product_codes_give_no_figures() -> None:
+    assert "80" not in numbers("39.3M GPU hours on H100-80GB hardware")
+    assert {"0.15", "0.6"} <= numbers("$0.15-0.60 per million")
+
+
+def _add_fact(kb_dir: Path, text_en: str, compared: bool = False) -> None:
+    """A second statement of Llama's context window, from the article source."""
+    path = kb_dir / "models" / "llama-3.1-405b.yaml"
+    extra = (
+        "  - aspect: context_window\n"
+        + ("    compared_with: [meta-llama-3.1-model-card]\n" if compared else "")
+        + "    text:\n"
+        + f'      en: "{text_en}"\n'
+        + '      zh: "文章称其上下文窗口为 64k。"\n'
+        + "    citations:\n"
+        + "      - source: aibusinessasia-2024-07-29\n"
+        + '        quote: "其大量的参数和上下文窗口使其功能强大但资源密集。"\n'
+    )
+    path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
+
+
+def test_sources_that_disagree_are_shown_and_warned_about(kb_copy: Path) -> None:
+    _add_fact(kb_copy, "The article gives a 64k context window.")
+    result = check_directory(kb_copy)
+    assert result.ok
+    warnings = [str(w) for w in result.warnings if "stated differently" in w.message]
+    assert len(warnings) == 1 and "llama-3.1-405b.yaml:" in warnings[0]
+    assert "compared_with: [meta-llama-3.1-model-card]" in warnings[0]
+    ans = Engine(load_directory(kb_copy)).answer("llama 3.1 context window?")
+    assert ans.answer.index("2024-07-29") < ans.answer.index("2024-07-23")  # newest first
+    assert "My sources differ here" in ans.answer
+
+
+def test_a_pair_an_admin_has_compared_is_not_warned_about(kb_copy: Path) -> None:
+    _add_fact(kb_copy, "The article gives a 64k context window.", compared=True)
+    result = check_directory(kb_copy)
+    assert result.ok and not [w for w in result.warnings if "stated differently" in w.message]
+
+
+ARCH = (
+    "Llama 3.1 is an auto-regressive language model that uses an optimized transformer "
+    "architecture."
+)
+
+
+def test_an_aspect_added_in_yaml_alone_is_answered(kb_copy: Path) -> None:
+    aspects = kb_copy / "aspects.yaml"
+    aspects.write_text(
+        aspects.read_text(encoding="utf-8")
+        + "  - id: architecture\n"
+        + '    name: {en: "architecture", zh: "架构"}\n'
+        + '    keywords: {en: ["architecture"], zh: ["架构"]}\n',
+        encoding="utf-8",
+    )
+    model = kb_copy / "models" / "llama-3.1-405b.yaml"
+    model.write_text(
+        model.read_text(encoding="utf-8")
+        + "  - aspect: architecture\n"
+        + "    text:\n"
+        + '      en: "Llama 3.1 is an auto-regressive model with a transformer architecture."\n'
+        + '      zh: "Llama 3.1 是采用优化 Transformer 架构的自回归语言模型。"\n'
+        + "    citations:\n"
+        + "      - source: meta-llama-3.1-model-card\n"
+        + f'        quote: "{ARCH}"\n',
+        encoding="utf-8",
+    )
+    glosses = kb_copy / "glosses.yaml"
+    glosses.write_text(
+        glosses.read_text(encoding="utf-8")
+        + f'  - quote: "{ARCH}"\n'
+        + '    zh: "Llama 3.1 是一个使用优化 Transformer 架构的自回归语言模型。"\n',
+        encoding="utf-8",
+    )
+    engine = Engine(load_directory(kb_copy))
+    ans = engine.answer("what architecture does llama 3.1 use?")
+    assert ans.answered and ans.aspect == "architecture" and "transformer" in ans.answer
+    other = engine.answer("what architecture does mistral large 2 use?")
+    assert not other.answered and other.intent == "not_stated" and other.aspect == "architecture"
+
+
+def test_the_code_names_no_aspect_id(kb: KnowledgeBase) -> None:
+    """Aspects live in aspects.yaml alone: the code that loads knowledge and answers spells
+    no aspect id as a string."""
+    ids = set(kb.aspects)
+    found = []
+    code = [ROOT / "bot" / "kb" / "loader.py", ROOT / "bot" / "render.py", ROOT / "bot" / "cli.py"]
+    for folder in ("engine", "cogs", "discord_glue"):
+        code += sorted((ROOT / "bot" / folder).rglob("*.py"))
+    for path in code:
+        for literal in re.findall(r"[\"']([a-z_]+)[\"']", path.read_text(encoding="utf-8")):
+            if literal in ids:
+                found.append(f"{path.relative_to(ROOT)}: {literal}")
+    assert found == []
+
+
+def test_a_quote_without_the_other_languages_gloss_is_an_error(kb_copy: Path) -> None:
+    glosses = kb_copy / "glosses.yaml"
+    text = glosses.read_text(encoding="utf-8")
+    line = '    zh: "数据新鲜度：预训练数据的截止时间是 2023 年 12 月。"\n'
+    assert line in text
+    glosses.write_text(text.replace(line, ""), encoding="utf-8")
+    result = check_directory(kb_copy)
+    problems = [str(p) for p in result.problems]
+    assert any(
+        "llama-3.1-405b.yaml:" in p and "no Chinese gloss" in p and "Data Freshness" in p
+        for p in problems
+    ), problems
