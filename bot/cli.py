@@ -217,11 +217,13 @@ def format_answer(ans: Answer, ui: Ui, why: bool = False) -> str:
         out.append(ui.text("console_sources", lang))
         for i, c in enumerate(ans.citations, start=1):
             src = ans.sources.get(c.source)
-            where = f"{src.title} ({src.publisher}, {src.date})" if src else c.source
+            title = src and (f"{src.title} ({src.title_gloss})" if src.title_gloss else src.title)
+            where = f"{title} ({src.publisher}, {src.date})" if src else c.source
             out.append(f"  [{i}] “{c.quote}”")
-            if lang == "en" and c.gloss:
+            if c.gloss:  # the quote in the reader's language, marked as a translation
                 out.append(f"      {ui.text('console_translation', lang)} {c.gloss}")
-            out.append(f"      — {c.section} · {where}")
+            section = f"{c.section} ({c.section_gloss})" if c.section_gloss else c.section
+            out.append(f"      — {section} · {where}")
     if ans.suggestions:
         out.append("")
         out.append(ui.text("console_did_you_mean", lang))
@@ -344,6 +346,13 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 # -- eval -----------------------------------------------------------------------
+def cmd_sources(args: argparse.Namespace) -> int:
+    engine = _load_engine(args.knowledge)
+    for line in engine.compose.source_lines(args.lang):
+        print(line)
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from bot.evaluate import evaluate, format_report, load_cases
 
@@ -473,6 +482,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("repl", help="chat with the bot in the console")
     p.set_defaults(func=cmd_repl)
+
+    p = sub.add_parser("sources", help="list the loaded sources, their dates and coverage")
+    p.add_argument("--lang", choices=("en", "zh"), default="en")
+    p.set_defaults(func=cmd_sources)
 
     p = sub.add_parser("check", help="validate a knowledge directory; exit 1 on problems")
     p.add_argument("directory", nargs="?", help="knowledge directory to check")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -159,6 +160,61 @@ def cmd_unanswered(args: argparse.Namespace) -> int:
     return 0
 
 
+@_handled
+def cmd_source_add(args: argparse.Namespace) -> int:
+    from bot.kbedit.sources import NewSource, source_add_ops
+
+    path = Path(args.file)
+    editor = _editor(args)
+    src = NewSource(
+        id=args.id,
+        title=args.title,
+        publisher=args.publisher,
+        date=args.date,
+        language=args.language,
+        url=args.url,
+        cited_as_en=args.cited_as_en,
+        cited_as_zh=args.cited_as_zh,
+        title_gloss=args.title_gloss,
+    )
+    ops = source_add_ops(Path(args.knowledge), path.read_bytes(), src)
+    reason = args.reason or f"add source {args.id} ({path.name})"
+    preview = editor.preview(ops, actor=_actor(), reason=reason, source="import")
+    return confirm_and_apply(editor, preview, args.yes, sys.stdin, sys.stdout)
+
+
+@_handled
+def cmd_model_new(args: argparse.Namespace) -> int:
+    from bot.kbedit.sources import model_scaffold
+
+    target = Path(args.out) if args.out else Path(args.knowledge) / "models" / f"{args.id}.yaml"
+    if target.exists():
+        return _fail(f"{target} already exists; edit it, or pass --out to write elsewhere")
+    text = model_scaffold(args.id, args.name or args.id, args.vendor or "TODO", args.source)
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}: fill in the TODOs, then run `python -m bot check`")
+    return 0
+
+
+@_handled
+def cmd_quote_find(args: argparse.Namespace) -> int:
+    from bot.kb.loader import load_directory
+    from bot.kbedit.sources import find_passages
+
+    kb = load_directory(Path(args.knowledge))
+    if args.source not in kb.source_texts:
+        known = ", ".join(sorted(kb.source_texts))
+        return _fail(f"unknown source '{args.source}'; sources: {known}")
+    found = find_passages(kb.source_texts[args.source], args.words, limit=args.limit)
+    if not found:
+        print(f"no passage of {args.source} holds any of: {args.words}")
+        return 1
+    for score, passage, section in found:
+        print(f"[{score:.0f}%] § {section or '(before the first heading)'}")
+        print(f"  quote: {json.dumps(passage, ensure_ascii=False)}")
+    return 0
+
+
 def add_kb_commands(sub: Any) -> None:
     """Register ``kb <command>`` on the top-level sub-parsers of ``python -m bot``."""
     kb = sub.add_parser("kb", help="edit the knowledge base: export, import, history, undo")
@@ -193,6 +249,41 @@ def add_kb_commands(sub: Any) -> None:
     p.add_argument("--yes", action="store_true", help="apply without asking")
     p.add_argument("--reason", help="why (kept in the history)")
     p.set_defaults(func=cmd_restore)
+
+    p = commands.add_parser("source", help="add a source document (stored verbatim)")
+    source_commands = p.add_subparsers(dest="source_command", required=True, metavar="ACTION")
+    p = source_commands.add_parser("add", help="store FILE verbatim and register it")
+    p.add_argument("file", help="the document as UTF-8 text (Markdown), unchanged")
+    p.add_argument("--id", required=True, help="lowercase id, e.g. qwen2.5-readme")
+    p.add_argument("--title", required=True, help="the document's title as published")
+    p.add_argument("--publisher", required=True, help="who published it, e.g. Meta")
+    p.add_argument("--date", required=True, help="publication date, YYYY-MM-DD")
+    p.add_argument("--language", required=True, choices=("en", "zh"))
+    p.add_argument("--url", help="where it is published")
+    p.add_argument("--cited-as-en", help='how English answers name it, e.g. "Meta\'s model card"')
+    p.add_argument("--cited-as-zh", help="how Chinese answers name it")
+    p.add_argument("--title-gloss", help="the title in the other language (check needs it)")
+    p.add_argument("--yes", action="store_true", help="apply without asking")
+    p.add_argument("--reason", help="why (kept in the history)")
+    p.set_defaults(func=cmd_source_add)
+
+    p = commands.add_parser("model", help="scaffold a model file")
+    model_commands = p.add_subparsers(dest="model_command", required=True, metavar="ACTION")
+    p = model_commands.add_parser("new", help="write models/ID.yaml with every key to fill in")
+    p.add_argument("id", help="lowercase model id, e.g. qwen2.5")
+    p.add_argument("--name", help="display name, e.g. Qwen2.5")
+    p.add_argument("--vendor", help="who makes it")
+    p.add_argument("--source", default="SOURCE-ID", help="the source id its facts quote")
+    p.add_argument("--out", help="write here instead of the knowledge directory")
+    p.set_defaults(func=cmd_model_new)
+
+    p = commands.add_parser("quote", help="find verbatim passages to quote")
+    quote_commands = p.add_subparsers(dest="quote_command", required=True, metavar="ACTION")
+    p = quote_commands.add_parser("find", help="print the passages of SOURCE holding WORDS")
+    p.add_argument("source", help="a source id from sources.yaml")
+    p.add_argument("words", help="words the passage should hold")
+    p.add_argument("--limit", type=int, default=8)
+    p.set_defaults(func=cmd_quote_find)
 
     p = commands.add_parser("unanswered", help="groups of questions the bot could not answer")
     p.add_argument("--limit", type=int, default=20)

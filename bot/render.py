@@ -121,21 +121,26 @@ def source_lines(ans: Answer) -> str:
     lines = []
     for source_id in dict.fromkeys(c.source for c in ans.citations):
         info = ans.sources.get(source_id)
-        lines.append(
-            f"📄 {info.title} — {info.publisher}, {info.date}" if info is not None else source_id
-        )
+        if info is None:
+            lines.append(source_id)
+            continue
+        title = f"{info.title} ({info.title_gloss})" if info.title_gloss else info.title
+        lines.append(f"📄 {title} — {info.publisher}, {info.date}")
     return "\n".join(lines)
 
 
 def _citation_entry(ans: Answer, ui: Ui, position: int) -> str:
     citation = ans.citations[position - 1]
     entry = f"[{position}] “{truncate(citation.quote, QUOTE_MAX)}”"
-    # The verbatim quote always comes first; an English answer adds its gloss, marked as
-    # a translation. A Chinese answer needs none (the source is Chinese).
-    if ans.language == "en" and citation.gloss:
-        mark = ui.text("translation_mark", "en")
+    # The verbatim quote always comes first; a quote from a source in the other language
+    # adds its gloss in the answer's language, marked as a translation.
+    if citation.gloss:
+        mark = ui.text("translation_mark", ans.language)
         entry += f"\n{mark} {truncate(citation.gloss, QUOTE_MAX)}"
-    return f"{entry}\n— {truncate(citation.section, 120)}"
+    section = citation.section
+    if citation.section_gloss:
+        section = f"{section} ({citation.section_gloss})"
+    return f"{entry}\n— {truncate(section, 120)}"
 
 
 def citation_fields(ans: Answer, ui: Ui) -> list[dict[str, Any]]:

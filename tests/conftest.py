@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -33,3 +34,14 @@ def kb_copy(tmp_path: Path) -> Path:
     target = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, target)
     return target
+
+
+@pytest.fixture
+def env(kb_copy: Path) -> dict[str, str]:
+    """The bot's own settings, pointing at a copy of the knowledge base and a fresh data dir."""
+    return {
+        **os.environ,
+        "DISCORD_TOKEN": "",
+        "KNOWLEDGE_DIR": str(kb_copy),
+        "DATABASE_PATH": str(kb_copy.parent / "data" / "analytics.sqlite3"),
+    }

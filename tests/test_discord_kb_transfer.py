@@ -111,3 +111,63 @@ async def test_an_import_lands_by_content_not_by_name(
         )
         preview = admin.reply(await admin.run("kb import", {"file": upload, "mode": "replace"}))
     assert "Files: topics.yaml" in preview["content"]
+
+
+DOC = (
+    "# Tiny Model card\n\nTiny Model supports a context length of 32k tokens.\n"
+    "It was released on 2024-09-01.\n"
+)
+
+
+async def test_kb_source_add_stores_the_text_verbatim_after_a_preview(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    """/kb source add: preview names the stored file and the registration; Confirm writes
+    the text byte for byte, registers it, and `check` still passes."""
+    admin = Admin(fake_discord)
+    options = {
+        "id": "tiny-card",
+        "title": "Tiny Model card",
+        "publisher": "Tiny Labs",
+        "date": "2024-09-01",
+        "language": "en",
+        "title_gloss": "Tiny 模型卡",
+    }
+    async with bot_running(settings):
+        upload = fake_discord.upload("tiny.md", DOC.encode())
+        preview = admin.reply(await admin.run("kb source add", {"file": upload, **options}))
+        saved = admin.reply(await admin.press(preview, "kb:ok:"))
+    assert "sources/tiny-card.md" in preview["content"] and "Saved" in saved["content"]
+    stored = settings.knowledge_dir / "sources" / "tiny-card.md"
+    assert stored.read_bytes() == DOC.encode()
+    assert "id: tiny-card" in (settings.knowledge_dir / "sources.yaml").read_text("utf-8")
+    from bot.kb.loader import check_directory
+
+    assert check_directory(settings.knowledge_dir).ok
+
+
+async def test_kb_source_add_refuses_bad_details_and_oversized_files(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    admin = Admin(fake_discord)
+    base = {"id": "x-card", "title": "X", "publisher": "X", "language": "en"}
+    async with bot_running(settings):
+        upload = fake_discord.upload("x.md", DOC.encode())
+        bad_date = admin.reply(
+            await admin.run("kb source add", {"file": upload, **base, "date": "07/23/2024"})
+        )
+        huge = fake_discord.upload("huge.md", b"#" * (2 * MIB + 1))
+        too_big = admin.reply(
+            await admin.run("kb source add", {"file": huge, **base, "date": "2024-07-23"})
+        )
+        taken = fake_discord.upload("y.md", DOC.encode())
+        existing = admin.reply(
+            await admin.run(
+                "kb source add",
+                {"file": taken, **base, "id": "aibusinessasia-2024-07-29", "date": "2024-07-23"},
+            )
+        )
+    assert "YYYY-MM-DD" in bad_date["content"] and not bad_date["components"]
+    assert "limited to 2 MiB" in too_big["content"] and huge["id"] not in fake_discord.downloads
+    assert "already exists" in existing["content"]
+    assert not (settings.knowledge_dir / "sources" / "x-card.md").exists()

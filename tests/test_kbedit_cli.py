@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import zipfile
 from pathlib import Path
@@ -13,17 +12,6 @@ import pytest
 from bot.analytics import Analytics
 from bot.kbedit.files import knowledge_files
 from tests.test_cli import run_cli
-
-
-@pytest.fixture
-def env(kb_copy: Path) -> dict[str, str]:
-    """The bot's own settings, pointing at a copy of the knowledge base and a fresh data dir."""
-    return {
-        **os.environ,
-        "DISCORD_TOKEN": "",
-        "KNOWLEDGE_DIR": str(kb_copy),
-        "DATABASE_PATH": str(kb_copy.parent / "data" / "analytics.sqlite3"),
-    }
 
 
 def kb(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

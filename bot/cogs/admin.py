@@ -27,6 +27,7 @@ from bot.discord_glue.sending import tell
 from bot.kb.loader import check_directory
 from bot.kb.schema import Ui
 from bot.kbedit import Ref
+from bot.kbedit.sources import NewSource
 from bot.render import CONTENT_MAX, plain, truncate
 
 if TYPE_CHECKING:
@@ -48,6 +49,10 @@ MODE_CHOICES = [
     app_commands.Choice(name=_("replace", key="choice_replace"), value="replace"),
 ]
 REASON_DESC = _("Why (kept in the history and the admin log)", key="opt_reason_desc")
+LANGUAGE_CHOICES = [
+    app_commands.Choice(name=_("English", key="choice_english"), value="en"),
+    app_commands.Choice(name=_("Chinese", key="choice_chinese"), value="zh"),
+]
 
 
 class KnowledgeAdmin(
@@ -270,6 +275,59 @@ class KnowledgeAdmin(
     ) -> None:
         work = transfer.import_upload(interaction, file, mode, reason)
         await guarded(interaction, "import", work)
+
+    # -- sources ---------------------------------------------------------------------------
+    source = app_commands.Group(
+        name=_("source", key="cmd_kb_source"),
+        description=_("Source documents the bot quotes", key="cmd_kb_source_desc"),
+    )
+
+    @source.command(
+        name=_("add", key="cmd_kb_source_add"),
+        description=_(
+            "Add a source document, stored verbatim (preview first)", key="cmd_kb_source_add_desc"
+        ),
+    )
+    @app_commands.describe(
+        file=_("The document as UTF-8 text or Markdown", key="opt_source_file_desc"),
+        id=_("Lowercase id, e.g. qwen2.5-readme", key="opt_source_id_desc"),
+        title=_("The title as published", key="opt_source_title_desc"),
+        publisher=_("Who published it", key="opt_source_publisher_desc"),
+        date=_("Publication date, YYYY-MM-DD", key="opt_source_date_desc"),
+        language=_("The document's language", key="opt_source_language_desc"),
+        title_gloss=_("The title in the other language", key="opt_source_title_gloss_desc"),
+        cited_as_en=_("How English answers name it", key="opt_source_cited_en_desc"),
+        cited_as_zh=_("How Chinese answers name it", key="opt_source_cited_zh_desc"),
+        reason=REASON_DESC,
+    )
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    async def source_add(
+        self,
+        interaction: discord.Interaction,
+        file: discord.Attachment,
+        id: app_commands.Range[str, 1, 64],
+        title: app_commands.Range[str, 1, 200],
+        publisher: app_commands.Range[str, 1, 100],
+        date: app_commands.Range[str, 10, 10],
+        language: str,
+        title_gloss: app_commands.Range[str, 1, 200] | None = None,
+        cited_as_en: app_commands.Range[str, 1, 100] | None = None,
+        cited_as_zh: app_commands.Range[str, 1, 100] | None = None,
+        reason: app_commands.Range[str, 1, REASON_MAX] = "",
+    ) -> None:
+        src = NewSource(
+            id=id,
+            title=title,
+            publisher=publisher,
+            date=date,
+            language=language,
+            cited_as_en=cited_as_en,
+            cited_as_zh=cited_as_zh,
+            title_gloss=title_gloss,
+        )
+        await guarded(
+            interaction, "source add", transfer.source_upload(interaction, file, src, reason)
+        )
 
 
 async def setup(bot: LLMBot) -> None:

@@ -14,6 +14,10 @@ from bot.kb.schema import Citation, Fact, KnowledgeBase, Text, figures_differ
 
 Lang = str  # "en" | "zh"
 
+# The topic that answers "where does your information come from?" (a required topic, see
+# bot.kb.loader.REQUIRED_TOPICS): its answer is followed by the list of loaded sources.
+SOURCES_TOPIC = "source"
+
 
 def say(text: Text, lang: Lang) -> str:
     return text.zh if lang == "zh" else text.en
@@ -396,10 +400,41 @@ class Composer:
         ans.citations = cite([*ranking_cites, *ans.citations])
         return ans
 
+    def source_lines(self, lang: Lang) -> list[str]:
+        """One line per loaded source: title, publisher, date, language, what it covers."""
+        ui = self.kb.ui
+        out = []
+        for source_id, src in sorted(
+            self.kb.sources.items(), key=lambda item: item[1].date, reverse=True
+        ):
+            info = self.source_info(source_id, lang)
+            covered = [
+                m.name
+                for m in self.kb.models.values()
+                if any(source_id in f.sources for f in m.facts)
+            ]
+            facts = sum(source_id in f.sources for m in self.kb.models.values() for f in m.facts)
+            title = f"{src.title} ({info.title_gloss})" if info.title_gloss else src.title
+            out.append(
+                ui.text(
+                    "source_line",
+                    lang,
+                    title=title,
+                    publisher=src.publisher,
+                    date=info.date,
+                    language="中文" if src.language == "zh" else "English",
+                    facts=facts,
+                    models=join_names(covered, lang) or "—",
+                )
+            )
+        return out
+
     def topic(self, ans: Answer, topic_id: str) -> Answer:
         topic = self.kb.topics[topic_id]
         ans.topic = topic_id
         ans.answer = say(topic.answer, ans.language)
+        if topic_id == SOURCES_TOPIC:  # the list of sources is the knowledge's own, not typed
+            ans.answer = "\n".join([ans.answer, *self.source_lines(ans.language)])
         ans.models = list(topic.models)
         ans.citations = cite(topic.citations)
         return ans

@@ -868,6 +868,12 @@ class _Builder:
     def _check_language(self, doc: YamlDoc, obj: Any, loc: tuple[int | str, ...]) -> None:
         """``en`` text must be English and ``zh`` text Chinese, everywhere in a file."""
         for where, value in _walk(obj, loc):
+            if isinstance(value, Text) and "TODO" in f"{value.en} {value.zh}":
+                lang = "en" if "TODO" in value.en else "zh"
+                self.problems.append(
+                    doc.problem((*where, lang), "this text is still a TODO; write it")
+                )
+                continue
             if isinstance(value, Text):
                 problem = _language_problem(value.en, value.zh)
                 if problem is not None:

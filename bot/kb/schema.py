@@ -362,6 +362,7 @@ class Ui(Catalogue):
         "unknown_aspect_option": frozenset({"value", "options"}),
         "more_quotes": frozenset({"count"}),
         "coverage": frozenset({"models", "facts", "use_cases", "citations"}),
+        "source_line": frozenset({"title", "publisher", "date", "language", "facts", "models"}),
         "admin_denied_role": frozenset({"role"}),
         "admin_status_version": frozenset({"version"}),
         "admin_status_loaded": frozenset({"time", "directory"}),
@@ -450,6 +451,7 @@ class Ui(Catalogue):
     more_quotes: Text
     translation_mark: Text
     coverage: Text
+    source_line: Text
     # -- "Why this answer?" ----------------------------------------------------
     why_button: Text
     why_title: Text
@@ -658,6 +660,21 @@ class Ui(Catalogue):
     cmd_kb_export: Text
     cmd_kb_export_desc: Text
     cmd_kb_import: Text
+    cmd_kb_source: Text
+    cmd_kb_source_desc: Text
+    cmd_kb_source_add: Text
+    cmd_kb_source_add_desc: Text
+    opt_source_file_desc: Text
+    opt_source_id_desc: Text
+    opt_source_title_desc: Text
+    opt_source_publisher_desc: Text
+    opt_source_date_desc: Text
+    opt_source_language_desc: Text
+    opt_source_title_gloss_desc: Text
+    opt_source_cited_en_desc: Text
+    opt_source_cited_zh_desc: Text
+    choice_english: Text
+    choice_chinese: Text
     cmd_kb_import_desc: Text
     opt_file_desc: Text
     opt_mode_desc: Text

@@ -34,14 +34,16 @@ def knowledge_files(directory: Path) -> list[str]:
 def resolve(directory: Path, name: str) -> Path:
     """``directory/name`` for a knowledge file name; refuses anything that escapes it."""
     parts = Path(name).parts
+    # A stored source document (sources/<id>.md) is written only when a source is added.
+    source_doc = len(parts) == 2 and parts[0] == "sources" and name.endswith(".md")
     if (
         not name
         or Path(name).is_absolute()
         or ".." in parts
         or "\\" in name
-        or not name.endswith(YAML_SUFFIXES)
+        or not (name.endswith(YAML_SUFFIXES) or source_doc)
         or len(parts) > 2
-        or (len(parts) == 2 and parts[0] != "models")
+        or (len(parts) == 2 and parts[0] != "models" and not source_doc)
     ):
         raise KbEditError(f"'{name}' is not a knowledge file name")
     return directory / name

@@ -1,4 +1,4 @@
-"""/kb export and /kb import: the knowledge files as they are on disk, in and out.
+"""/kb export, /kb import and /kb source add: the knowledge files in and out, and new sources.
 
 An export attaches the YAML files byte-identical to disk (a zip when there are several)
 with the JSON Schemas editors validate against. An import takes an attachment; its size
@@ -14,6 +14,7 @@ import asyncio
 import discord
 
 from bot.kbedit import KbEditor, Preview
+from bot.kbedit.sources import SOURCE_MAX_BYTES, NewSource, source_add_ops
 from bot.kbedit.transfer import MAX_UPLOAD_BYTES
 
 from .access import actor, actor_key, bot_of, language
@@ -59,5 +60,29 @@ async def import_upload(
         return editor.preview_import(
             data, upload.filename, mode, actor=name, reason=reason, actor_id=key
         )
+
+    await show_preview(interaction, stage)
+
+
+async def source_upload(
+    interaction: discord.Interaction, upload: discord.Attachment, src: NewSource, reason: str
+) -> None:
+    """Preview adding ``upload`` as a source (stored verbatim); refused before download
+    when it is over the source size limit."""
+    bot = bot_of(interaction)
+    editor_of(bot)
+    limit_mib = f"{SOURCE_MAX_BYTES / MIB:.0f}"
+    if upload.size > SOURCE_MAX_BYTES:
+        raise Refused("kb_import_too_big", size=f"{upload.size / MIB:.1f}", limit=limit_mib)
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    data = await upload.read()
+    if len(data) > SOURCE_MAX_BYTES:  # the declared size was wrong
+        raise Refused("kb_import_too_big", size=f"{len(data) / MIB:.1f}", limit=limit_mib)
+    name, key = actor(interaction), actor_key(bot, interaction)
+    why = reason or f"add source {src.id} ({upload.filename})"
+
+    def stage(editor: KbEditor) -> Preview:
+        ops = source_add_ops(editor.directory, data, src)
+        return editor.preview(ops, actor=name, reason=why, source="import", actor_id=key)
 
     await show_preview(interaction, stage)
