@@ -1,11 +1,15 @@
 # LLM guide Discord bot. Build: docker build -t llm-guide-bot .
-# Run:   cp .env.example .env   (then set DISCORD_TOKEN in it), and
-#        docker run --env-file .env -v "$PWD/knowledge:/app/knowledge" -v llm-data:/app/data llm-guide-bot
+# Run:   cp .env.example .env   (then set DISCORD_TOKEN in it), mkdir -p data, and
+#        docker run -d --restart unless-stopped --name llm-guide-bot --user "$(id -u):$(id -g)" \
+#          --env-file .env -v "$PWD/knowledge:/app/knowledge" -v "$PWD/data:/app/data" llm-guide-bot
+# --user makes the bot write the mounted folders as their owner on the host (edits from
+# Discord save, undo and restore there); without it the process runs as uid 10001.
 # Mount the knowledge/ directory, never single files: editors save by replacing the file,
 # and a bind mount of the old file would keep showing the old version.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
+    HOME=/tmp \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \

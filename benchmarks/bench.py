@@ -86,6 +86,12 @@ def synthesize(target: Path, factor: int) -> None:
             clone["id"] = f"{data['id']}-v{n}"
             clone["name"] = f"{data['name']} Variant{n}"
             clone["aliases"] = [f"{a} variant{n}" for a in data["aliases"]]
+            clone["variants"] = [
+                {**v, "name": f"{v['name']} v{n}", "aliases": [f"{a} v{n}" for a in v["aliases"]]}
+                for v in data.get("variants", [])
+            ]
+            if not clone["variants"]:
+                del clone["variants"]
             (target / "models" / f"{clone['id']}.yaml").write_text(_dump(clone), encoding="utf-8")
     for name, key in (("use_cases.yaml", "use_cases"), ("topics.yaml", "topics")):
         data = yaml.safe_load((target / name).read_text(encoding="utf-8"))

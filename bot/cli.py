@@ -56,7 +56,20 @@ def clean_text(text: str) -> str:
 
 
 def _load_engine(directory: Path) -> Engine:
-    return Engine(load_directory(directory))
+    """The engine for a console command, with the thresholds the settings give (every
+    command checks the settings as `run` does: a bad one is a usage error, exit 2)."""
+    from bot.engine.engine import Thresholds
+
+    settings = console_settings()
+    thresholds = Thresholds(settings.answer_threshold, settings.suggest_threshold)
+    return Engine(load_directory(directory), thresholds=thresholds)
+
+
+def console_settings() -> Any:
+    """The settings, checked (raises SettingsError naming what to fix); no token needed."""
+    from bot.settings import load_settings
+
+    return load_settings(require_token=False)
 
 
 # -- reading stdin ----------------------------------------------------------------
@@ -318,6 +331,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Print errors and warnings as file:line:col; exit 1 on errors (or warnings with --strict)."""
     from bot.routing import routing_warnings
 
+    console_settings()  # a bad setting is reported here too, not only when the bot starts
     directory = Path(args.directory) if args.directory else args.knowledge
     result = check_directory(directory)
     warnings = list(result.warnings)

@@ -554,3 +554,32 @@ def test_stats_prints_unanswered_questions(tmp_path: Path) -> None:
     proc = run_cli("stats", env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "×2" in proc.stdout and "weather" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["ask", "hi"], ["check"], ["sources"], ["repl"], ["eval", "tests/eval/heldout.jsonl"]],
+    ids=["ask", "check", "sources", "repl", "eval"],
+)
+def test_every_command_checks_the_settings(command: list[str]) -> None:
+    """An invalid setting stops any command with one line naming it (exit 2), as `run` does."""
+    env = {**os.environ, "DISCORD_TOKEN": "", "ANSWER_THRESHOLD": "2"}
+    result = run_cli(*command, env=env)
+    assert result.returncode == 2, (command, result.stdout, result.stderr)
+    assert "ANSWER_THRESHOLD" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_the_console_honours_the_answer_threshold() -> None:
+    """With ANSWER_THRESHOLD=1 only certain answers are given; the rest become "did you mean"."""
+    question = "something cheap for my chatbot"
+    default = json.loads(run_cli("ask", "--json", question).stdout)
+    strict = json.loads(
+        run_cli(
+            "ask",
+            "--json",
+            question,
+            env={**os.environ, "DISCORD_TOKEN": "", "ANSWER_THRESHOLD": "1"},
+        ).stdout
+    )
+    assert default["answered"] and default["confidence"] < 1.0
+    assert not strict["answered"] and strict["why"]["rule"] == "below_answer_threshold"

@@ -308,3 +308,28 @@ def test_undo_with_nothing_to_undo_says_so(editor: KbEditor) -> None:
     """An empty history gives a clear error rather than an empty preview."""
     with pytest.raises(KbEditError, match="no revision to undo"):
         editor.preview_undo(actor="A")
+
+
+def test_a_folder_this_process_cannot_write_is_one_line_naming_it_and_the_fix(
+    editor: KbEditor,
+    kb_copy: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """What a container with the wrong uid meets: no traceback, the folder and the fix."""
+    before = (kb_copy / "use_cases.yaml").read_bytes()
+
+    def denied(path: Path, content: bytes | None) -> list[str]:
+        raise PermissionError(13, "Permission denied", str(path.parent / ".x.tmp"))
+
+    monkeypatch.setattr("bot.kbedit.pipeline.atomic_write", denied)
+    preview = editor.preview(
+        [AddPhrasing(DEBUGGING, "en", "squash my bugs")], actor="A", reason="t"
+    )
+    with caplog.at_level("INFO"):
+        result = editor.confirm(preview)
+    assert result.status == "failed" and not result.applied
+    assert f"cannot write to {kb_copy}" in result.message and "--user" in result.message
+    assert not any(r.exc_info for r in caplog.records)  # no traceback for a known cause
+    assert (kb_copy / "use_cases.yaml").read_bytes() == before
+    assert editor.history() == []

@@ -537,3 +537,30 @@ def test_why_embed_in_chinese_says_none_for_missing_parts(kb: KnowledgeBase) -> 
     embed = why_embed_dict(Why(rule="fact"), kb.ui, "zh")
     values = {f["name"]: f["value"] for f in embed["fields"]}
     assert values == {"规则": "`fact`", "证据": "无", "次选": "无"}
+
+
+def test_the_embed_picture_in_the_readme_is_current() -> None:
+    """docs/img/answer-embed.svg is the embed the bot sends today (run
+    `python scripts/render_embed.py` after changing answers or their layout)."""
+    import importlib.util
+
+    from .conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location(
+        "render_embed", ROOT / "scripts" / "render_embed.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    picture = module.picture()
+    assert "GPT-4o mini" in picture and "$0.15" in picture and "<svg" in picture
+    assert module.OUT.read_text(encoding="utf-8") == picture
+
+
+def test_embed_svg_wraps_latin_at_spaces_and_cjk_anywhere() -> None:
+    from bot.embed_svg import wrap
+
+    lines = wrap("alpha beta gamma delta " * 10, 200)
+    assert all(len(line) <= 30 for line in lines) and all(not line.endswith(" ") for line in lines)
+    zh = wrap("中" * 50, 140)
+    assert [len(line) for line in zh] == [10, 10, 10, 10, 10]

@@ -17,6 +17,7 @@ Edits made on the host are recorded as revisions too (``scan_host_changes``).
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -63,6 +64,23 @@ from bot.kbedit.validate import check_staged, display_path
 log = logging.getLogger(__name__)
 
 HOST_ACTOR = "host"
+
+
+def not_writable(exc: BaseException, directory: Path, database: Path) -> str | None:
+    """One line naming the folder this process may not write, and the fix; None when
+    ``exc`` is not a permission problem."""
+    if isinstance(exc, PermissionError):
+        where = Path(exc.filename).parent if exc.filename else directory
+    elif isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc):
+        where = database.parent
+    else:
+        return None
+    uid = os.getuid() if hasattr(os, "getuid") else "?"
+    return (
+        f"cannot write to {where}: this process (uid {uid}) has no write permission there, "
+        "so nothing was changed. Make the folder writable by it (in Docker, run the container "
+        'with --user "$(id -u):$(id -g)" as the README shows, or chown the folder to 10001)'
+    )
 
 
 class KbEditor:
@@ -276,6 +294,10 @@ class KbEditor:
                 ) as revision:
                     warnings = self._write(preview.changes)
             except (OSError, sqlite3.Error) as exc:
+                denied = not_writable(exc, self.directory, self.revisions.path)
+                if denied is not None:  # expected on a misconfigured host: no traceback
+                    log.info("knowledge edit refused: %s", denied)
+                    return ApplyResult("failed", denied, files=preview.files)
                 log.exception("knowledge edit could not be written")
                 return ApplyResult(
                     "failed",
