@@ -80,7 +80,7 @@ def embed_svg(embed: dict[str, Any]) -> str:
         "text": 'fill="#dbdee1"',
         "foot": 'font-size="12" fill="#b5bac1"',
     }
-    y = PAD
+    y: float = PAD
     for text, style, gap in rows:
         y += gap + LINE
         parts.append(
