@@ -486,13 +486,25 @@ def test_readme_docker_commands_create_the_env_file_they_read() -> None:
     assert make < run
 
 
-@pytest.mark.parametrize("marker", ["--env-file", "-e DISCORD_TOKEN="])
+def _docker_runs(marker: str) -> list[str]:
+    """The documented `docker run` commands of the block holding ``marker``, each with its
+    continuation lines joined."""
+    joined = _readme_block(marker).replace("\\\n", " ")
+    return [line for line in joined.splitlines() if "docker run" in line]
+
+
+@pytest.mark.parametrize("marker", ["--env-file", "docker run --rm -it"])
 def test_readme_docker_run_mounts_the_knowledge_directory(marker: str) -> None:
-    """Each documented `docker run` mounts knowledge/ as a directory, not single files."""
-    run = next(line for line in _readme_block(marker).splitlines() if "docker run" in line)
-    mounts = re.findall(r'-v "?([^"\s]+)"?', run)
-    assert "$PWD/knowledge:/app/knowledge" in mounts
-    assert not any(m.split(":")[0].endswith((".yaml", ".yml", ".md")) for m in mounts)
+    """Each documented `docker run` mounts knowledge/ as a directory, not single files, and
+    runs as the folders' owner so edits can be saved."""
+    runs = _docker_runs(marker)
+    assert runs
+    for run in runs:
+        mounts = re.findall(r'-v "?([^"\s]+)"?', run)
+        assert "$PWD/knowledge:/app/knowledge" in mounts, run
+        assert not any(m.split(":")[0].endswith((".yaml", ".yml", ".md")) for m in mounts)
+        assert '--user "$(id -u):$(id -g)"' in run, run
+        assert "--rm" in run or ("-d" in run.split() and "--restart unless-stopped" in run), run
 
 
 def _hadolint() -> str:

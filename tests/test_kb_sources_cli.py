@@ -105,7 +105,9 @@ def test_source_add_then_model_new_then_quote_find_is_a_working_model(
     assert "Tiny Labs's document (2024-09-01)" in ans.answer
 
     listed = run_cli("sources", env=env, cwd=kb_copy.parent)
-    assert "Tiny-1 model card — Tiny Labs, 2024-09-01 (English): 1 facts on Tiny-1" in listed.stdout
+    assert (
+        "“Tiny-1 model card” — Tiny Labs, 2024-09-01 (English): 1 facts on Tiny-1" in listed.stdout
+    )
 
 
 def test_source_add_refuses_what_would_break_the_knowledge(

@@ -477,23 +477,30 @@ def test_sources_header_comes_from_the_answer(kb: KnowledgeBase) -> None:
 
 
 @pytest.mark.parametrize(
-    ("language", "gloss_shown"), [("en", True), ("zh", False)], ids=["english", "chinese"]
+    ("language", "quote", "gloss"),
+    [("en", "原文引用。", "The gloss."), ("zh", "An English quote.", "中文译文。")],
+    ids=["english reader", "chinese reader"],
 )
-def test_gloss_is_shown_under_the_quote_as_a_translation_in_english_only(
-    kb: KnowledgeBase, language: str, gloss_shown: bool
+def test_gloss_is_shown_under_the_quote_as_a_translation(
+    kb: KnowledgeBase, language: str, quote: str, gloss: str
 ) -> None:
-    """English answers add the gloss, marked as a translation, below the verbatim quote."""
+    """A quote from a source in the other language gets its gloss, in the reader's language,
+    marked as a translation, below the verbatim quote."""
     ans = bare_answer(
         language=language,
-        citations=[CitationOut(source="s", section="S", quote="原文引用。", gloss="The gloss.")],
+        citations=[CitationOut(source="s", section="S", quote=quote, gloss=gloss)],
     )
     value = answer_embed_dict(ans, kb.ui)["fields"][0]["value"]
-    assert "“原文引用。”" in value
-    mark = kb.ui.text("translation_mark", "en")
-    if gloss_shown:
-        assert f"“原文引用。”\n{mark} The gloss." in value
-    else:
-        assert "The gloss." not in value and mark not in value
+    mark = kb.ui.text("translation_mark", language)
+    assert f"“{quote}”\n{mark} {gloss}" in value
+
+
+def test_a_quote_in_the_readers_language_has_no_translation_line(kb: KnowledgeBase) -> None:
+    ans = bare_answer(
+        language="zh", citations=[CitationOut(source="s", section="S", quote="原文引用。")]
+    )
+    value = answer_embed_dict(ans, kb.ui)["fields"][0]["value"]
+    assert "“原文引用。”" in value and kb.ui.text("translation_mark", "zh") not in value
 
 
 @pytest.mark.parametrize(

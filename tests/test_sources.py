@@ -209,3 +209,13 @@ def test_a_quote_without_the_other_languages_gloss_is_an_error(kb_copy: Path) ->
         "llama-3.1-405b.yaml:" in p and "no Chinese gloss" in p and "Data Freshness" in p
         for p in problems
     ), problems
+
+
+def test_the_source_list_is_in_the_readers_language(engine: Engine) -> None:
+    from bot.evaluate import script_matches
+
+    for question in ("what are your sources?", "你的资料来源是什么？"):
+        ans = engine.answer(question)
+        assert ans.answered and ans.topic == "source", question
+        assert "2024-07-23" in ans.answer and "2024-07-29" in ans.answer, question
+        assert script_matches(question, ans.answer), ans.answer  # titles quoted, names translated

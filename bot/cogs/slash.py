@@ -48,7 +48,7 @@ class SlashCog(commands.Cog):
 
     @app_commands.command(
         name=_("ask", key="cmd_ask"),
-        description=_("Ask a question about the LLMs in the article", key="cmd_ask_desc"),
+        description=_("Ask a question about the LLMs in my sources", key="cmd_ask_desc"),
     )
     @app_commands.describe(
         question=_("Your question, in English or Chinese", key="opt_question_desc")
@@ -96,7 +96,7 @@ class SlashCog(commands.Cog):
 
     @app_commands.command(
         name=_("model", key="cmd_model"),
-        description=_("What the article says about one model", key="cmd_model_desc"),
+        description=_("What my sources say about one model", key="cmd_model_desc"),
     )
     @app_commands.describe(
         name=_("The model", key="opt_model_name_desc"),
@@ -126,7 +126,7 @@ class SlashCog(commands.Cog):
 
     @app_commands.command(
         name=_("recommend", key="cmd_recommend"),
-        description=_("Which model the article recommends for a job", key="cmd_recommend_desc"),
+        description=_("Which model my sources recommend for a job", key="cmd_recommend_desc"),
     )
     @app_commands.describe(
         use_case=_("The job, e.g. code generation or customer support", key="opt_use_case_desc")
@@ -143,7 +143,7 @@ class SlashCog(commands.Cog):
 
     @app_commands.command(
         name=_("sources", key="cmd_sources"),
-        description=_("The source article and what the bot covers", key="cmd_sources_desc"),
+        description=_("My sources, their dates and what they cover", key="cmd_sources_desc"),
     )
     async def sources(self, interaction: discord.Interaction) -> None:
         lang = locale_language(interaction.locale)

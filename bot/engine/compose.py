@@ -17,6 +17,13 @@ Lang = str  # "en" | "zh"
 # The topic that answers "where does your information come from?" (a required topic, see
 # bot.kb.loader.REQUIRED_TOPICS): its answer is followed by the list of loaded sources.
 SOURCES_TOPIC = "source"
+# A source's language named in the reader's: (source language, reader language) -> name.
+LANGUAGE_NAMES = {
+    ("en", "en"): "English",
+    ("zh", "en"): "Chinese",
+    ("en", "zh"): "英文",
+    ("zh", "zh"): "中文",
+}
 
 
 def say(text: Text, lang: Lang) -> str:
@@ -422,7 +429,7 @@ class Composer:
                     title=title,
                     publisher=src.publisher,
                     date=info.date,
-                    language="中文" if src.language == "zh" else "English",
+                    language=LANGUAGE_NAMES[(src.language, lang)],
                     facts=facts,
                     models=join_names(covered, lang) or "—",
                 )
