@@ -9,14 +9,16 @@ knowledge bases.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
 from bot.engine.answer import Answer
 from bot.engine.context import Asker
 from bot.engine.engine import Engine
+from bot.engine.rules import ASKING
 from bot.kb.loader import CheckResult
 from bot.kb.schema import KnowledgeBase
 from bot.kb.yamlsafe import Problem
+from bot.text.normalize import has_cjk
 
 _ASKERS = itertools.count()
 
@@ -40,8 +42,18 @@ def target_of(ans: Answer) -> str:
     return label
 
 
+def as_question(text: str) -> str:
+    """A phrasing as people ask it: a fragment ("debugging", "代码调试") is used inside
+    questions, and on its own a bare word asks nothing, so it gets a question mark; a
+    phrasing that already asks something is asked as it is."""
+    if ASKING.search(text.casefold()):
+        return text
+    return text + ("？" if has_cjk(text) else "?")
+
+
 def phrasing_questions(kb: KnowledgeBase) -> list[tuple[str, str, str, tuple[int | str, ...]]]:
-    """(question, expected target, file, YAML location) for every use-case and topic phrasing."""
+    """(phrasing, expected target, file, YAML location) for every use-case and topic
+    phrasing (route them with ``phrasings=True``)."""
     out: list[tuple[str, str, str, tuple[int | str, ...]]] = []
     for i, uc in enumerate(kb.use_cases.values()):
         for lang in ("en", "zh"):
@@ -56,13 +68,17 @@ def phrasing_questions(kb: KnowledgeBase) -> list[tuple[str, str, str, tuple[int
     return out
 
 
-def route(engine: Engine, questions: Iterable[str]) -> dict[str, str]:
-    """Each question answered on its own, by a fresh asker with no context -> its target."""
+def route(
+    engine: Engine, questions: Iterable[str], phrasings: Container[str] = ()
+) -> dict[str, str]:
+    """Each question answered on its own, by a fresh asker with no context -> its target.
+    Those in ``phrasings`` are asked as people ask them (:func:`as_question`)."""
     targets: dict[str, str] = {}
     for question in questions:
         asker = Asker(channel="routing", user=f"routing-{next(_ASKERS)}")
+        asked = as_question(question) if question in phrasings else question
         try:
-            targets[question] = target_of(engine.answer(question, asker))
+            targets[question] = target_of(engine.answer(asked, asker))
         finally:
             # Leave no trace in a live engine's conversation memory.
             engine.contexts.clear(asker)
@@ -75,7 +91,8 @@ def routing_warnings(result: CheckResult, engine: Engine | None = None) -> list[
         return []
     engine = engine or Engine(result.kb)
     questions = phrasing_questions(result.kb)
-    targets = route(engine, (q for q, _, _, _ in questions))
+    texts = [q for q, _, _, _ in questions]
+    targets = route(engine, texts, phrasings=set(texts))
     warnings = []
     for question, expected, file, loc in questions:
         got = targets[question]

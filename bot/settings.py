@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Discord channel ids (positive whole numbers), comma separated or a JSON list",
     )
+    ask_channel_chatter: Literal["silent", "react", "reply"] = Field(
+        default="react",
+        description="silent, react or reply: what ask channels do with messages that ask the "
+        "bot nothing",
+    )
     admin_role_id: Snowflake | None = Field(
         default=None, description="a Discord role id (a positive whole number), or empty"
     )

@@ -583,7 +583,7 @@ def test_every_command_checks_the_settings(command: list[str]) -> None:
 
 def test_the_console_honours_the_answer_threshold() -> None:
     """With ANSWER_THRESHOLD=1 only certain answers are given; the rest become "did you mean"."""
-    question = "something cheap for my chatbot"
+    question = "性价比最高的是哪个模型？"
     default = json.loads(run_cli("ask", "--json", question).stdout)
     strict = json.loads(
         run_cli(

@@ -233,9 +233,12 @@ async def test_admin_command_denied_then_allowed(
 
 
 async def test_admin_check_and_unanswered(fake_discord: FakeDiscord, settings: Settings) -> None:
-    """/kb check reports OK and /kb unanswered lists declined questions."""
+    """/kb check reports OK and /kb unanswered lists declined questions (not chatter)."""
     async with bot_running(settings):
         await fake_discord.send_message("what's the weather?", channel_id=ASK_CHANNEL)
+        await fake_discord.send_message(
+            "does gpt-4o mini have a weather plugin?", channel_id=ASK_CHANNEL
+        )
         await fake_discord.wait_for_message(channel_id=ASK_CHANNEL)
         chk = await fake_discord.invoke_slash("kb check", user=fake_discord.admin_user)
         chk = await fake_discord.wait_for_interaction_response(chk, followups=1)
@@ -243,7 +246,9 @@ async def test_admin_check_and_unanswered(fake_discord: FakeDiscord, settings: S
         un = await fake_discord.wait_for_interaction_response(un, followups=1)
     assert "OK" in chk.followups[-1]["content"]
     assert un.callback_type == 5  # deferred first: grouping the questions may take a moment
-    assert "weather" in embed_text(un.followups[-1])
+    listed = embed_text(un.followups[-1])
+    assert "weather plugin" in listed
+    assert "what's the weather?" not in listed  # chatter in an ask channel is not a miss
 
 
 async def ask_once(fake: FakeDiscord, question: str) -> str:
@@ -503,7 +508,7 @@ async def test_declined_question_title_is_the_bots_not_the_users(
     """A declined question's embed title is the catalogue's; none of the user's markdown."""
     kb = load_directory(settings.knowledge_dir)
     async with bot_running(settings):
-        await fake_discord.send_message(HOSTILE, channel_id=ASK_CHANNEL)
+        await fake_discord.send_message(HOSTILE, channel_id=ASK_CHANNEL, mentions_bot=True)
         reply = await fake_discord.wait_for_message(channel_id=ASK_CHANNEL)
     embed = reply["embeds"][0]
     assert embed["title"] == kb.ui.text("title_declined", "en")
@@ -521,3 +526,57 @@ async def test_did_you_mean_title_is_the_bots_not_the_users(
         reply = await fake_discord.wait_for_message(channel_id=ASK_CHANNEL)
     assert buttons(reply), "expected an unsure answer with suggestions"
     assert reply["embeds"][0]["title"] == kb.ui.text("title_unsure", "en")
+
+
+async def _send_all(fake_discord: FakeDiscord, texts: list[str], **kwargs: object) -> list[dict]:
+    return [
+        await fake_discord.send_message(text, channel_id=ASK_CHANNEL, **kwargs)  # type: ignore[arg-type]
+        for text in texts
+    ]
+
+
+async def test_ask_channel_chatter_gets_no_embed(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    """In an ask channel: chatter gets nothing, a question the bot cannot place gets a 🤔
+    (ASK_CHANNEL_CHATTER=react, the default), thanks one short line, questions an embed."""
+    chatter = ["lol", "I mostly write Go these days", "```py\nprint('hi')\n```"]
+    unplaced = "what time is the raid tonight?"
+    async with bot_running(settings):
+        sent = await _send_all(fake_discord, [*chatter, unplaced, "thanks a lot!"])
+        await fake_discord.send_message("which model for chatbots?", channel_id=ASK_CHANNEL)
+        await wait_until(
+            lambda: (
+                sum(bool(m.get("embeds")) for m in fake_discord.messages) >= 1
+                and len(fake_discord.messages) >= 2
+                and len(fake_discord.reactions) >= 1
+            ),
+            "the question's embed, the thanks line and the reaction",
+        )
+    by_reference = {
+        str(m.get("message_reference", {}).get("message_id")): m for m in fake_discord.messages
+    }
+    assert all(s["id"] not in by_reference for s in sent[:4])  # no reply to chatter
+    thanks = by_reference[sent[4]["id"]]
+    assert not thanks.get("embeds") and thanks["content"].startswith("Any time!")
+    assert [(r[1], r[2]) for r in fake_discord.reactions] == [(sent[3]["id"], "🤔")]
+    assert len(fake_discord.messages) == 2  # chatter did not use up the cooldown either
+
+
+async def test_chatter_setting_silent_and_reply(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    """silent: not even a reaction; reply: the decline as in a DM. A mention always replies."""
+    quiet = settings.model_copy(update={"ask_channel_chatter": "silent"})
+    async with bot_running(quiet):
+        await _send_all(fake_discord, ["what time is the raid tonight?", "lol"])
+        await fake_discord.send_message("lol", channel_id=ASK_CHANNEL, mentions_bot=True)
+        reply = await fake_discord.wait_for_message(channel_id=ASK_CHANNEL)
+    assert fake_discord.reactions == [] and len(fake_discord.messages) == 1
+    assert "doesn't look like a question" in embed_text(reply)
+    fake_discord.messages.clear()
+    talkative = settings.model_copy(update={"ask_channel_chatter": "reply"})
+    async with bot_running(talkative):
+        await fake_discord.send_message("I mostly write Go these days", channel_id=ASK_CHANNEL)
+        reply = await fake_discord.wait_for_message(channel_id=ASK_CHANNEL)
+    assert "doesn't look like a question" in embed_text(reply)

@@ -54,7 +54,7 @@ async def test_ignore_is_stored_and_the_group_does_not_come_back(
     """Ignore marks the group, drops its buttons, and a new listing leaves it out."""
     admin = Admin(fake_discord)
     async with bot_running(settings):
-        await ask_in_channel(fake_discord, "what's the weather in Paris?")
+        await ask_in_channel(fake_discord, "which llm knows the weather in Paris?")
         listing = admin.reply(await admin.run("kb unanswered"))
         updated = admin.reply(await admin.press(listing, "kb:tign:"))
         again = admin.reply(await admin.run("kb unanswered"))
@@ -85,7 +85,7 @@ async def test_new_answer_opens_a_topic_form_with_the_question(
     """ "New answer…" opens a new-topic form holding the question; submitting previews it."""
     admin = Admin(fake_discord)
     async with bot_running(settings):
-        await ask_in_channel(fake_discord, "what's the weather in Paris?")
+        await ask_in_channel(fake_discord, "which llm knows the weather in Paris?")
         listing = admin.reply(await admin.run("kb unanswered"))
         opened = await admin.press(listing, "kb:tnew:")
         fields = fake_discord.modal_fields(opened)
@@ -100,7 +100,7 @@ async def test_new_answer_opens_a_topic_form_with_the_question(
             )
         )
     assert opened.callback_type == 9
-    assert fields["phrasings_en"]["value"] == "what's the weather in Paris?"
+    assert fields["phrasings_en"]["value"] == "which llm knows the weather in Paris?"
     assert "add topic 'weather'" in preview["content"]
 
 

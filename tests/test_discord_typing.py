@@ -40,7 +40,7 @@ def make_answers_slow(bot: LLMBot, monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def ask_and_get_the_only_reply(fake: FakeDiscord) -> dict[str, Any]:
     """Ask in the ask channel; return the reply after checking no second one follows."""
-    asked = await fake.send_message(QUESTION, channel_id=ASK_CHANNEL)
+    asked = await fake.send_message(QUESTION, channel_id=ASK_CHANNEL, mentions_bot=True)
     reply = await fake.wait_for_message(channel_id=ASK_CHANNEL)
     with pytest.raises(FakeDiscordTimeout):
         await fake.wait_for_message(

@@ -25,7 +25,9 @@ async def test_every_answer_has_a_why_button(fake_discord: FakeDiscord, settings
     async with bot_running(settings):
         await fake_discord.send_message(QUESTION, channel_id=ASK_CHANNEL)
         answered = await fake_discord.wait_for_message(channel_id=ASK_CHANNEL)
-        await fake_discord.send_message("what's the weather?", channel_id=ASK_CHANNEL)
+        await fake_discord.send_message(
+            "what's the weather?", channel_id=ASK_CHANNEL, mentions_bot=True
+        )
         declined = await fake_discord.wait_for_message(
             lambda m: m["id"] != answered["id"], channel_id=ASK_CHANNEL
         )

@@ -48,9 +48,9 @@ HELD_OUT = ["heldout_fresh1.jsonl", "heldout_fresh2.jsonl", "heldout_fresh3.json
 # sentence: the gate is a strict expected failure (it turns into an error the day the set
 # clears it, so the marker is removed), and a floor at the first-run figures keeps the set
 # from sliding further. See docs/eval/heldout_fresh3-first-run.txt.
-SHORT_OF_GATE = {
-    "heldout_fresh3.jsonl": {"accuracy": 0.907, "in_scope": 0.895, "rejection": 0.956},
-}
+# heldout_fresh3 (first run 90.7% / 89.5% in scope / 95.6%) was here until the general
+# asked-evidence rule of issue 13 brought it to the gate without anyone reading it.
+SHORT_OF_GATE: dict[str, dict[str, float]] = {}
 
 
 @pytest.mark.parametrize("name", TUNING)

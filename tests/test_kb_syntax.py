@@ -49,7 +49,7 @@ CASES: dict[str, tuple[str, str, Callable[[str], str], str]] = {
     ),
     "unclosed quote at end of file": (
         "responses.yaml",
-        'zh: "我不会亲自完成任务',
+        'zh: "我不能替你办事',
         lambda line: line.rstrip('"'),
         'this text opens a quote (") that never closes; add the closing "',
     ),

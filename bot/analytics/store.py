@@ -53,6 +53,7 @@ SELECT * FROM (
     FROM questions q
     WHERE q.asked_at >= :since AND q.question <> ''
           AND (:guild IS NULL OR q.guild_id = :guild)
+          AND COALESCE(q.intent, '') <> 'chatter'  -- not a question for the bot
 )
 WHERE answered = 0 OR suggestions <> '[]' OR confidence < :low OR down OR picked
 ORDER BY asked_at DESC, id DESC

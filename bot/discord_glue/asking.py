@@ -44,13 +44,17 @@ class Asked:
     ui: Ui
 
 
+CHATTER_INTENT = "chatter"
+
+
 def record(bot: LLMBot, ans: Answer, started: float, origin: Origin) -> int | None:
     """Store the question (salted user hash) and return its id, if analytics is available."""
     return bot.analytics.record_question(
         question=ans.question,
         user_id=origin.user_id,
         language=ans.language,
-        intent=ans.intent,
+        # Chatter is kept apart so that /kb unanswered lists only questions for the bot.
+        intent=CHATTER_INTENT if ans.chatter else ans.intent,
         confidence=ans.confidence,
         answered=ans.answered,
         latency_ms=(time.perf_counter() - started) * 1000.0,

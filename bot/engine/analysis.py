@@ -35,7 +35,9 @@ from bot.text.normalize import (
 )
 from bot.text.sentences import focus, split_sentences
 
-SMALL_TALK = ("greeting", "help")
+SMALL_TALK = ("greeting", "help", "thanks")
+# The contract's intent for each small-talk topic ("thanks" is small talk, intent greeting).
+SMALL_TALK_INTENT = {"greeting": "greeting", "help": "help", "thanks": "greeting"}
 # A question leaning on the previous one: "and llama?", "what about …", "那…呢".
 _FOLLOW_UP_EN = re.compile(
     r"^(?:and|what about|how about|same for|same question for|ok and|also)\b"

@@ -95,6 +95,12 @@ class Answer(BaseModel):
     aspect_names: dict[str, str] = Field(default_factory=dict)  # id -> name in `language`
     sources: dict[str, SourceInfo] = Field(default_factory=dict)  # id -> how to cite it
     kb_version: str = ""
+    # Not a question for the bot (a statement, a bare word, a code paste, chat): ask channels
+    # stay quiet on it (see ASK_CHANNEL_CHATTER); analytics records it as chatter.
+    chatter: bool = False
+    # For chatter: whether it still looked like a question (one the bot could not place,
+    # "what time is the raid tonight?"), as opposed to a statement or "lol".
+    looked_like_question: bool = False
 
     CONTRACT_KEYS: ClassVar[tuple[str, ...]] = (
         "question",

@@ -9,7 +9,7 @@ dependence: the same knowledge base and question give the same answer.
 
 from __future__ import annotations
 
-from bot.engine.analysis import SMALL_TALK, Analysis, Matchers
+from bot.engine.analysis import SMALL_TALK, SMALL_TALK_INTENT, Analysis, Matchers
 from bot.engine.answer import Answer, Why
 from bot.engine.compose import Composer, say
 from bot.engine.context import Asker, Context, ContextStore
@@ -69,7 +69,7 @@ class Engine:
         return self._finish(self.compose.recommend(ans, use_case_id), "command:recommend")
 
     def topic(self, topic_id: str, lang: str) -> Answer:
-        intent = topic_id if topic_id in SMALL_TALK else "topic"
+        intent = SMALL_TALK_INTENT.get(topic_id, "topic")
         ans = self.compose.base(topic_id, lang, intent, 1.0)
         return self._finish(self.compose.topic(ans, topic_id), "command:topic")
 

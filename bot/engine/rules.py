@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
-from bot.engine.analysis import SMALL_TALK, Analysis
+from bot.engine.analysis import SMALL_TALK, SMALL_TALK_INTENT, Analysis
 from bot.engine.answer import Answer
 from bot.engine.compose import Composer, join_names
 from bot.engine.context import Context
@@ -95,9 +95,38 @@ _IMPERATIVE = re.compile(
     r"summari[sz]e|rewrite|paraphrase|proofread|fix|debug|refactor|convert|create|make me|"
     r"give me \d+)\b"
 )
+# Errands in the world that vocabulary words cannot spell out: "给我妈打个电话", "打给客服".
+_ERRAND = re.compile(r"给.{1,8}打(?:个|一个|一通)?电话|打(?:个)?电话给|給.{1,8}打(?:個|一個)?電話")
 _HOW_TO = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we|you)|how to)\b|^(?:怎么|如何)")
 _ADVICE = re.compile(r"\bbest way to\b|\bany tips\b|有什么技巧|最好的办法")
 _SELECTOR = re.compile(r"\b(which|wich|whcih|what model|what llm|who|whose)\b|哪|谁")
+# Evidence that something is asked of the bot: a question mark, an interrogative, a request
+# verb. Without it (and without a model named, a follow-up or an entry's own phrase), a
+# message is a statement, a bare word, a code paste or chat between members.
+ASKING = re.compile(
+    r"[?？]"
+    r"|^(?:what|wat|wht|which|wich|who|whose|when|where|why|how|is|are|was|were|does|do|did|"
+    r"can|could|should|would|will|may|might|any|anyone|anybody|has|have)\b"
+    r"|\b(?:what|which|wich|how|why|when|where|who|whose)\b"
+    r"|\b(?:recommend|recommendation|suggest|suggestion|compare|comparison|vs|versus|tell me|"
+    r"show me|explain|describe|list|give me|help me|looking for|look for|need|needs|want|"
+    r"wanna|pick|choose|decide|best|better|worth|good for|good at|advice|options?|"
+    r"alternatives?|would like|like a model|hoping|hope to|planning|plan to|trying to|"
+    r"looking to|in order|rank|sort|summari[sz]e|summary|overview|walk me|let me know|"
+    r"must|has to|have to|got to|gotta)\b"
+    r"|'d like\b"
+    r"|吗|嗎|呢|么|麼|什么|什麼|啥|哪|谁|誰|怎么|怎麼|怎样|怎樣|如何|多少|几|幾|是否|能否|可否|"
+    r"有没有|有沒有|是不是|推荐|推薦|建议|建議|比较|比較|对比|對比|介绍|介紹|说说|說說|讲讲|講講|"
+    r"告诉我|告訴我|想|需要|求|选|選|区别|區別|差别|差別|好不好|行不行|适合|適合|希望|打算|"
+    r"计划|計劃|要求|要快|要便宜|要低|要高|要好|总结|總結|概括|做一个|做一個|做个|做個|搞一个|"
+    r"搞个|让模型|讓模型|用什么|用什麼|排序|帮我|幫我|请|請"
+)
+# A statement about oneself ("I mostly write Go these days", "our company is a bank").
+_FIRST_PERSON = re.compile(
+    r"^(?:i|i'm|im|i've|ive|we|we're|were|my|our|me)\b|^(?:我|我们|我們|咱们)"
+)
+# Code pasted into a message: fenced blocks and inline spans say nothing about asking.
+_CODE = re.compile(r"```.*?(?:```|$)|`[^`\n]*`", re.S)
 
 
 class Situation:
@@ -170,6 +199,37 @@ class Situation:
             if (topic := self.kb.other_entities[e].topic) is not None
             and self.kb.other_entities[e].model is None
         ]
+
+    @cached_property
+    def asked(self) -> bool:
+        """Whether the message asks the bot something: the evidence a recommendation, fact
+        or topic answer needs besides domain words (see the rule "not_asked")."""
+        an, t = self.an, self.t
+        prose = _CODE.sub(" ", an.question)
+        if not prose.strip():
+            return False  # only code
+        if ASKING.search(prose.casefold()):
+            return True
+        if {"recommend", "compare", "overview", "task"} & an.cues or _ERRAND.search(an.focus_text):
+            return True  # a request, or an errand (declined next, as a task)
+        if self.ctx_models and (an.follow_up or "follow_up" in an.cues):
+            return True  # "and the 70b one", "its price" after a question about a model
+        if _FIRST_PERSON.search(an.focus_text):
+            # A statement about oneself asks nothing ("our company is a bank": one word
+            # shared with a job), unless it describes a need in more than one word: a job's
+            # phrase ("replies in their own language"), or jobs that agree.
+            agreed = an.job_support >= 2 and an.explained >= t.explained_min_domain
+            return an.use_case_score >= t.use_case_exact or agreed
+        # A query written as a noun phrase: "gpt-4o mini", "llama 3.1 context window",
+        # "article summary", "code generation for a startup".
+        return bool(
+            an.models
+            or an.entities
+            or "domain" in an.cues  # "model for writing sql queries", "llm for a bank app"
+            or (self.ctx_models and self.aspects)
+            or an.topic_score >= t.topic_exact
+            or (an.use_case_score >= t.use_case_exact and len(content_stems(an.focus_text)) >= 2)
+        )
 
     @cached_property
     def variant(self) -> str | None:
@@ -384,7 +444,8 @@ def _small_talk_topic(s: Situation) -> str | None:
     if an.small_talk:
         return an.small_talk
     # Help before greeting ("hi, how do I use you"); a greeting must be all greeting.
-    for topic_id, unknown_allowed in (("help", 1.0), ("greeting", 0.0)):
+    # Thanks may carry a few words more ("cheers, that helped").
+    for topic_id, unknown_allowed in (("help", 1.0), ("thanks", 2.0), ("greeting", 0.0)):
         if topic_id in an.keyword_topics and an.unknown_words <= unknown_allowed:
             return topic_id
     return None
@@ -393,7 +454,8 @@ def _small_talk_topic(s: Situation) -> str | None:
 def _small_talk(s: Situation) -> Answer:
     topic_id = _small_talk_topic(s) or "help"
     confidence = max(s.an.topic_score, 0.85) if s.an.small_talk else 0.85
-    return s.c.topic(s.base(topic_id, min(confidence, 1.0)), topic_id)
+    intent = SMALL_TALK_INTENT.get(topic_id, topic_id)
+    return s.c.topic(s.base(intent, min(confidence, 1.0)), topic_id)
 
 
 def _is_task(s: Situation) -> bool:
@@ -411,9 +473,20 @@ def _is_task(s: Situation) -> bool:
     if {"recommend", "compare"} & cues or an.phrase_question:
         return False
     # "Generate 20 synthetic patient records for me": an order, not a question.
+    if _ERRAND.search(an.focus_text):
+        return True
     if _IMPERATIVE.search(an.focus_text) and not an.keyword_topics:
         return True
     return "task" in cues
+
+
+def _decline_not_asked(s: Situation) -> Answer:
+    """Nothing was asked: declined as chatter (front ends stay quiet in ask channels)."""
+    ans = s.c.decline(
+        s.base("out_of_scope", 0.95), s.kb.responses.not_a_question, models=s.c.covered(s.an.lang)
+    )
+    ans.chatter = True
+    return ans
 
 
 def _decline_task(s: Situation) -> Answer:
@@ -747,11 +820,15 @@ def _fallback(s: Situation) -> Answer:
             ans = s.c.decline(s.base(intent, evidence), s.kb.responses.low_confidence)
             ans.suggestions = suggestions
             return ans
-    return s.c.decline(
+    ans = s.c.decline(
         s.base("out_of_scope", 1.0 - evidence),
         s.kb.responses.out_of_scope,
         models=s.c.covered(s.an.lang),
     )
+    # Nothing of this domain at all: in an ask channel, members talking among themselves.
+    ans.chatter = not domain
+    ans.looked_like_question = s.asked
+    return ans
 
 
 def _candidates(s: Situation) -> list[tuple[float, str]]:
@@ -787,6 +864,9 @@ RULES: tuple[Rule, ...] = (
     Rule("small_talk", "a greeting or a help request, and nothing else",
          "只是问候或求助",
          lambda s: _small_talk_topic(s) is not None, _small_talk),
+    Rule("not_asked", "asks nothing: a statement, a bare word, a code paste, chat between members",
+         "没有提问：陈述、单个词、贴代码或成员之间的闲聊",
+         lambda s: not s.asked, _decline_not_asked),
     Rule("task_request", "asks the bot to do a job itself (translate, write, summarise this)",
          "要求机器人亲自完成任务（翻译、写作、总结）",
          _is_task, _decline_task),

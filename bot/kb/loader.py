@@ -72,6 +72,7 @@ REQUIRED_TOPICS: dict[str, str] = {
     "source": "the /sources command",
     "help": "the /help command and an empty mention of the bot",
     "greeting": "replies to greetings",
+    "thanks": "replies to thanks and goodbyes",
 }
 
 

@@ -303,6 +303,7 @@ class Responses(Catalogue):
 
     PLACEHOLDERS: ClassVar[dict[str, frozenset[str]]] = {
         "out_of_scope": frozenset({"models"}),
+        "not_a_question": frozenset({"models"}),
         "unknown_model": frozenset({"model", "models"}),
         "unknown_variant": frozenset({"model", "variants"}),
         "per_source": frozenset({"source", "date"}),
@@ -334,6 +335,9 @@ class Responses(Catalogue):
     not_addressed_any: Text
     # A one-line pointer when the bot is asked to do a task itself ("translate this").
     task_request: Text
+    # A message that asks nothing (a statement, a bare word, a code paste); Discord ask
+    # channels do not show it, mentions and DMs and the console do.
+    not_a_question: Text
     # "Llama 3.1 13B is not a variant my sources describe; they cover 8B, 70B and 405B."
     unknown_variant: Text
     # Before each source's statement when several sources state one aspect of a model:

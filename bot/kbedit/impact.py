@@ -30,7 +30,9 @@ class RoutingImpact:
     _memory: ClassVar[dict[str, tuple[Engine, dict[str, str]]]] = {}
     KEEP = 2  # versions remembered: the live one and the one before a swap
 
-    def _old_routes(self, kb: KnowledgeBase, questions: list[str]) -> dict[str, str]:
+    def _old_routes(
+        self, kb: KnowledgeBase, questions: list[str], phrasings: set[str]
+    ) -> dict[str, str]:
         with self._lock:
             found = self._memory.pop(kb.version, None) if kb.version else None
             engine, known = found if found else (Engine(kb), {})
@@ -40,7 +42,7 @@ class RoutingImpact:
                     del self._memory[next(iter(self._memory))]
             answered = dict(known)
         missing = [q for q in questions if q not in answered]
-        fresh = route(engine, missing)
+        fresh = route(engine, missing, phrasings)
         with self._lock:
             known.update(fresh)
         answered.update(fresh)
@@ -58,8 +60,9 @@ class RoutingImpact:
             where[question] = (expected, file, ".".join(str(part) for part in loc))
         recent_only = [q for q in dict.fromkeys(q.strip() for q in recent) if q and q not in where]
         questions = [*where, *recent_only]
-        before = self._old_routes(old, questions)
-        after = route(Engine(new), questions)
+        phrasings = set(where)
+        before = self._old_routes(old, questions, phrasings)
+        after = route(Engine(new), questions, phrasings)
         changes = []
         for question in questions:
             if before[question] == after[question]:

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache, wraps
+from pathlib import Path
 from typing import TypeVar
 
 _R = TypeVar("_R")
@@ -75,8 +76,18 @@ def _strip_emoji(text: str) -> str:
     return _MAYBE_EMOJI.sub(_blank_emoji, text)
 
 
-# Colloquial Chinese with a standard equivalent ("啥时候" -> "什么时候").
-_ZH_COLLOQUIAL = str.maketrans({"啥": "什么", "咋": "怎么", "俺": "我"})
+def _traditional_to_simplified() -> dict[str, str]:
+    """Traditional Chinese characters -> simplified ("們" -> "们"), from bot/text/data/t2s.txt
+    (pairs of characters; regenerate with scripts/make_t2s.py)."""
+    pairs = (Path(__file__).parent / "data" / "t2s.txt").read_text(encoding="utf-8")
+    return {pairs[i]: pairs[i + 1] for i in range(0, len(pairs) - 1, 2)}
+
+
+# Colloquial Chinese with a standard equivalent ("啥时候" -> "什么时候"), and traditional
+# characters read as simplified ones, so 這個模型多少錢 matches like 这个模型多少钱.
+_ZH_COLLOQUIAL = str.maketrans(
+    {**_traditional_to_simplified(), "啥": "什么", "咋": "怎么", "俺": "我"}
+)
 # Chat shorthand with a standard spelling ("wht can u do", "tell me abt it pls").
 _EN_SHORTHAND = {
     "wht": "what",

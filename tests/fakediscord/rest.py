@@ -58,6 +58,11 @@ class RestMixin:
             ("GET", r"/gateway/bot", self._get_gateway_bot),
             ("GET", rf"/channels/{cid}", self._get_channel),
             ("POST", rf"/channels/{cid}/typing", self._typing),
+            (
+                "PUT",
+                rf"/channels/{cid}/messages/{sf.format('message')}/reactions/(?P<emoji>[^/]+)/@me",
+                self._add_reaction,
+            ),
             ("POST", rf"/channels/{cid}/messages", self._create_channel_message),
             ("POST", rf"/interactions/{sf.format('iid')}/{token}/callback", self._callback),
             ("POST", rf"/webhooks/{app}/{token}", self._followup),
@@ -219,6 +224,15 @@ class RestMixin:
     async def _typing(self, req: RecordedRequest, m: re.Match[str]) -> web.Response:
         if self._channel_info(m["channel"]) is None:
             return error_response(404, 10003, "Unknown Channel")
+        return no_content()
+
+    async def _add_reaction(self, req: RecordedRequest, m: re.Match[str]) -> web.Response:
+        if self._channel_info(m["channel"]) is None:
+            return error_response(404, 10003, "Unknown Channel")
+        from urllib.parse import unquote
+
+        self.reactions.append((m["channel"], m["message"], unquote(m["emoji"])))
+        self._notify()
         return no_content()
 
     def _new_message(

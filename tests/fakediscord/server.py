@@ -131,6 +131,8 @@ class FakeDiscord(GatewayMixin, RestMixin, DrivingMixin):
         self.unknown_routes: list[RecordedRequest] = []
         self.errors: list[str] = []  # exceptions inside the fake itself
         self.messages: list[dict[str, Any]] = []  # created by the bot (REST/interactions)
+        # Reactions the bot added: (channel id, message id, emoji).
+        self.reactions: list[tuple[str, str, str]] = []
         self.interactions: dict[str, InteractionRecord] = {}
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[str, list[dict[str, Any]]] = {}
