@@ -344,3 +344,30 @@ def test_questions_without_a_question_mark_still_count(
 ) -> None:
     ans = engine.answer(message)
     assert ans.why.rule != "not_asked" and not ans.chatter and ans.intent == intent, ans.why
+
+
+@pytest.mark.parametrize(
+    ("question", "model"),
+    [("gpt4o mni price", "gpt-4o-mini"), ("gpt-4o mnii cost?", "gpt-4o-mini")],
+)
+def test_a_typo_of_a_covered_name_is_not_the_uncovered_name_inside_it(
+    engine: Engine, question: str, model: str
+) -> None:
+    ans = engine.answer(question)
+    assert ans.answered and ans.models == [model], ans.why
+
+
+def test_what_is_x_after_a_fact_question_is_about_x_not_a_follow_up(engine: Engine) -> None:
+    asker = Asker(channel="c", user="u")
+    assert engine.answer("how much is gpt-4o mini?", asker).aspect == "pricing"
+    ans = engine.answer("what is deepseek?", asker)
+    assert ans.intent == "overview" and ans.models == ["deepseek-v2"], ans.why
+    follow = engine.answer("how much is gpt-4o mini?", asker)
+    assert follow.aspect == "pricing"
+    assert engine.answer("and deepseek?", asker).aspect == "pricing"  # a follow-up word
+
+
+@pytest.mark.parametrize("question", ["what's the author's prediction?", "文章的结论是什么？"])
+def test_why_names_the_words_that_matched(engine: Engine, question: str) -> None:
+    evidence = " ".join(engine.answer(question).why.evidence)
+    assert "'keyword'" not in evidence and "'phrasing'" not in evidence

@@ -113,6 +113,7 @@ class Analysis:
     job_support: int = 0  # jobs (incl. the best) whose first model is the best job's
     topics: list[tuple[float, str]] = field(default_factory=list)  # best first
     keyword_topics: set[str] = field(default_factory=set)
+    topic_words: dict[str, str] = field(default_factory=dict)  # topic -> the words that matched
     small_talk: str | None = None
     explained: float = 1.0
     unknown_words: float = 0.0
@@ -388,6 +389,7 @@ class Matchers:
                     cue_words.setdefault(lh.ref, words)
                 elif lh.kind == "topic":
                     an.keyword_topics.add(lh.ref)
+                    an.topic_words.setdefault(lh.ref, words)
                 elif lh.kind == "concept":
                     an.concepts.add(lh.ref)
             if in_focus:
@@ -598,6 +600,7 @@ class Matchers:
     def _topics(self, an: Analysis, text: str) -> None:
         """Score topics on the asking sentences; spot small talk asked on its own."""
         scores: dict[str, float] = {}
+        phrases: dict[str, str] = {}  # topic -> its phrasing closest to the question
         whole = process.extractOne(
             text,
             self._topic_choices,
@@ -610,11 +613,14 @@ class Matchers:
             # Asking exactly a topic's phrasing settles it, whatever keywords say.
             scores[ref] = whole[1] / 100.0 + (0.5 if whole[1] >= 100 else 0.0)
             an.small_talk = ref if ref in SMALL_TALK else None
+            phrases[ref] = whole[0]
         zh = has_cjk(text)
         for topic_id, (cov, _) in sorted(self.topic_index.match(text).items()):
             scorer = fuzz.ratio if zh else fuzz.token_sort_ratio
             match = process.extractOne(text, self._topic_texts[topic_id], scorer=scorer)
             best = match[1] if match else 0.0
+            if match:
+                phrases.setdefault(topic_id, match[0])
             scores[topic_id] = max(
                 scores.get(topic_id, 0.0), 0.6 * min(cov, 1.0) + 0.4 * best / 100
             )
@@ -633,8 +639,9 @@ class Matchers:
         )
         for score, ref in an.topics[:2]:
             if score >= EVIDENCE_MIN:
-                how = "keyword" if ref in an.keyword_topics else "phrasing"
-                an.evidence.append(Evidence("topic", ref, how, score))
+                # The question's own words for a keyword, else the phrasing it resembles.
+                words = an.topic_words.get(ref) or phrases.get(ref, ref)
+                an.evidence.append(Evidence("topic", ref, words, score))
 
     @staticmethod
     def _is_follow_up(an: Analysis, text: str) -> bool:

@@ -175,12 +175,20 @@ class TermIndex:
 
 
 def resolve_overlaps(hits: list[Hit]) -> list[Hit]:
-    """Keep the best of overlapping hits: exact beats fuzzy, then longer beats shorter.
+    """Keep the best of overlapping hits: a close match over more words first ("gpt4o mni"
+    is GPT-4o mini with a typo, not GPT-4o and a stray word), then exact beats fuzzy, then
+    longer beats shorter.
 
     Linear in the number of hits times their length: each kept hit marks the positions
     it covers, and a later (worse) hit is dropped if any of its positions is taken.
     """
-    ordered = sorted(hits, key=lambda h: (-h.score, -(h.end - h.start), h.start, h.kind, h.ref))
+
+    def rank(h: Hit) -> tuple[float, float, int, int, str, str]:
+        width = h.end - h.start
+        close = width if h.score >= LONGER_NAME_SCORE else 0
+        return (-close, -h.score, -width, h.start, h.kind, h.ref)
+
+    ordered = sorted(hits, key=rank)
     taken: set[int] = set()
     kept: list[Hit] = []
     for hit in ordered:
@@ -193,6 +201,7 @@ def resolve_overlaps(hits: list[Hit]) -> list[Hit]:
 
 
 SHORT_PHRASE_SCORE = 0.85
+LONGER_NAME_SCORE = 0.9  # a fuzzy name this close wins over a shorter exact one it covers
 THIN_PHRASE_PENALTY = 0.5
 SCATTERED_PENALTY = 0.8
 _VARIANT_CACHE_MAX = 20_000

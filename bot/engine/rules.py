@@ -608,6 +608,10 @@ def _named_follow_up(s: Situation) -> bool:
     """ "and llama?", "mistral 的呢": a model alone, leaning on the previous question."""
     an = s.an
     short = len(content_stems(an.focus_text)) <= s.t.follow_up_max_words
+    # "what is deepseek?" after a price question asks what DeepSeek is: an overview cue
+    # without a follow-up word ("and", "what about") starts a new question.
+    if "overview" in an.cues and "follow_up" not in an.cues:
+        return False
     return (
         _one_model(s)
         and s.ctx is not None
