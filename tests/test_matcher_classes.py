@@ -348,7 +348,7 @@ def test_questions_without_a_question_mark_still_count(
 
 @pytest.mark.parametrize(
     ("question", "model"),
-    [("gpt4o mni price", "gpt-4o-mini"), ("gpt-4o mnii cost?", "gpt-4o-mini")],
+    [("gpt4o mni price", "gpt-4o-mini"), ("gpt-4o mni cost?", "gpt-4o-mini")],
 )
 def test_a_typo_of_a_covered_name_is_not_the_uncovered_name_inside_it(
     engine: Engine, question: str, model: str
