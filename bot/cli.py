@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from bot.engine.answer import Answer, Why
 from bot.engine.context import Asker
 from bot.engine.engine import Engine
-from bot.kb.loader import KnowledgeError, check_directory, load_directory
+from bot.kb.loader import KnowledgeError, check_directory
 from bot.kb.schema import Ui
 from bot.kbcli import add_kb_commands
 from bot.paths import default_knowledge_dir
@@ -59,10 +59,18 @@ def _load_engine(directory: Path) -> Engine:
     """The engine for a console command, with the thresholds the settings give (every
     command checks the settings as `run` does: a bad one is a usage error, exit 2)."""
     from bot.engine.engine import Thresholds
+    from bot.engine.warm import load_warm
 
     settings = console_settings()
     thresholds = Thresholds(settings.answer_threshold, settings.suggest_threshold)
-    return Engine(load_directory(directory), thresholds=thresholds)
+    kb, matchers = load_warm(Path(directory), _cache_dir(settings))
+    return Engine(kb, thresholds=thresholds, matchers=matchers)
+
+
+def _cache_dir(settings: Any) -> Path | None:
+    """Where console commands keep their warm start: ``<DATA_DIR>/cache``."""
+    data_dir = getattr(settings, "data_dir", None)
+    return Path(data_dir) / "cache" if data_dir else None
 
 
 def console_settings() -> Any:

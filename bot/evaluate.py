@@ -153,7 +153,9 @@ def load_cases(path: Path) -> list[Case]:
 def judge(case: Case, got: Answer) -> list[str]:
     """Why ``got`` does not meet ``case.expect``; empty when it does."""
     exp = case.expect
-    reasons = []
+    reasons: list[str] = []
+    if exp.get("small_talk_ok") and got.intent in ("greeting", "help"):
+        return reasons  # thanks, hello, help: a small-talk reply is fine for off-topic lines
     if got.answered != exp["answered"]:
         reasons.append(f"answered={got.answered}, expected {exp['answered']}")
     if "intent" in exp and got.intent != exp["intent"]:

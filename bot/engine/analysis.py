@@ -21,6 +21,7 @@ from bot.engine.facts import FactIndex, FactMatch
 from bot.engine.lexicon import LexHit, Lexicon
 from bot.engine.shapes import unknown_names
 from bot.kb.schema import KnowledgeBase
+from bot.text.code import without_code
 from bot.text.normalize import (
     STOPWORDS,
     bigrams,
@@ -312,8 +313,10 @@ class Matchers:
 
     # -- reading one message ---------------------------------------------------
     def read(self, question: str) -> Analysis:
-        norm = normalize(question)
-        sentences = split_sentences(question)
+        # The prose around pasted code is what asks; the code itself asks nothing.
+        text = without_code(question)
+        norm = normalize(text)
+        sentences = split_sentences(text)
         focus_ids = set(focus(sentences))
         lang = "zh" if has_cjk(question) else "en"
         focus_raw = " ".join(s.text for i, s in enumerate(sentences) if i in focus_ids)

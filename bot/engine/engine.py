@@ -37,11 +37,12 @@ class Engine:
         kb: KnowledgeBase,
         contexts: ContextStore | None = None,
         thresholds: Thresholds | None = None,
+        matchers: Matchers | None = None,
     ) -> None:
         self.kb = kb
         self.contexts = contexts if contexts is not None else ContextStore()
         self.thresholds = thresholds or Thresholds()
-        self.matchers = Matchers(kb)
+        self.matchers = matchers if matchers is not None and matchers.kb is kb else Matchers(kb)
         self.compose = Composer(kb)
 
     def with_kb(self, kb: KnowledgeBase) -> Engine:

@@ -22,6 +22,7 @@ from bot.engine.answer import Answer
 from bot.engine.compose import Composer, join_names
 from bot.engine.context import Context
 from bot.kb.schema import KnowledgeBase, Model
+from bot.text.code import without_code
 from bot.text.normalize import bigrams, content_stems, normalize
 
 
@@ -125,8 +126,6 @@ ASKING = re.compile(
 _FIRST_PERSON = re.compile(
     r"^(?:i|i'm|im|i've|ive|we|we're|were|my|our|me)\b|^(?:我|我们|我們|咱们)"
 )
-# Code pasted into a message: fenced blocks and inline spans say nothing about asking.
-_CODE = re.compile(r"```.*?(?:```|$)|`[^`\n]*`", re.S)
 
 
 class Situation:
@@ -205,8 +204,8 @@ class Situation:
         """Whether the message asks the bot something: the evidence a recommendation, fact
         or topic answer needs besides domain words (see the rule "not_asked")."""
         an, t = self.an, self.t
-        prose = _CODE.sub(" ", an.question)
-        if not prose.strip():
+        prose = without_code(an.question)
+        if not prose:
             return False  # only code
         if ASKING.search(prose.casefold()):
             return True
@@ -430,13 +429,17 @@ class Rule:
 
 # -- handlers -------------------------------------------------------------------
 def _decline_empty(s: Situation) -> Answer:
-    return s.c.decline(
+    ans = s.c.decline(
         s.base("out_of_scope", 1.0), s.kb.responses.out_of_scope, models=s.c.covered(s.an.lang)
     )
+    ans.chatter = True  # only emoji, mentions, links or code: nothing asked of the bot
+    return ans
 
 
 def _small_talk_topic(s: Situation) -> str | None:
     an = s.an
+    if "task" in an.cues and not an.small_talk:
+        return None  # "翻译成日语：谢谢您的款待" is a task that quotes a thank-you
     if an.small_talk and an.topic_score >= 1.0:
         return an.small_talk  # exactly one of its phrasings ("how does this bot work")
     if s.named or an.aspects or s.has_job:
