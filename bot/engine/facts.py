@@ -130,8 +130,10 @@ class FactIndex:
             terms |= {f"@{c}" for c in self._concepts_of(text)}
         return terms
 
-    def match(self, norm: str, raw: str, concepts: Iterable[str] = ()) -> list[FactMatch]:
-        """Facts sharing evidence with the question, best first."""
+    def match(
+        self, norm: str, raw: str, concepts: Iterable[str] = (), limit: int = 12
+    ) -> list[FactMatch]:
+        """The ``limit`` facts sharing the most evidence with the question, best first."""
         q_terms = {f"#{n}" for n in numbers(raw)} | {f"@{c}" for c in concepts}
         q_terms |= {s for s in content_stems(norm) if s not in STOPWORDS}
         q_terms |= {f"~{g}" for g in bigrams(norm) if len(g) == 2}
@@ -139,16 +141,25 @@ class FactIndex:
         for term in sorted(q_terms):
             for key in self._by_term.get(term, ()):
                 scored[key].append(term)
-        out = [
+        idf = self._idf
+        every = sorted(
+            ((sum(idf[t] for t in shared), key) for key, shared in scored.items()),
+            key=lambda p: (-p[0], p[1]),
+        )
+        ranked = every[:limit]
+        if ranked and all(key[0] == ranked[0][1][0] for _, key in ranked):
+            # Keep the best fact of another model: the margin over it decides a reverse fact.
+            rival = next((p for p in every[limit:] if p[1][0] != ranked[0][1][0]), None)
+            if rival is not None:
+                ranked.append(rival)
+        return [
             FactMatch(
                 model=key[0],
                 aspect=key[1],
-                score=sum(self._idf[t] for t in shared),
-                evidence=tuple(t.lstrip("#~@") for t in shared),
-                has_number=any(t.startswith("#") for t in shared),
-                numbers=tuple(t[1:] for t in shared if t.startswith("#")),
+                score=score,
+                evidence=tuple(t.lstrip("#~@") for t in scored[key]),
+                has_number=any(t.startswith("#") for t in scored[key]),
+                numbers=tuple(t[1:] for t in scored[key] if t.startswith("#")),
             )
-            for key, shared in scored.items()
+            for score, key in ranked
         ]
-        out.sort(key=lambda m: (-m.score, m.model, m.aspect))
-        return out
