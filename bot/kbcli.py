@@ -118,7 +118,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 @_handled
 def cmd_history(args: argparse.Namespace) -> int:
-    revisions = _editor(args).history(args.entry, limit=args.limit)
+    editor = _editor(args)
+    # Files edited on the host since the last recorded state are a revision of their own.
+    editor.scan_host_changes()
+    revisions = editor.history(args.entry, limit=args.limit)
     if not revisions:
         print("no revisions yet" if args.entry is None else f"no revisions touch {args.entry}")
         return 0

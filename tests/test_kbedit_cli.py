@@ -118,3 +118,17 @@ def test_unanswered_says_it_is_not_available_yet(env: dict[str, str]) -> None:
     assert result.stderr.strip().splitlines() == [
         "error: kb unanswered is not available yet: this build cannot group missed questions"
     ]
+
+
+def test_a_host_edit_shows_in_kb_history(env: dict[str, str], kb_copy: Path) -> None:
+    """After a recorded edit, a file edited on the host shows in `kb history` as a host
+    revision, without the bot running."""
+    assert (
+        kb(env, "import", str(edited_topics_zip(kb_copy)), "--mode", "merge", "--yes").returncode
+        == 0
+    )
+    topics = kb_copy / "topics.yaml"
+    topics.write_text(topics.read_text("utf-8").replace("prediction", "forecast", 1), "utf-8")
+    listed = kb(env, "history")
+    assert listed.returncode == 0, listed.stderr
+    assert "host" in listed.stdout and "topics.yaml" in listed.stdout
