@@ -122,8 +122,28 @@ def set_sources(path: Path) -> list[str] | None:
     return list(sources) if sources else None
 
 
+def set_knowledge(path: Path) -> Path | None:
+    """The frozen knowledge directory a set is scored on (``knowledge:`` in sets.yaml,
+    relative to the set's folder), or None for the knowledge given."""
+    import yaml
+
+    meta = path.parent / SETS_FILE
+    if not meta.is_file():
+        return None
+    data = yaml.safe_load(meta.read_text(encoding="utf-8")) or {}
+    entry = (data.get("sets") or {}).get(path.name) or {}
+    folder = entry.get("knowledge")
+    return path.parent / folder if folder else None
+
+
 def knowledge_for_set(kb: KnowledgeBase, path: Path) -> KnowledgeBase:
-    """``kb`` as the set's writers knew it: restricted to the set's sources when it names any."""
+    """``kb`` as the set's writers knew it: restricted to the set's sources when it names
+    any, or the set's own frozen knowledge (the growth set: knowledge an admin grew)."""
+    frozen = set_knowledge(path)
+    if frozen is not None:
+        from bot.kb.loader import load_directory
+
+        return load_directory(frozen)
     sources = set_sources(path)
     if sources is None:
         return kb

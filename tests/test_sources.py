@@ -219,3 +219,26 @@ def test_the_source_list_is_in_the_readers_language(engine: Engine) -> None:
         assert ans.answered and ans.topic == "source", question
         assert "2024-07-23" in ans.answer and "2024-07-29" in ans.answer, question
         assert script_matches(question, ans.answer), ans.answer  # titles quoted, names translated
+
+
+def test_a_set_with_its_own_knowledge_is_scored_on_that_copy(
+    kb: KnowledgeBase, kb_copy: Path, tmp_path: Path
+) -> None:
+    """sets.yaml ``knowledge:`` points a set at a frozen knowledge directory (the growth
+    set is scored on the knowledge an admin grew, not on whatever ships today)."""
+    from bot.evaluate import knowledge_for_set
+
+    model = kb_copy / "models" / "mistral-large-2.yaml"
+    model.write_text(
+        model.read_text(encoding="utf-8").replace('name: "Mistral Large 2"', 'name: "Grown"'),
+        encoding="utf-8",
+    )
+    folder = tmp_path / "sets"
+    folder.mkdir()
+    (folder / "sets.yaml").write_text(
+        f"sets:\n  grown.jsonl: {{knowledge: {kb_copy.as_posix()}}}\n", encoding="utf-8"
+    )
+    grown = knowledge_for_set(kb, folder / "grown.jsonl")
+    assert kb.models["mistral-large-2"].name == "Mistral Large 2"
+    assert grown.models["mistral-large-2"].name == "Grown"
+    assert knowledge_for_set(kb, folder / "other.jsonl") is kb
