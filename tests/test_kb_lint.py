@@ -210,3 +210,13 @@ def test_language_rule(en: str, zh: str, wrong: str | None) -> None:
     """Latin terms are fine in zh, quoted Han in en; anything else in the wrong language is not."""
     problem = _language_problem(en, zh)
     assert (problem[0] if problem else None) == wrong, problem
+
+
+def test_chinese_text_may_name_products_and_acronyms() -> None:
+    """Names and acronyms do not make a Chinese text English; English words do."""
+    from bot.kb.loader import _language_problem
+
+    assert _language_problem("the Qwen2.5 README", "Qwen2.5 的 README") is None
+    assert _language_problem("DeepSeek-AI's README", "DeepSeek-AI 的 DeepSeek-V2 README") is None
+    problem = _language_problem("the price of it", "the price of 它")
+    assert problem is not None and problem[0] == "zh"

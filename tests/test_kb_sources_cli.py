@@ -77,6 +77,10 @@ def test_source_add_then_model_new_then_quote_find_is_a_working_model(
     draft = kb_copy / "models" / "tiny-1.yaml"
     problems = [str(p) for p in check_directory(kb_copy).problems]
     assert any("tiny-1.yaml" in p and "TODO" in p for p in problems), problems  # not done yet
+    # Quotes can still be looked up while the scaffold is being filled in.
+    again = kb(env, "quote", "find", "tiny-card", "parameter model released")
+    assert again.returncode == 0, again.stderr
+    assert "Tiny-1 is a 3B parameter model released by Tiny Labs." in again.stdout
 
     text = draft.read_text(encoding="utf-8")
     text = text.replace('  en: "TODO: Tiny-1 is ..."', '  en: "Tiny-1 is a 3B model by Tiny Labs."')

@@ -1032,7 +1032,10 @@ def _language_problem(en: str, zh: str) -> tuple[str, str] | None:
     """
     zh_plain = PLACEHOLDER.sub(" ", zh)
     han = len(_HAN.findall(zh_plain))
-    zh_is_chinese = han > 0 and len(_LATIN_WORD.findall(zh_plain)) <= han
+    # Names and acronyms (Qwen2.5, DeepSeek-AI, README) are fine in Chinese text; only
+    # lowercase English words count against it ("Qwen2.5 的 README" is Chinese).
+    english_words = [w for w in _LATIN_WORD.findall(zh_plain) if w.islower()]
+    zh_is_chinese = han > 0 and len(english_words) <= han
     en_has_chinese = not en.isascii() and (
         _han_outside_quotes(en) or len(_HAN.findall(en)) > len(_LATIN_WORD.findall(en))
     )

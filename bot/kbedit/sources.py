@@ -237,3 +237,21 @@ def find_passages(text: str, words: str, limit: int = 8) -> list[tuple[float, st
     """(score, passage, section) of the source's sentences and table rows holding the
     words, best first; each passage verifies as a quote exactly as returned."""
     return SourceText(text).find(words, limit=limit)
+
+
+def registered_source_texts(knowledge: Path) -> dict[str, str]:
+    """Each registered source's text, read from sources.yaml alone: for ``kb quote find``
+    while another file of the knowledge base is still invalid (a scaffold with TODOs)."""
+    try:
+        data = yaml.safe_load((knowledge / "sources.yaml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+    texts: dict[str, str] = {}
+    for entry in data.get("sources") or []:
+        if not isinstance(entry, dict) or not entry.get("id") or not entry.get("file"):
+            continue
+        try:
+            texts[str(entry["id"])] = (knowledge / str(entry["file"])).read_text(encoding="utf-8")
+        except OSError:
+            continue
+    return texts
