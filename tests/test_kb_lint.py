@@ -220,3 +220,13 @@ def test_chinese_text_may_name_products_and_acronyms() -> None:
     assert _language_problem("DeepSeek-AI's README", "DeepSeek-AI 的 DeepSeek-V2 README") is None
     problem = _language_problem("the price of it", "the price of 它")
     assert problem is not None and problem[0] == "zh"
+
+
+def test_a_row_of_names_and_figures_needs_no_gloss() -> None:
+    """Nothing in "| DeepSeek-V2 | 236B | 21B | 128k |" to translate; a heading is words."""
+    from bot.kb.loader import _translatable
+
+    assert not _translatable("| DeepSeek-V2 | 236B | 21B | 128k | 🤗 HuggingFace |", "en")
+    assert not _translatable("GPT-4o mini", "zh")
+    assert _translatable("Model Details", "en")
+    assert _translatable("Qwen2.5 is supported by multiple inference frameworks.", "en")

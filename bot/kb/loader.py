@@ -575,7 +575,7 @@ class _Builder:
         what: str,
     ) -> None:
         """Readers of the other language need a translation of ``text``: require it."""
-        if not text.strip():
+        if not text.strip() or not _translatable(text, source_language):
             return
         other = "zh" if source_language == "en" else "en"
         found = gloss_of.get(collapse_whitespace(text))
@@ -1018,6 +1018,18 @@ _QUOTED = re.compile(
 )
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*")
+
+
+def _translatable(text: str, language: str) -> bool:
+    """Whether ``text`` holds words to translate: a table row of names and figures
+    ("| DeepSeek-V2 | 236B | 21B | 128k |") reads the same in either language."""
+    if language == "zh":
+        return bool(_HAN.search(text))
+    return bool(_HAN.search(text)) or any(
+        len(token) > 1 and token.isalpha() and (token.islower() or token.istitle())
+        for token in _TOKEN.findall(text)
+    )  # a word, not a name such as DeepSeek-V2, HuggingFace, README or 128k
 
 
 def _han_outside_quotes(text: str) -> bool:
