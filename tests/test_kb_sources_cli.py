@@ -150,7 +150,7 @@ def test_source_add_refuses_what_would_break_the_knowledge(
         "--id",
         "tiny-2",
         "--title",
-        "Tiny-2",
+        "Tiny-2 model card",
         "--publisher",
         "X",
         "--date",
