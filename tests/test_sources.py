@@ -242,3 +242,13 @@ def test_a_set_with_its_own_knowledge_is_scored_on_that_copy(
     assert kb.models["mistral-large-2"].name == "Mistral Large 2"
     assert grown.models["mistral-large-2"].name == "Grown"
     assert knowledge_for_set(kb, folder / "other.jsonl") is kb
+
+
+def test_a_variant_declined_is_told_only_what_is_said_of_it(engine: Engine) -> None:
+    """"What they do say" for the 8B holds family facts, never the 405B's own."""
+    ans = engine.answer("llama 3.1 8b price?")
+    assert not ans.answered and ans.intent == "not_stated"
+    assert "8B" in ans.answer and "405B on" not in ans.answer
+    llama = engine.kb.models["llama-3.1-405b"]
+    only_405b = {c.quote for f in llama.facts if f.variants == ["405b"] for c in f.citations}
+    assert ans.citations and not {c.quote for c in ans.citations} & only_405b

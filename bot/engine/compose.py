@@ -226,7 +226,7 @@ class Composer:
             parts.append(
                 fill(self.kb.responses.not_addressed, lang, aspect=aspect_name, model=name)
             )
-            headline = self.headline_facts(model_id)[:2]
+            headline = self.headline_facts(model_id, variant)[:2]
             parts += [say(f.text, lang) for f in headline]
             used += headline
         ans.title = f"{join_names(map(self.model_name, model_ids), lang)} · {aspect_name}"
@@ -235,10 +235,17 @@ class Composer:
         ans.suggestions = self.known_aspect_questions(model_ids[0], lang)
         return ans
 
-    def headline_facts(self, model_id: str) -> list[Fact]:
+    def headline_facts(self, model_id: str, variant: str | None = None) -> list[Fact]:
+        """The overview facts of a model; with ``variant``, only those about that variant
+        or the whole family (the 236B's release date is not said of the Lite)."""
         model = self.kb.models[model_id]
         return [
-            f for a in self.kb.role("overview") for f in model.facts if f.aspect == a and f.stated
+            f
+            for a in self.kb.role("overview")
+            for f in model.facts
+            if f.aspect == a
+            and f.stated
+            and (variant is None or not f.variants or variant in f.variants)
         ]
 
     def overview(self, ans: Answer, model_id: str, variant: str | None = None) -> Answer:
