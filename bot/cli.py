@@ -23,6 +23,7 @@ from typing import IO, Any
 from pydantic import ValidationError
 
 from bot.engine.answer import Answer, Why
+from bot.engine.compose import join_names
 from bot.engine.context import Asker
 from bot.engine.engine import Engine
 from bot.kb.loader import KnowledgeError, check_directory
@@ -306,8 +307,9 @@ def repl(engine: Engine, stdin: IO[str], stdout: IO[str], interactive: bool) -> 
     if interactive:
         # Both languages: the console does not know yet which one the user will write in.
         for key in ("console_repl_intro", "console_repl_hint"):
-            write(ui.text(key, "en"))
-            write(ui.text(key, "zh"))
+            for lang in ("en", "zh"):
+                models = join_names((m.name for m in engine.kb.models.values()), lang)
+                write(ui.text(key, lang, models=models))
         if not os.environ.get("DISCORD_TOKEN"):
             write(ui.text("console_bot_hint", "en"))
     while True:

@@ -114,6 +114,12 @@ BROKEN: dict[str, tuple[str, Callable[[Path], int], str]] = {
         "placeholder '{rank}' is not filled in for 'not_stated', so users would see it as is; "
         "use only {aspect}, {model} here",
     ),
+    "placeholder in a topic answer other than {models}": (
+        "topics.yaml",
+        on_line("topics.yaml", "I answer questions about the LLMs", "{models}", "{model}"),
+        "placeholder '{model}' is not filled in for topic 'help', so users would see it as "
+        "is; use only {models}",
+    ),
     "zh text in English": (
         "responses.yaml",
         lambda d: edit_line(

@@ -245,10 +245,24 @@ def test_a_set_with_its_own_knowledge_is_scored_on_that_copy(
 
 
 def test_a_variant_declined_is_told_only_what_is_said_of_it(engine: Engine) -> None:
-    """"What they do say" for the 8B holds family facts, never the 405B's own."""
+    """ "What they do say" for the 8B holds family facts, never the 405B's own."""
     ans = engine.answer("llama 3.1 8b price?")
     assert not ans.answered and ans.intent == "not_stated"
     assert "8B" in ans.answer and "405B on" not in ans.answer
     llama = engine.kb.models["llama-3.1-405b"]
     only_405b = {c.quote for f in llama.facts if f.variants == ["405b"] for c in f.citations}
     assert ans.citations and not {c.quote for c in ans.citations} & only_405b
+
+
+def test_help_and_greeting_name_every_model_the_knowledge_holds(kb: KnowledgeBase) -> None:
+    """A model an admin adds appears in /help and hello without editing their texts."""
+    one_fewer = kb.model_copy(
+        update={"models": {k: v for k, v in kb.models.items() if k != "mistral-large-2"}}
+    )
+    for question in ("help", "hi", "你好"):
+        full = Engine(kb).answer(question).answer
+        fewer = Engine(one_fewer).answer(question).answer
+        assert "{models}" not in full
+        assert all(m.name in full for m in kb.models.values()), full
+        first = re.split(r"\. |。", fewer)[0]  # the sentence naming the models
+        assert "Mistral Large 2" not in first and "GPT-4o mini" in first, first

@@ -446,7 +446,8 @@ class Composer:
     def topic(self, ans: Answer, topic_id: str) -> Answer:
         topic = self.kb.topics[topic_id]
         ans.topic = topic_id
-        ans.answer = say(topic.answer, ans.language)
+        # {models}: every covered model, so a model an admin adds shows up in help/greeting.
+        ans.answer = fill(topic.answer, ans.language, models=self.covered(ans.language))
         if topic_id == SOURCES_TOPIC:  # the list of sources is the knowledge's own, not typed
             ans.answer = "\n".join([ans.answer, *self.source_lines(ans.language)])
         ans.models = list(topic.models)

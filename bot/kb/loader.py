@@ -361,6 +361,7 @@ class _Builder:
         self._warn_contained(phrasings)
         gloss_of = self._glosses(glosses, texts)
         self._check_catalogue("ui.yaml", "ui", ui.ui)
+        self._check_topic_placeholders(topics)
         language = {s.id: s.language for s in sources_file.sources}
         for doc_name, loc, citation in self._citations(use_cases, topics, models):
             if self._check_citation(doc_name, loc, citation, texts):
@@ -895,6 +896,22 @@ class _Builder:
                             doc.problem(
                                 (*where, "zh", j),
                                 f"'{text}' is listed under zh but has no Chinese; move it to en",
+                            )
+                        )
+
+    def _check_topic_placeholders(self, topics: TopicsFile) -> None:
+        """A topic's answer may say {models} (every covered model's name) and nothing else."""
+        doc = self._doc("topics.yaml")
+        for i, topic in enumerate(topics.topics):
+            for lang in ("en", "zh"):
+                for found in dict.fromkeys(PLACEHOLDER.findall(getattr(topic.answer, lang))):
+                    if found != "models":
+                        self.problems.append(
+                            doc.problem(
+                                ("topics", i, "answer", lang),
+                                f"placeholder '{{{found}}}' is not filled in for topic "
+                                f"'{topic.id}', so users would see it as is; use only "
+                                "{models} (the covered models' names) here",
                             )
                         )
 

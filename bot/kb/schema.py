@@ -361,6 +361,7 @@ class Ui(Catalogue):
 
     PLACEHOLDERS: ClassVar[dict[str, frozenset[str]]] = {
         "cooldown_notice": frozenset({"seconds"}),
+        "console_repl_intro": frozenset({"models"}),
         "unknown_model_option": frozenset({"value", "options"}),
         "unknown_use_case_option": frozenset({"value", "options"}),
         "unknown_aspect_option": frozenset({"value", "options"}),
