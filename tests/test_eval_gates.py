@@ -205,3 +205,21 @@ def test_off_topic_gate_fails_for_an_engine_that_answers_everything(engine: Engi
     from bot.evaluate import judge
 
     assert all(judge(c, always.model_copy(update={"question": c.q})) for c in cases[:50])
+
+
+GROWTH_KNOWLEDGE = EVAL / "growth" / "knowledge"
+
+
+def test_the_knowledge_an_admin_grew_still_checks_clean() -> None:
+    """The growth set's frozen knowledge stays loadable as the code moves on, and holds
+    what the admin added: a new model and two new sources, with no code change."""
+    from bot.kb.loader import check_directory, load_directory
+
+    assert check_directory(GROWTH_KNOWLEDGE).ok
+    grown = load_directory(GROWTH_KNOWLEDGE)
+    assert "qwen2.5" in grown.models
+    assert {"deepseek-v2-readme", "qwen2.5-readme"} <= set(grown.sources)
+    engine = Engine(grown)
+    ans = engine.answer("qwen2.5 context length?")
+    assert ans.answered and ans.models == ["qwen2.5"]
+    assert any(c.source == "qwen2.5-readme" and "128K" in c.quote for c in ans.citations)
