@@ -97,6 +97,38 @@ def test_a_size_after_another_family_is_that_familys(engine: Engine) -> None:
     assert "Llama 2" in ans.answer
 
 
+def test_a_size_that_describes_the_models_wanted_names_no_family(engine: Engine) -> None:
+    """ "a good 8b model": a size as an adjective (even one listed as Llama's alias) is a
+    job for models of that size, which no source ranks; "the 8b one" is still a name."""
+    for question in (
+        "what's a good 8b model for chat?",
+        "which 70b model is best for coding",
+        "any 7B LLM for customer support?",
+        "推荐一个 7b 模型做客服",
+    ):
+        ans = engine.answer(question)
+        assert not ans.answered and ans.intent == "not_stated", question
+        assert ans.why.rule == "job_by_size" and not ans.recommendations, question
+    named = engine.answer("is the 8b one good for coding?")
+    assert named.answered and named.models == ["llama-3.1-405b"]
+    assert engine.answer("which model for chat?").recommendations  # no size: ranked as before
+
+
+def test_a_plain_comparison_across_sources_adds_common_rows(engine: Engine) -> None:
+    """Two models whose main use cases come from different sources (Qwen2.5 from its
+    README, Llama from the article) also get rows both sides state; two models of one
+    source keep the single row."""
+    grown = Engine(load_directory(ROOT / "tests" / "eval" / "growth" / "knowledge"))
+    uc = grown.kb.role("use_case")[0]
+    ans = grown.answer("compare qwen2.5 and llama 3.1 405b")
+    rows = list(ans.table["qwen2.5"])
+    assert rows[0] == uc and 2 <= len(rows) <= 3
+    assert all(a in grown.kb.role("compare") for a in rows[1:])
+    assert all(ans.table[m][a].stated for m in ans.table for a in rows[1:])
+    same = engine.answer("compare llama and mistral")
+    assert list(same.table["llama-3.1-405b"]) == [uc]
+
+
 def test_a_typo_of_the_family_then_a_known_size_is_that_variant(engine: Engine) -> None:
     ans = engine.answer("lama 3.1 70b gpu hours for training?")
     assert ans.answered and "7.0M" in ans.answer
@@ -129,7 +161,14 @@ def test_sources_that_disagree_are_shown_and_warned_about(kb_copy: Path) -> None
     assert result.ok
     warnings = [str(w) for w in result.warnings if "stated differently" in w.message]
     assert len(warnings) == 1 and "llama-3.1-405b.yaml:" in warnings[0]
-    assert "compared_with: [meta-llama-3.1-model-card]" in warnings[0]
+    # The fix names the line of the fact to edit (the later one, the one just added),
+    # not "the newer fact", which need not be the admin's.
+    lines = (kb_copy / "models" / "llama-3.1-405b.yaml").read_text().splitlines()
+    added_line = max(n for n, line in enumerate(lines, 1) if "- aspect: context_window" in line)
+    assert (
+        f"compared_with: [meta-llama-3.1-model-card] to the fact at line {added_line}"
+        in warnings[0]
+    )
     ans = Engine(load_directory(kb_copy)).answer("llama 3.1 context window?")
     assert ans.answer.index("2024-07-29") < ans.answer.index("2024-07-23")  # newest first
     assert "My sources differ here" in ans.answer

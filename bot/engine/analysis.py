@@ -61,7 +61,7 @@ PHRASE_QUESTION_MIN = 90.0
 class Evidence:
     """One recognised item: what it is, what it points at, and the words that said so."""
 
-    kind: str  # model, entity, unknown_name, aspect, use_case, topic, cue, concept, fact
+    kind: str  # model, entity, unknown_name, aspect, use_case, topic, cue, concept, fact, size
     ref: str
     words: str
     score: float = 1.0
@@ -103,6 +103,7 @@ class Analysis:
     unknown_names: list[str] = field(default_factory=list)  # "Yi-34B": name-shaped, unknown
     variants: dict[str, str] = field(default_factory=dict)  # model -> variant named ("70b")
     unknown_variant: tuple[str, str] | None = None  # (model, "13B"): a size no source has
+    bare_size: str = ""  # "a good 7b model": a size asked for, attached to no name
     weak_names: list[str] = field(default_factory=list)  # "MiniMax", "RLHF": maybe a name
     aspects: list[str] = field(default_factory=list)
     cues: set[str] = field(default_factory=set)  # cue words in the asking sentences
@@ -337,6 +338,8 @@ class Matchers:
             explained: set[int] = set()
             names = resolve_overlaps(self.names.find(s_norm, toks, squashed))
             names = self._drop_sizes_of_other_names(names, toks)
+            raw_lex = self._resolve_lexicon(self.lexicon.find(toks, squashed, len(toks)))
+            names = self._sizes_as_adjectives(an, names, toks, squashed, raw_lex, in_focus)
             for hit in names:
                 explained.update(range(hit.start, hit.end))
                 words = _surface(toks, squashed, hit.start, hit.end)
@@ -370,7 +373,7 @@ class Matchers:
             named = {p for hit in names for p in range(hit.start, hit.end)}
             lex = [
                 h
-                for h in self._resolve_lexicon(self.lexicon.find(toks, squashed, len(toks)))
+                for h in raw_lex
                 # "Mistral Large 2" is a name: its "large" is not the word "large".
                 if not any(p in named for p in range(h.start, h.end))
             ]
@@ -426,6 +429,50 @@ class Matchers:
         # figure after the question.
         an.facts = self.facts.match(norm, question, an.concepts & self.fact_concepts)
         return an
+
+    @staticmethod
+    def _sizes_as_adjectives(
+        an: Analysis,
+        names: list[Hit],
+        toks: tuple[str, ...] | list[str],
+        squashed: str,
+        lex: list[LexHit],
+        in_focus: bool,
+    ) -> list[Hit]:
+        """A size that describes the models wanted ("a good 7b model", "8B LLMs") names no
+        family: a bare size (one listed as a variant's alias or not) followed by a domain
+        word is recorded as ``bare_size`` and its variant hit dropped. A size written after
+        a name ("qwen 7b") is that name's; "the 8B one" stays a name."""
+        domain = [h for h in lex if h.kind == "cue" and h.ref == "domain"]
+        domain_at = {h.start for h in domain}
+        # Chinese terms sit after the tokens (at len(toks) + their place in ``squashed``):
+        # "7b 模型" puts the domain word right after the size's letters there.
+        n = len(toks)
+        for h in domain:
+            if h.start >= n:
+                before = squashed[: h.start - n]
+                for i, word in enumerate(toks):
+                    if before.endswith(word):
+                        domain_at.add(i + 1)
+        after_name = {h.end for h in names if h.kind != "variant"}
+        out: list[Hit] = []
+        for hit in names:
+            size = "".join(toks[hit.start : hit.end])
+            if hit.kind == "variant" and _SIZE.match(size) and hit.end in domain_at:
+                if in_focus and not an.bare_size:
+                    an.bare_size = size.upper()
+                    an.evidence.append(Evidence("size", an.bare_size, size))
+                continue
+            out.append(hit)
+        if in_focus and not an.bare_size:
+            named = {p for h in out for p in range(h.start, h.end)}
+            for i, word in enumerate(toks):
+                free = i not in named and i not in after_name
+                if free and _SIZE.match(word) and i + 1 in domain_at:
+                    an.bare_size = word.upper()
+                    an.evidence.append(Evidence("size", an.bare_size, word))
+                    break
+        return out
 
     @staticmethod
     def _drop_sizes_of_other_names(

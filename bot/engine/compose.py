@@ -332,7 +332,7 @@ class Composer:
         ans.aspect = aspects[0] if aspects else None
         names = [self.model_name(m) for m in model_ids]
         ans.title = " vs ".join(names)
-        shown = aspects or self.kb.role("use_case")[:1] or self.kb.role("compare")
+        shown = aspects or self.default_rows(model_ids)
         citations: list[Citation] = []
         ans.intro = fill(self.kb.responses.compare_intro, lang, models=join_names(names, lang))
         lines = [ans.intro]
@@ -356,6 +356,27 @@ class Composer:
                 cell.sources = sorted({position[(c.source, c.quote)] for c in quotes})
         ans.answer = "\n".join(lines)
         return ans
+
+    def default_rows(self, model_ids: list[str]) -> list[str]:
+        """The rows of a comparison that names no aspect: what each model is mainly for.
+        When no one source states that for every model (a model an admin added from its
+        own README beside one from the article), up to two `compare` aspects that every
+        model's sources state follow, so the two still meet on common ground."""
+        main = self.kb.role("use_case")[:1]
+        if not main:
+            return self.kb.role("compare")
+
+        def sources(model_id: str, aspect: str) -> set[str]:
+            return {src for f in self.facts(model_id, aspect) if f.stated for src in f.sources}
+
+        if set.intersection(*(sources(m, main[0]) for m in model_ids)):
+            return main
+        common = [
+            a
+            for a in self.kb.role("compare")
+            if a not in main and all(sources(m, a) for m in model_ids)
+        ]
+        return main + common[:2]
 
     def cell_facts(self, model_id: str, aspect: str) -> list[Fact]:
         facts = self.facts(model_id, aspect)

@@ -745,6 +745,18 @@ def _asks_for_job(s: Situation) -> bool:
     return asks and (s.in_domain or strong_job or situation or asked)
 
 
+def _asks_job_by_size(s: Situation) -> bool:
+    """ "what's a good 7b model for chat?": a job for models of one size. The sources rank
+    families for jobs, never sizes, so no ranking answers it."""
+    return bool(s.an.bare_size) and not s.named and _asks_for_job(s)
+
+
+def _decline_size(s: Situation) -> Answer:
+    return s.c.decline(
+        s.base("not_stated", 0.8), s.kb.responses.no_ranking, models=s.c.covered(s.an.lang)
+    )
+
+
 def _recommend(s: Situation) -> Answer:
     conf = s.an.use_case_score * (0.7 + 0.3 * s.an.explained)
     return s.c.recommend(s.base("recommend", conf), s.an.use_case or "", prefer=s.asked_traits)
@@ -917,6 +929,9 @@ RULES: tuple[Rule, ...] = (
     Rule("reverse_fact", "'which one …' repeats one model's stated fact",
          "“哪个模型……”复述了某个模型的事实",
          lambda s: s.reverse_fact is not None, _reverse_fact),
+    Rule("job_by_size", "a job for models of one size ('a good 7b model'): no source ranks sizes",
+         "问某个规模的模型适合什么任务（“适合聊天的 7B 模型”）：资料不按规模排名",
+         _asks_job_by_size, _decline_size),
     Rule("recommend_job", "asks which model suits a job or situation",
          "问哪个模型适合某项任务或场景",
          _asks_for_job, _recommend),

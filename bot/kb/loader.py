@@ -621,15 +621,19 @@ class _Builder:
                         b.compared_with
                     ):
                         continue
-                    newer, older = (a, b) if dates[a.sources[0]] >= dates[b.sources[0]] else (b, a)
+                    newer = a if dates[a.sources[0]] >= dates[b.sources[0]] else b
+                    line_a = doc.position(("facts", i))[0]
+                    line_b = doc.position(("facts", j))[0]
                     self.warnings.append(
                         doc.problem(
                             ("facts", i, "aspect"),
                             f"{model.id}'s {a.aspect} is stated differently by "
-                            f"{', '.join(a.sources)} (line {doc.position(('facts', i))[0]}) "
-                            f"and {', '.join(b.sources)} (line {doc.position(('facts', j))[0]}); "
-                            f"answers show both, {newer.sources[0]} first. If both are right, "
-                            f"add compared_with: [{older.sources[0]}] to the newer fact",
+                            f"{', '.join(a.sources)} (line {line_a}) "
+                            f"and {', '.join(b.sources)} (line {line_b}); "
+                            f"answers show both, {newer.sources[0]} (the newer source) first. "
+                            f"If both statements are right, mark the pair as reviewed: add "
+                            f"compared_with: [{a.sources[0]}] to the fact at line {line_b} "
+                            f"(either fact of the pair will do)",
                             "warning",
                         )
                     )
