@@ -443,6 +443,47 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return sync_commands(global_sync=args.global_)
 
 
+def cmd_db_copy(args: argparse.Namespace) -> int:
+    """``python -m bot db copy-from-sqlite``: one process's SQLite history into PostgreSQL."""
+    from bot.analytics.keys import salt_path
+    from bot.db import database_errors
+    from bot.db.copy import CopyError, copy_from_sqlite
+    from bot.kbcli import revisions_path
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(require_token=False)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    database = settings.database
+    if not database.shared:
+        print(
+            "error: DATABASE_URL is not a PostgreSQL URL; set it to the database to copy "
+            "into (postgresql://user:password@host:5432/dbname) and run this again",
+            file=sys.stderr,
+        )
+        return 2
+    analytics = Path(settings.database_path)
+    salt_file = salt_path(analytics)
+    if settings.analytics_salt:
+        salt = None  # every process is configured with it already
+    else:
+        salt = salt_file.read_text().strip().encode() if salt_file.exists() else None
+    try:
+        report = copy_from_sqlite(database.url, analytics, revisions_path(settings), salt)
+    except CopyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except database_errors() as exc:
+        print(f"error: could not copy into {database.describe()}: {exc}", file=sys.stderr)
+        return 1
+    for line in report.lines():
+        print(line)
+    print(f"copied into {database.describe()}; start the bot processes with this DATABASE_URL")
+    return 0
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     from bot.analytics import format_clusters
     from bot.services import build_analytics
@@ -539,6 +580,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="sync globally (slow to propagate) instead of to DEV_GUILD_ID",
     )
     p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser("db", help="the shared database (DATABASE_URL)")
+    db_sub = p.add_subparsers(dest="db_command", required=True)
+    q = db_sub.add_parser(
+        "copy-from-sqlite",
+        help="copy this data directory's SQLite analytics and revision history into "
+        "the PostgreSQL database DATABASE_URL names (once, into an empty database)",
+    )
+    q.set_defaults(func=cmd_db_copy)
 
     p = sub.add_parser("stats", help="print the most frequent unanswered questions")
     p.add_argument("--limit", type=_positive_int, default=20)

@@ -51,7 +51,12 @@ def _actor() -> str:
 def _editor(args: argparse.Namespace) -> KbEditor:
     from bot.kbedit import KbEditor
 
-    return KbEditor(Path(args.knowledge), revisions_path(_settings()))
+    settings = _settings()
+    # With DATABASE_URL on PostgreSQL the edit joins the shared history, and every
+    # running bot process applies it within seconds.
+    return KbEditor(
+        Path(args.knowledge), revisions_path(settings), database=getattr(settings, "database", None)
+    )
 
 
 def _handled(handler: Handler) -> Handler:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +19,8 @@ from discord.ext import commands
 
 from bot.analytics import Analytics
 from bot.cogs import EXTENSIONS
+from bot.db import database_errors
+from bot.db.feed import RevisionFeed
 from bot.discord_glue.explanations import Explanations
 from bot.discord_glue.i18n import locale_language
 from bot.discord_glue.kbui.logbook import audit, note_reload
@@ -34,12 +35,14 @@ from bot.kb.store import KnowledgeStore, ReloadResult
 from bot.kb.watch import KnowledgeWatcher
 from bot.kbcli import revisions_path
 from bot.kbedit import KbEditor, Revision
+from bot.kbedit.revisions import CHANNEL as REVISION_CHANNEL
 from bot.ratelimit import Cooldown
 from bot.services import build_analytics
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
 
+EDITOR_ERRORS: tuple[type[Exception], ...] = (*database_errors(), OSError)
 RECENT_CLUSTERS = 50  # groups of missed questions whose routing an edit preview checks
 
 MESSAGE_CONTENT_HELP = (
@@ -107,11 +110,13 @@ class LLMBot(commands.Bot):
         self.held_reported = ""
         self.kb_sessions = Sessions()
         self.kb_tasks: set[asyncio.Task[None]] = set()
+        self.revision_feed: RevisionFeed | None = None
         self.editor = self._build_editor()
 
     def _build_editor(self) -> KbEditor | None:
         """One write path for /kb edits; edits on the host are recorded as revisions too."""
         path = revisions_path(self.settings)
+        database = self.settings.database
         try:
             editor = KbEditor(
                 self.store.directory,
@@ -120,13 +125,28 @@ class LLMBot(commands.Bot):
                 audit=lambda revision: audit(self, revision),
                 recent_questions=self._recent_questions,
                 live_kb=lambda: self.store.current,
+                database=database,
             )
-        except (OSError, sqlite3.Error) as exc:
+        except EDITOR_ERRORS as exc:
+            where = database.describe() if database.shared else path
             log.error(
-                "editing the knowledge base from Discord is off: cannot open %s (%s)", path, exc
+                "editing the knowledge base from Discord is off: cannot open %s (%s)", where, exc
             )
             return None
+        if editor.synced_files:
+            self.store.reload()
         editor.watch(self.store)
+        if database.shared:
+            # Edits, undos and imports made through any other process arrive here.
+            revisions = editor.revisions
+            self.revision_feed = RevisionFeed(
+                database.url,
+                lambda after: revisions.since(after, skip_origin=revisions.origin),
+                editor.apply_remote,
+                after=revisions.last_id(),
+                channel=REVISION_CHANNEL,
+                poll=self.settings.reload_poll_seconds,
+            )
         return editor
 
     def _reload_after_edit(self, _revision: Revision) -> ReloadResult:
@@ -162,6 +182,8 @@ class LLMBot(commands.Bot):
         if self.editor is not None:
             # Edits made while the bot was stopped become a revision (and an audit).
             await asyncio.to_thread(self.editor.scan_host_changes)
+        if self.revision_feed is not None:
+            self.revision_feed.start()
         self.watcher.start()
         if self.settings.dev_guild_id and syncs_commands(self):
             guild = discord.Object(id=self.settings.dev_guild_id)
@@ -200,6 +222,8 @@ class LLMBot(commands.Bot):
 
     async def close(self) -> None:
         await self.watcher.stop()
+        if self.revision_feed is not None:
+            await asyncio.to_thread(self.revision_feed.stop)
         await super().close()
         # Writes what is still queued; off the loop, as a locked database may take a while.
         await asyncio.to_thread(self.analytics.close)

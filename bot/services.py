@@ -27,6 +27,7 @@ def build_analytics(settings: Settings, engine: Callable[[], Engine] | None = No
         salt=salt,
         low_confidence=settings.answer_threshold,
         retention_days=float(settings.question_retention_days),
+        database=settings.database,
     )
     if engine is not None:
         analytics.suggest = lambda question: engine().suggest_target(question)

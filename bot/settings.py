@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.db import Database, parse_database_url
 from bot.paths import DATABASE_FILE, DEFAULT_DATA_DIR, default_knowledge_dir
 
 # Discord ids are unsigned 64-bit snowflakes.
@@ -43,6 +44,11 @@ class Settings(BaseSettings):
     database_path: Path = Field(
         default=DEFAULT_DATA_DIR / DATABASE_FILE,
         description=f"a file path (default: DATA_DIR/{DATABASE_FILE})",
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="empty (SQLite files in DATA_DIR, one process), sqlite:///path, or "
+        "postgresql://user:password@host:5432/dbname (several processes share it)",
     )
     analytics_salt: SecretStr | None = Field(
         default=None,
@@ -114,6 +120,19 @@ class Settings(BaseSettings):
         if "database_path" not in data and isinstance(data_dir, str | os.PathLike):
             data["database_path"] = Path(data_dir) / DATABASE_FILE
         return data
+
+    @field_validator("database_url")
+    @classmethod
+    def _valid_database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_database_url(value.get_secret_value(), Path("unused"))  # raises with a hint
+        return value
+
+    @property
+    def database(self) -> Database:
+        """The store ``DATABASE_URL`` picks; SQLite at DATABASE_PATH when it is empty."""
+        url = self.database_url.get_secret_value() if self.database_url else ""
+        return parse_database_url(url, self.database_path)
 
     @field_validator("ask_channel_ids", "shard_ids", mode="before")
     @classmethod

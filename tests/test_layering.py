@@ -213,11 +213,13 @@ RULES: dict[str, Rule] = {
     "text-imports-nothing-from-bot": only_imports("bot.text", ()),
     "kb-imports-only-text": only_imports("bot.kb", ("bot.text",)),
     "engine-imports-only-text-and-kb": only_imports("bot.engine", ("bot.text", "bot.kb")),
-    "analytics-imports-only-text-and-paths": only_imports(
-        "bot.analytics", ("bot.text", "bot.paths")
+    "analytics-imports-only-text-paths-and-db": only_imports(
+        "bot.analytics", ("bot.text", "bot.paths", "bot.db")
     ),
+    # The database layer is below the stores: it imports nothing of the bot's.
+    "db-imports-nothing-from-bot": only_imports("bot.db", ()),
     "core-never-loads-discord": never_reaches(
-        ("bot.text", "bot.kb", "bot.engine", "bot.settings", "bot.evaluate", "bot.paths"),
+        ("bot.text", "bot.kb", "bot.engine", "bot.settings", "bot.evaluate", "bot.paths", "bot.db"),
         "discord",
         runtime_only=False,
     ),
@@ -284,6 +286,10 @@ BROKEN = {
         {"text/normalize.py": "from bot.kb.schema import X\n", "kb/schema.py": ""},
         "bot.text.normalize -> bot.kb.schema",
     ),
+    "db-imports-nothing-from-bot": (
+        {"db/pg.py": "from bot.settings import Settings\n", "settings.py": ""},
+        "bot.db.pg -> bot.settings",
+    ),
     "kb-imports-only-text": (
         {
             "kb/loader.py": "def load():\n    from bot.engine import answer\n",
@@ -295,7 +301,7 @@ BROKEN = {
         {"engine/engine.py": "import bot.render\n", "render.py": ""},
         "bot.engine.engine -> bot.render",
     ),
-    "analytics-imports-only-text-and-paths": (
+    "analytics-imports-only-text-paths-and-db": (
         {"analytics.py": "from bot.engine.engine import Engine\n", "engine/engine.py": ""},
         "bot.analytics -> bot.engine.engine",
     ),

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from bot.db import is_transient
 from bot.text.scrub import scrub
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: leases (a job one process of several does)
 
 # Question ids come from the caller (time-ordered), so the row can be written later.
 _TABLES = (
@@ -51,6 +52,7 @@ _TABLES = (
         texts TEXT NOT NULL,
         PRIMARY KEY (guild_id, key)
     )""",
+    "CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, until REAL NOT NULL)",
 )
 
 
@@ -58,12 +60,9 @@ class NewerSchemaError(sqlite3.DatabaseError):
     """The database was written by a newer bot; it is left untouched."""
 
 
-def is_busy(exc: sqlite3.Error) -> bool:
-    """True when another connection holds a lock (worth retrying), not a real failure."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    return "locked" in str(exc) or "busy" in str(exc)
+def is_busy(exc: BaseException) -> bool:
+    """True when the failure is worth retrying (SQLite locked, PostgreSQL unreachable)."""
+    return is_transient(exc)
 
 
 def stored_version(conn: sqlite3.Connection) -> int | None:
@@ -81,7 +80,10 @@ def prepare(conn: sqlite3.Connection) -> None:
 
     ``conn`` must be in autocommit mode (``isolation_level=None``). A newer
     database raises :class:`NewerSchemaError` before anything is written.
+    A PostgreSQL connection is migrated when it is opened (``bot/db/pg.py``).
     """
+    if getattr(conn, "dialect", "sqlite") != "sqlite":
+        return
     version = stored_version(conn)
     if version is not None and version > SCHEMA_VERSION:
         raise NewerSchemaError(
@@ -134,6 +136,20 @@ def prune(conn: sqlite3.Connection, before: float) -> int:
         (before,),
     )
     return cur.rowcount
+
+
+def claim(conn: sqlite3.Connection, name: str, now: float, until: float) -> bool:
+    """Take the lease ``name`` until ``until`` if it is free at ``now``; True if taken.
+
+    With several processes on one database, a periodic job (pruning, the digest) is
+    done by whichever process moves the lease first; the others see it taken.
+    """
+    cur = conn.execute(
+        "INSERT INTO leases (name, until) VALUES (:name, :until) ON CONFLICT (name) "
+        "DO UPDATE SET until = excluded.until WHERE leases.until <= :now",
+        {"name": name, "until": until, "now": now},
+    )
+    return cur.rowcount == 1
 
 
 def encode_list(values: tuple[str, ...]) -> str:

@@ -20,7 +20,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from bot.analytics import clusters, schema
 from bot.analytics.clusters import Miss, MissCluster, Suggest
@@ -33,11 +33,13 @@ from bot.analytics.writer import (
     QuestionEvent,
     Writer,
 )
+from bot.db import Database, database_errors
 from bot.text.normalize import normalize
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+DB_ERRORS = database_errors()
 DAY = 86_400.0
 READ_TIMEOUT = 1.0
 # Listing misses first waits this long for queued events, so admins see their own questions.
@@ -54,7 +56,7 @@ SELECT * FROM (
     WHERE q.asked_at >= :since AND q.question <> ''
           AND (:guild IS NULL OR q.guild_id = :guild)
           AND COALESCE(q.intent, '') <> 'chatter'  -- not a question for the bot
-)
+) AS m
 WHERE answered = 0 OR suggestions <> '[]' OR confidence < :low OR down OR picked
 ORDER BY asked_at DESC, id DESC
 LIMIT :scan
@@ -92,8 +94,12 @@ class Analytics:
         suggest: Suggest | None = None,
         clock: Callable[[], float] = time.time,
         connection_factory: type[sqlite3.Connection] = sqlite3.Connection,
+        database: Database | None = None,
     ) -> None:
         self.path = Path(path)
+        # PostgreSQL (DATABASE_URL): one store for every process; ``path`` is then only
+        # where a salt file would go if the database cannot be reached at start.
+        self.database = database if database is not None and database.shared else None
         self.low_confidence = low_confidence
         self.retention_days = retention_days
         self.suggest = suggest
@@ -108,6 +114,18 @@ class Analytics:
         # questions have moved it since.
         self._shown: dict[str, dict[str, tuple[str, ...]]] = {}
         self._ignored_here: dict[tuple[str, str], tuple[str, ...]] = {}
+        if self.database is not None:
+            from bot.db import pg
+
+            url = self.database.url
+            self._salt = self._shared_salt(url, salt)
+
+            def connect_shared() -> sqlite3.Connection:  # the writer's own, not the pool's
+                return cast(sqlite3.Connection, pg.connect(url, pooled=False))
+
+            self._start_writer(connect_shared, clock, retention_days, prune_interval, queue_size,
+                               batch_size, open_timeout)  # fmt: skip
+            return
         if str(path) == ":memory:":
             # Shared cache lets the read connections see the writer's in-memory database.
             uri = f"file:analytics-{secrets.token_hex(8)}?mode=memory&cache=shared"
@@ -133,6 +151,19 @@ class Analytics:
                 factory=connection_factory,
             )
 
+        self._start_writer(connect, clock, retention_days, prune_interval, queue_size,
+                           batch_size, open_timeout)  # fmt: skip
+
+    def _start_writer(
+        self,
+        connect: Callable[[], sqlite3.Connection],
+        clock: Callable[[], float],
+        retention_days: float,
+        prune_interval: float,
+        queue_size: int,
+        batch_size: int,
+        open_timeout: float,
+    ) -> None:
         writer = Writer(
             connect,
             Context(self.hash_user, keep_text=retention_days > 0),
@@ -146,12 +177,45 @@ class Analytics:
         writer.start()
         if not writer.ready.wait(open_timeout):
             log.warning(
-                "analytics database %s is still locked after %.0f s; questions are queued "
-                "until it frees up",
-                self.path,
+                "analytics database %s is still locked or unreachable after %.0f s; "
+                "questions are queued (at most %d) until it is available",
+                self.where,
                 open_timeout,
+                queue_size,
             )
         self._writer = writer
+
+    def _shared_salt(self, url: str, salt: object) -> bytes:
+        """Every process must hash a user the same way: the configured salt, else one
+        kept in the database (made by the first process). If the database is down at
+        start, a per-install file salt is used and a warning says to set ANALYTICS_SALT."""
+        explicit = b"" if salt is None else secret_bytes(salt)
+        if explicit:
+            return explicit
+        from bot.db import pg
+
+        try:
+            with pg.connect(url) as conn:
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('salt', ?) ON CONFLICT (key) DO NOTHING",
+                    (secrets.token_hex(32),),
+                )
+                row = conn.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
+                if row is None:  # pragma: no cover - inserted just above
+                    raise RuntimeError("the shared salt row is missing")
+                return str(row[0]).encode()
+        except DB_ERRORS as exc:
+            log.warning(
+                "analytics: could not read the shared salt (%s); hashing users with this "
+                "machine's salt until restart. Set ANALYTICS_SALT to the same value on every "
+                "machine to avoid this",
+                " ".join(str(exc).split())[:200],
+            )
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                return load_or_create_salt(salt_path(self.path))
+            except OSError:
+                return secrets.token_bytes(32)
 
     def _resolve_salt(self, salt: object) -> bytes:
         explicit = b"" if salt is None else secret_bytes(salt)
@@ -168,11 +232,16 @@ class Analytics:
         if first:
             log.error(
                 "analytics database %s unavailable (%s); answering without recording",
-                self.path,
+                self.where,
                 exc,
             )
         else:
-            log.debug("analytics database %s: %s", self.path, exc)
+            log.debug("analytics database %s: %s", self.where, exc)
+
+    @property
+    def where(self) -> str:
+        """The database, for messages: its file, or the shared URL without password."""
+        return self.database.describe() if self.database is not None else str(self.path)
 
     @property
     def closed(self) -> bool:
@@ -260,14 +329,35 @@ class Analytics:
         if self._open_writer() is None:
             return None
         try:
+            if self.database is not None:
+                from bot.db import pg
+
+                with pg.connect(self.database.url) as shared:
+                    return query(shared)  # type: ignore[arg-type]
             conn = sqlite3.connect(self._read_uri, uri=True, timeout=READ_TIMEOUT)
             try:
                 return query(conn)
             finally:
                 conn.close()
-        except sqlite3.Error as exc:
+        except DB_ERRORS as exc:
             self._report(exc)
             return None
+
+    def claim(self, name: str, seconds: float) -> bool:
+        """Take the job ``name`` for ``seconds`` (the digest of a day): True for exactly
+        one of the processes sharing a PostgreSQL database, and always on SQLite (one
+        process). False as well when the shared database cannot be reached."""
+        if self.database is None:
+            return True
+        from bot.db import pg
+
+        now = self._clock()
+        try:
+            with pg.connect(self.database.url) as conn:
+                return schema.claim(cast(sqlite3.Connection, conn), name, now, now + seconds)
+        except DB_ERRORS as exc:
+            self._report(exc)
+            return False
 
     def counts(self) -> dict[str, int]:
         def query(conn: sqlite3.Connection) -> dict[str, int]:
@@ -276,10 +366,10 @@ class Analytics:
             f = conn.execute("SELECT COUNT(*), COALESCE(SUM(helpful), 0) FROM feedback")
             feedback, helpful = f.fetchone()
             return {
-                "questions": questions,
-                "answered": answered,
-                "feedback": feedback,
-                "helpful": helpful,
+                "questions": int(questions),
+                "answered": int(answered),
+                "feedback": int(feedback),
+                "helpful": int(helpful),
             }
 
         return self._read(query) or {}
@@ -287,7 +377,7 @@ class Analytics:
     def summary_line(self) -> str:
         c = self.counts()
         if not c:
-            return f"analytics database {self.path} is not available"
+            return f"analytics database {self.where} is not available"
         line = (
             f"{c['questions']} questions, {c['answered']} answered; "
             f"{c['feedback']} feedback, {c['helpful']} helpful"

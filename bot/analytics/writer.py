@@ -18,9 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.analytics import schema
+from bot.db import database_errors
 from bot.text.scrub import scrub
 
 log = logging.getLogger(__name__)
+DB_ERRORS = database_errors()
+DB_OR_OS_ERRORS: tuple[type[Exception], ...] = (*DB_ERRORS, OSError)
 
 Connect = Callable[[], sqlite3.Connection]
 # While a burst of drops goes on, repeat the warning at most this often.
@@ -103,7 +106,8 @@ class PickEvent:
     def write(self, conn: sqlite3.Connection, ctx: Context) -> None:
         conn.execute(
             "INSERT INTO picks (question_id, user_hash, suggestion, picked_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT DO UPDATE SET picked_at = excluded.picked_at",
+            " ON CONFLICT (question_id, user_hash, suggestion)"
+            " DO UPDATE SET picked_at = excluded.picked_at",
             (self.question_id, ctx.hash_user(self.user_id), scrub(self.suggestion, 200),
              self.picked_at),
         )  # fmt: skip
@@ -119,8 +123,10 @@ class IgnoreEvent:
 
     def write(self, conn: sqlite3.Connection, ctx: Context) -> None:
         conn.execute(
-            "INSERT OR REPLACE INTO ignored_clusters (guild_id, key, ignored_at, ignored_by, texts)"
-            " VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO ignored_clusters (guild_id, key, ignored_at, ignored_by, texts)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id, key) DO UPDATE SET"
+            " ignored_at = excluded.ignored_at, ignored_by = excluded.ignored_by,"
+            " texts = excluded.texts",
             (self.guild_id, self.key, self.ignored_at, ctx.hash_user(self.actor),
              schema.encode_list(self.texts)),
         )  # fmt: skip
@@ -241,12 +247,16 @@ class Writer:
                 conn = self._connect()
                 _prepare(conn)
                 return conn
-            except (sqlite3.Error, OSError) as exc:
+            except DB_OR_OS_ERRORS as exc:
                 if conn is not None:
                     conn.close()
-                if isinstance(exc, sqlite3.Error) and schema.is_busy(exc):
+                if schema.is_busy(exc):
                     if not warned:
-                        log.warning("analytics database is locked by another program; retrying")
+                        log.warning(
+                            "analytics database unavailable (%s); retrying, questions are "
+                            "queued meanwhile",
+                            " ".join(str(exc).split())[:200],
+                        )
                         warned = True
                     self._abandon.wait(delay)
                     delay = min(delay * 2, MAX_BACKOFF_SECONDS)
@@ -271,8 +281,8 @@ class Writer:
                 if locked_since is None:
                     locked_since = time.monotonic()
                     log.warning(
-                        "analytics database is locked by another program; holding %d events "
-                        "and retrying (answers are not delayed)",
+                        "analytics database is locked by another program or unreachable; "
+                        "holding %d events and retrying (answers are not delayed)",
                         len(events),
                     )
                 self._abandon.wait(delay)
@@ -280,7 +290,7 @@ class Writer:
                 continue
             if locked_since is not None:
                 log.info(
-                    "analytics database unlocked after %.1f s; writing again",
+                    "analytics database is back after %.1f s; writing again",
                     time.monotonic() - locked_since,
                 )
                 locked_since = None
@@ -321,15 +331,20 @@ class Writer:
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                pruned = schema.prune(conn, now - self._retention) if prune_due else 0
+                # With several processes on one database, one of them prunes per interval.
+                claimed = prune_due and schema.claim(
+                    conn, "prune", now, now + self._prune_interval * 0.9
+                )
+                pruned = schema.prune(conn, now - self._retention) if claimed else 0
                 for event in events:
                     event.write(conn, self._context)  # type: ignore[attr-defined]
                 conn.commit()
             except BaseException:
                 conn.rollback()
                 raise
-        except sqlite3.Error as exc:
+        except DB_ERRORS as exc:
             if schema.is_busy(exc):
+                conn.rollback()
                 return False
             self._report(exc)
             if len(events) > 1:
@@ -341,7 +356,8 @@ class Writer:
             if pruned:
                 log.info("analytics: removed the text of %d questions past retention", pruned)
                 # Old page images in the WAL would still hold the text.
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                if getattr(conn, "dialect", "sqlite") == "sqlite":
+                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return True
 
     def _report_drops(self, force: bool) -> None:
@@ -367,6 +383,8 @@ class Writer:
 
 def _prepare(conn: sqlite3.Connection) -> None:
     """Refuse a newer database before changing anything, then WAL and the schema."""
+    if getattr(conn, "dialect", "sqlite") != "sqlite":
+        return  # PostgreSQL: migrated when connected (bot/db/pg.py)
     if (schema.stored_version(conn) or 0) > schema.SCHEMA_VERSION:
         schema.prepare(conn)  # raises NewerSchemaError with the explanation
     conn.execute("PRAGMA journal_mode = WAL")

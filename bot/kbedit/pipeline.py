@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
+import socket
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Literal, cast
 
+from bot.db import Database, database_errors, is_transient
 from bot.kb.loader import check_directory
 from bot.kb.schema import KnowledgeBase
 from bot.kb.store import KnowledgeStore
@@ -57,11 +60,12 @@ from bot.kbedit.records import (
     Revision,
     unified_diff,
 )
-from bot.kbedit.revisions import RevisionStore
+from bot.kbedit.revisions import EditConflict, RevisionStore
 from bot.kbedit.transfer import MODES, Export, ImportFile, export_files, read_upload
 from bot.kbedit.validate import check_staged, display_path
 
 log = logging.getLogger(__name__)
+DB_OR_OS_ERRORS: tuple[type[Exception], ...] = (*database_errors(), OSError)
 
 HOST_ACTOR = "host"
 
@@ -104,9 +108,12 @@ class KbEditor:
         recent_questions: RecentQuestions | None = None,
         live_kb: Callable[[], KnowledgeBase] | None = None,
         lock_timeout: float = 10.0,
+        database: Database | None = None,
     ) -> None:
         self.directory = Path(knowledge_dir)
-        self.revisions = RevisionStore(revisions_path)
+        # With PostgreSQL, one history for every process; ``origin`` names this one.
+        origin = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.revisions = RevisionStore(revisions_path, database, origin)
         self.on_applied = on_applied
         self.audit = audit
         self.recent_questions = recent_questions
@@ -122,6 +129,7 @@ class KbEditor:
         ):
             last = self.revisions.last_known(name)
             self._known[name] = last if last else (read_bytes(self.directory / name), now)
+        self.synced_files = self.sync_from_database()
 
     # -- staging -----------------------------------------------------------------------
     def _live(self, files_fingerprint: str) -> KnowledgeBase | None:
@@ -293,7 +301,18 @@ class KbEditor:
                     actor_id=preview.actor_id,
                 ) as revision:
                     warnings = self._write(preview.changes)
-            except (OSError, sqlite3.Error) as exc:
+            except EditConflict as exc:
+                return ApplyResult("changed_since", str(exc), files=(exc.file,))
+            except DB_OR_OS_ERRORS as exc:
+                if self.revisions.database is not None and is_transient(exc):
+                    log.warning("knowledge edit refused, database unreachable: %s", exc)
+                    return ApplyResult(
+                        "failed",
+                        f"the shared database ({self.revisions.where}) cannot be reached, so "
+                        "edits are refused until it is back; answers go on from the current "
+                        "knowledge. Try again in a moment",
+                        files=preview.files,
+                    )
                 denied = not_writable(exc, self.directory, self.revisions.path)
                 if denied is not None:  # expected on a misconfigured host: no traceback
                     log.info("knowledge edit refused: %s", denied)
@@ -482,6 +501,61 @@ class KbEditor:
         for change in changes:
             self._known[change.name] = (change.after, revision.time)
         return revision
+
+    # -- several processes on one database ---------------------------------------------
+    def sync_from_database(self) -> list[str]:
+        """Shared store only: bring this machine's files to the database's latest
+        revision. A file still holding an older recorded version is replaced; one that
+        holds something never recorded (edited here while the bot was stopped) is left
+        for :meth:`scan_host_changes` to record. Returns the files written."""
+        if self.revisions.database is None:
+            return []
+        written: list[str] = []
+        with self._lock.hold() as held:
+            if not held:
+                return []
+            for name in self.revisions.known_files():
+                last = self.revisions.last_known(name)
+                if last is None:
+                    continue
+                now = read_bytes(resolve(self.directory, name))
+                if now != last[0] and (now is None or self.revisions.recorded_before(name, now)):
+                    self._put(name, last[0])
+                    written.append(name)
+                if now == last[0] or name in written:
+                    self._known[name] = last
+        if written:
+            log.info("knowledge files brought to the shared revision: %s", ", ".join(written))
+        return written
+
+    def apply_remote(self, revisions: Sequence[Revision]) -> bool:
+        """Write the files of revisions recorded by other processes, then reload (the
+        same last-good rules as any reload). False when the write lock stayed busy:
+        the feed tries again."""
+        if not revisions:
+            return True
+        with self._lock.hold() as held:
+            if not held:
+                return False
+            for revision in revisions:
+                for change in revision.files:
+                    if read_bytes(resolve(self.directory, change.name)) != change.after:
+                        self._put(change.name, change.after)
+                    self._known[change.name] = (change.after, revision.time)
+        log.info(
+            "applied knowledge revision(s) %s from another process",
+            ", ".join(f"#{r.id}" for r in revisions),
+        )
+        self._call(self.on_applied, revisions[-1])
+        return True
+
+    def _put(self, name: str, content: bytes | None) -> None:
+        path = resolve(self.directory, name)
+        if content is None:
+            remove(path)
+        else:
+            for warning in atomic_write(path, content):
+                log.warning("%s", warning)
 
     def watch(self, store: KnowledgeStore) -> None:
         """Record host edits whenever ``store`` swaps in a new knowledge base."""

@@ -1,8 +1,15 @@
-"""Revision history in SQLite: the full bytes of every file before and after each change.
+"""Revision history: the full bytes of every file before and after each change.
 
-Kept in its own database file (``<DATA_DIR>/kb_revisions.sqlite3``), apart from the
-analytics log, so that it can be backed up or cleared on its own. Storing whole
-snapshots (not edit commands) means any revision can be restored exactly.
+Kept in its own SQLite file (``<DATA_DIR>/kb_revisions.sqlite3``), apart from the
+analytics log, so that it can be backed up or cleared on its own; or, with
+``DATABASE_URL`` set to PostgreSQL, in the database every process shares. Storing whole
+snapshots (not edit commands) means any revision can be restored exactly, and lets
+another process apply a revision by writing its files (``bot/db/feed.py``).
+
+On PostgreSQL each revision is announced on the ``llmbot_kb`` channel (NOTIFY, sent on
+commit), and recording one first checks, under a lock, that every file's ``before`` is
+what the database last recorded: an edit previewed on an older version, through another
+process, is a :class:`EditConflict`, never a silent overwrite.
 """
 
 from __future__ import annotations
@@ -12,10 +19,27 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
+from bot.db import Database
 from bot.kbedit.records import SOURCES, FileChange, KbEditError, Revision, digest
 
 DEFAULT_FILE = "kb_revisions.sqlite3"
+CHANNEL = "llmbot_kb"  # LISTEN/NOTIFY channel of accepted revisions
+RECORD_LOCK = 7_314_002  # pg_advisory_xact_lock key: one revision recorded at a time
+
+
+class EditConflict(KbEditError):
+    """A file changed (through another process) since the edit was previewed."""
+
+    def __init__(self, name: str, revision_id: int, actor: str) -> None:
+        super().__init__(
+            f"{name} was changed by {actor} in revision #{revision_id} after this preview "
+            "(through another bot process); preview the edit again on the new version"
+        )
+        self.file = name
+        self.revision_id = revision_id
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS revisions (
@@ -48,15 +72,45 @@ CREATE INDEX IF NOT EXISTS revision_entries_by_entry ON revision_entries(entry, 
 class RevisionStore:
     """Append-only revision log; one short connection per call, so any thread may use it."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(
+        self, path: Path | str, database: Database | None = None, origin: str = ""
+    ) -> None:
         self.path = Path(path)
+        self.database = database if database is not None and database.shared else None
+        self.origin = origin  # this process, so its feed skips what it recorded itself
+        if self.database is not None:
+            from bot.db import pg
+
+            pg.connect(self.database.url).close()  # migrated, or a clear error now
+            self._entry_order = "pos"
+            return
+        self._entry_order = "rowid"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
 
+    @property
+    def where(self) -> str:
+        return self.database.describe() if self.database is not None else str(self.path)
+
     @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self) -> Iterator[Any]:
+        if self.database is not None:
+            from bot.db import pg
+
+            conn = pg.connect(self.database.url)
+            try:
+                conn.execute("BEGIN")
+                try:
+                    yield conn
+                    conn.commit()
+                except BaseException:
+                    conn.rollback()
+                    raise
+            finally:
+                conn.close()
+            return
         db = sqlite3.connect(self.path, timeout=10.0)
         try:
             with db:  # one transaction: commit on success, roll back on error
@@ -85,19 +139,31 @@ class RevisionStore:
             raise KbEditError(f"unknown revision source '{source}'; use one of {SOURCES}")
         now = time.time()
         with self._connect() as db:
-            cur = db.execute(
-                "INSERT INTO revisions (time, actor, actor_id, reason, source, undoes) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (now, actor, actor_id, reason, source, undoes),
-            )
-            rev_id = int(cur.lastrowid or 0)
+            if self.database is not None:
+                db.execute("SELECT pg_advisory_xact_lock(?)", (RECORD_LOCK,))
+                self._check_bases(db, files)
+                cur = db.execute(
+                    "INSERT INTO revisions (time, actor, actor_id, reason, source, undoes, "
+                    "origin) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    (now, actor, actor_id, reason, source, undoes, self.origin),
+                )
+                rev_id = int(cur.fetchone()[0])
+                db.execute("SELECT pg_notify(?, ?)", (CHANNEL, str(rev_id)))
+            else:
+                cur = db.execute(
+                    "INSERT INTO revisions (time, actor, actor_id, reason, source, undoes) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (now, actor, actor_id, reason, source, undoes),
+                )
+                rev_id = int(cur.lastrowid or 0)
             db.executemany(
                 "INSERT INTO revision_files (revision_id, file, before, after, after_hash) "
                 "VALUES (?, ?, ?, ?, ?)",
                 [(rev_id, f.name, f.before, f.after, digest(f.after)) for f in files],
             )
             db.executemany(
-                "INSERT OR IGNORE INTO revision_entries (revision_id, entry) VALUES (?, ?)",
+                "INSERT INTO revision_entries (revision_id, entry) VALUES (?, ?) "
+                "ON CONFLICT DO NOTHING",
                 [(rev_id, e) for e in entries],
             )
             yield Revision(
@@ -112,7 +178,50 @@ class RevisionStore:
                 actor_id=actor_id,
             )
 
-    def _revisions(self, db: sqlite3.Connection, ids: Sequence[int]) -> list[Revision]:
+    @staticmethod
+    def _check_bases(db: Any, files: Sequence[FileChange]) -> None:
+        """Every file's ``before`` must be what the database last recorded for it."""
+        for change in files:
+            row = db.execute(
+                "SELECT f.after_hash, r.id, r.actor FROM revision_files f JOIN revisions r "
+                "ON r.id = f.revision_id WHERE f.file = ? ORDER BY r.id DESC LIMIT 1",
+                (change.name,),
+            ).fetchone()
+            if row is not None and row[0] != digest(change.before):
+                raise EditConflict(change.name, int(row[1]), str(row[2]))
+
+    def since(self, revision_id: int, *, skip_origin: str = "") -> list[Revision]:
+        """Revisions newer than ``revision_id``, oldest first (those recorded by
+        ``skip_origin``, this process, left out)."""
+        query = "SELECT id FROM revisions WHERE id > ?"
+        args: list[object] = [revision_id]
+        if self.database is not None:  # only the shared store records each one's origin
+            query, args = query + " AND COALESCE(origin, '') <> ?", [revision_id, skip_origin]
+        with self._connect() as db:
+            ids = [int(row[0]) for row in db.execute(query + " ORDER BY id", args)]
+            return sorted(self._revisions(db, ids), key=lambda r: r.id)
+
+    def last_id(self) -> int:
+        with self._connect() as db:
+            row = db.execute("SELECT COALESCE(MAX(id), 0) FROM revisions").fetchone()
+            return int(row[0]) if row else 0
+
+    def recorded_before(self, name: str, content: bytes | None) -> bool:
+        """True when ``content`` is a version of file ``name`` the history holds: what a
+        revision left there, or what the file held before one (a stale copy)."""
+        with self._connect() as db:
+            if content is None:
+                query = "after IS NULL OR before IS NULL"
+                args: tuple[object, ...] = (name,)
+            else:
+                query = "after_hash = ? OR before = ?"
+                args = (name, digest(content), content)
+            row = db.execute(
+                f"SELECT 1 FROM revision_files WHERE file = ? AND ({query}) LIMIT 1", args
+            ).fetchone()
+        return row is not None
+
+    def _revisions(self, db: Any, ids: Sequence[int]) -> list[Revision]:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
@@ -131,7 +240,7 @@ class RevisionStore:
         entries: dict[int, list[str]] = {}
         for rid, entry in db.execute(
             f"SELECT revision_id, entry FROM revision_entries WHERE revision_id IN ({marks}) "
-            "ORDER BY rowid",
+            f"ORDER BY {self._entry_order}",
             list(ids),
         ):
             entries.setdefault(rid, []).append(entry)

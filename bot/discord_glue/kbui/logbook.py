@@ -196,6 +196,12 @@ async def post_digest(bot: LLMBot, reported: set[str]) -> None:
         return
     channel, lang = found
     guild = getattr(channel, "guild", None)
+    # Several processes on one database: the first to claim today's digest sends it.
+    day = time.strftime("%Y-%m-%d", time.gmtime())
+    name = f"digest:{channel.id if hasattr(channel, 'id') else ''}:{day}"
+    if not await asyncio.to_thread(bot.analytics.claim, name, DIGEST_WINDOW_SECONDS):
+        log.info("the digest for %s was sent by another process", day)
+        return
     clusters = await asyncio.to_thread(
         bot.analytics.miss_clusters, guild.id if guild else None, limit=DIGEST_SCAN
     )
