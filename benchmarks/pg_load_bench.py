@@ -8,12 +8,12 @@ installed)::
 A throwaway PostgreSQL (bot/db/testserver.py) and the fake Discord run here; two bot
 processes run ``python -m bot run`` with SHARD_COUNT=2 and SHARD_IDS 0 and 1, each with
 its own copy of the knowledge directory and DATABASE_URL pointing at the one server.
-MESSAGES messages from USERS users at RATE per second alternate between the guild's
-ask channels (served by shard 1) and DMs (shard 0). Printed: reply p50/p99 (a reply, or the 🤔 reaction an ask
-channel gives chatter), lost replies, each process's peak RSS, the rows in the shared analytics; then the time from
-an edit recorded in the database (as `/kb` or `python -m bot kb` does) until each
-process has written it to its own files and reloaded (median of several edits).
-Targets: lost 0, propagation <= 2 s.
+MESSAGES messages from USERS users at RATE per second alternate between the guild's ask
+channels (served by shard 1) and DMs (shard 0). Printed: reply p50/p99 (a reply, or the
+🤔 reaction an ask channel gives chatter), lost replies, each process's peak RSS, the
+rows in the shared analytics; then the time from an edit recorded in the database (as
+`/kb` or `python -m bot kb` does) until each process has written it to its own files and
+reloaded (median of several edits). Targets: lost 0, propagation <= 2 s.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from load_bench import QUESTIONS, build_world, peak_rss_mb, replies  # noqa: E402
-
 
 REACTION = re.compile(r"/channels/\d+/messages/(\d+)/reactions/.+/@me")
 
