@@ -179,6 +179,20 @@ async def wait_until_ready(fake: FakeDiscord, bot: subprocess.Popen[bytes]) -> N
     raise RuntimeError("the bot did not become ready")
 
 
+REACTION_PATH = re.compile(r"/channels/\d+/messages/(\d+)/reactions/.+/@me")
+
+
+def handled(fake: FakeDiscord, since: int) -> dict[str, float]:
+    """Message id -> when the bot answered it: a reply, or the 🤔 reaction an ask channel
+    gives chatter it cannot place ("what's the weather today?"), which is by design."""
+    out = replies(fake, since)
+    for req in fake.requests[since:]:
+        found = REACTION_PATH.fullmatch(req.path) if req.method == "PUT" else None
+        if found:
+            out.setdefault(found[1], req.received_at)
+    return out
+
+
 def replies(fake: FakeDiscord, since: int) -> dict[str, float]:
     """Referenced message id -> when the reply's POST reached the fake."""
     out: dict[str, float] = {}
@@ -249,10 +263,10 @@ async def scenario(args: argparse.Namespace, commit_delay: float, analytics: boo
                 )
                 sent_at[message["id"]] = sent_at_now
             deadline = time.perf_counter() + DRAIN_TIMEOUT
-            got = replies(fake, since)
+            got = handled(fake, since)
             while len(set(got) & set(sent_at)) < len(sent_at) and time.perf_counter() < deadline:
                 await asyncio.sleep(0.2)
-                got = replies(fake, since)
+                got = handled(fake, since)
             elapsed = time.perf_counter() - started
             rss = peak_rss_mb(bot.pid)
         finally:

@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import os
 import random
-import re
 import shutil
 import statistics
 import subprocess
@@ -35,20 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from load_bench import QUESTIONS, build_world, peak_rss_mb, replies  # noqa: E402
-
-REACTION = re.compile(r"/channels/\d+/messages/(\d+)/reactions/.+/@me")
-
-
-def handled(fake: object, since: int) -> dict[str, float]:
-    """Message id -> when the bot answered it: a reply, or the 🤔 reaction an ask channel
-    gives chatter it cannot place ("what's the weather today?")."""
-    out = replies(fake, since)  # type: ignore[arg-type]
-    for req in fake.requests[since:]:  # type: ignore[attr-defined]
-        found = REACTION.fullmatch(req.path) if req.method == "PUT" else None
-        if found:
-            out.setdefault(found[1], req.received_at)
-    return out
+from load_bench import QUESTIONS, build_world, handled, peak_rss_mb  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:

@@ -42,7 +42,6 @@ from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
 
-EDITOR_ERRORS: tuple[type[Exception], ...] = (*database_errors(), OSError)
 RECENT_CLUSTERS = 50  # groups of missed questions whose routing an edit preview checks
 
 MESSAGE_CONTENT_HELP = (
@@ -127,7 +126,7 @@ class LLMBot(commands.Bot):
                 live_kb=lambda: self.store.current,
                 database=database,
             )
-        except EDITOR_ERRORS as exc:
+        except database_errors(OSError) as exc:
             where = database.describe() if database.shared else path
             log.error(
                 "editing the knowledge base from Discord is off: cannot open %s (%s)", where, exc

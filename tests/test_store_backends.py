@@ -143,3 +143,15 @@ def test_revisions_history_and_undo(database: Database, kb_dir: Path, tmp_path: 
     latest = editor.revisions.latest()
     assert latest is not None and latest.undoes == applied.revision.id  # type: ignore[union-attr]
     assert editor.revisions.since(0)[0].id == applied.revision.id  # type: ignore[union-attr]
+
+
+def test_a_process_on_sqlite_never_loads_the_postgresql_driver() -> None:
+    """psycopg costs about 9 MiB: the default store must not pay for it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, bot.main, bot.cli, bot.kbedit.pipeline, bot.analytics.store; "
+        "sys.exit('psycopg' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0

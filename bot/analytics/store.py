@@ -39,7 +39,6 @@ from bot.text.normalize import normalize
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-DB_ERRORS = database_errors()
 DAY = 86_400.0
 READ_TIMEOUT = 1.0
 # Listing misses first waits this long for queued events, so admins see their own questions.
@@ -204,7 +203,7 @@ class Analytics:
                 if row is None:  # pragma: no cover - inserted just above
                     raise RuntimeError("the shared salt row is missing")
                 return str(row[0]).encode()
-        except DB_ERRORS as exc:
+        except database_errors() as exc:
             log.warning(
                 "analytics: could not read the shared salt (%s); hashing users with this "
                 "machine's salt until restart. Set ANALYTICS_SALT to the same value on every "
@@ -339,7 +338,7 @@ class Analytics:
                 return query(conn)
             finally:
                 conn.close()
-        except DB_ERRORS as exc:
+        except database_errors() as exc:
             self._report(exc)
             return None
 
@@ -355,7 +354,7 @@ class Analytics:
         try:
             with pg.connect(self.database.url) as conn:
                 return schema.claim(cast(sqlite3.Connection, conn), name, now, now + seconds)
-        except DB_ERRORS as exc:
+        except database_errors() as exc:
             self._report(exc)
             return False
 

@@ -22,8 +22,6 @@ from bot.db import database_errors
 from bot.text.scrub import scrub
 
 log = logging.getLogger(__name__)
-DB_ERRORS = database_errors()
-DB_OR_OS_ERRORS: tuple[type[Exception], ...] = (*DB_ERRORS, OSError)
 
 Connect = Callable[[], sqlite3.Connection]
 # While a burst of drops goes on, repeat the warning at most this often.
@@ -247,7 +245,7 @@ class Writer:
                 conn = self._connect()
                 _prepare(conn)
                 return conn
-            except DB_OR_OS_ERRORS as exc:
+            except database_errors(OSError) as exc:
                 if conn is not None:
                     conn.close()
                 if schema.is_busy(exc):
@@ -342,7 +340,7 @@ class Writer:
             except BaseException:
                 conn.rollback()
                 raise
-        except DB_ERRORS as exc:
+        except database_errors() as exc:
             if schema.is_busy(exc):
                 conn.rollback()
                 return False

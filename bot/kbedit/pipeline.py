@@ -65,7 +65,6 @@ from bot.kbedit.transfer import MODES, Export, ImportFile, export_files, read_up
 from bot.kbedit.validate import check_staged, display_path
 
 log = logging.getLogger(__name__)
-DB_OR_OS_ERRORS: tuple[type[Exception], ...] = (*database_errors(), OSError)
 
 HOST_ACTOR = "host"
 
@@ -303,7 +302,7 @@ class KbEditor:
                     warnings = self._write(preview.changes)
             except EditConflict as exc:
                 return ApplyResult("changed_since", str(exc), files=(exc.file,))
-            except DB_OR_OS_ERRORS as exc:
+            except database_errors(OSError) as exc:
                 if self.revisions.database is not None and is_transient(exc):
                     log.warning("knowledge edit refused, database unreachable: %s", exc)
                     return ApplyResult(
