@@ -43,6 +43,7 @@ from bot.settings import Settings, SettingsError, load_settings
 log = logging.getLogger(__name__)
 
 RECENT_CLUSTERS = 50  # groups of missed questions whose routing an edit preview checks
+EDITOR_RETRY_SECONDS = 5.0  # shared database down at start: try to turn editing on again
 
 MESSAGE_CONTENT_HELP = (
     "The message content intent is not enabled for this bot, so it will only answer "
@@ -110,6 +111,7 @@ class LLMBot(commands.Bot):
         self.kb_sessions = Sessions()
         self.kb_tasks: set[asyncio.Task[None]] = set()
         self.revision_feed: RevisionFeed | None = None
+        self._editor_retry: asyncio.Task[None] | None = None
         self.editor = self._build_editor()
 
     def _build_editor(self) -> KbEditor | None:
@@ -128,8 +130,13 @@ class LLMBot(commands.Bot):
             )
         except database_errors(OSError) as exc:
             where = database.describe() if database.shared else path
-            log.error(
-                "editing the knowledge base from Discord is off: cannot open %s (%s)", where, exc
+            retrying = " (retrying every few seconds; answers go on)" if database.shared else ""
+            report = log.debug if self._editor_retry is not None else log.error
+            report(
+                "editing the knowledge base from Discord is off: cannot open %s (%s)%s",
+                where,
+                exc,
+                retrying,
             )
             return None
         if editor.synced_files:
@@ -147,6 +154,22 @@ class LLMBot(commands.Bot):
                 poll=self.settings.reload_poll_seconds,
             )
         return editor
+
+    async def _start_editing(self) -> None:
+        assert self.editor is not None
+        # Edits made while the bot was stopped become a revision (and an audit).
+        await asyncio.to_thread(self.editor.scan_host_changes)
+        if self.revision_feed is not None:
+            self.revision_feed.start()
+
+    async def _retry_editor(self) -> None:
+        while self.editor is None:
+            await asyncio.sleep(EDITOR_RETRY_SECONDS)
+            editor = await asyncio.to_thread(self._build_editor)
+            if editor is not None:
+                self.editor = editor
+                log.info("the shared database is reachable: knowledge editing is on")
+                await self._start_editing()
 
     def _reload_after_edit(self, _revision: Revision) -> ReloadResult:
         # Runs in the editor's worker thread, after the files are written.
@@ -179,10 +202,11 @@ class LLMBot(commands.Bot):
         if self.command_sync_only:
             return
         if self.editor is not None:
-            # Edits made while the bot was stopped become a revision (and an audit).
-            await asyncio.to_thread(self.editor.scan_host_changes)
-        if self.revision_feed is not None:
-            self.revision_feed.start()
+            await self._start_editing()
+        elif self.settings.database.shared:
+            # The shared database was down at start: answers go on, editing starts once
+            # it can be reached.
+            self._editor_retry = asyncio.create_task(self._retry_editor())
         self.watcher.start()
         if self.settings.dev_guild_id and syncs_commands(self):
             guild = discord.Object(id=self.settings.dev_guild_id)
@@ -221,6 +245,8 @@ class LLMBot(commands.Bot):
 
     async def close(self) -> None:
         await self.watcher.stop()
+        if self._editor_retry is not None:
+            self._editor_retry.cancel()
         if self.revision_feed is not None:
             await asyncio.to_thread(self.revision_feed.stop)
         await super().close()

@@ -15,8 +15,10 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 from pydantic import SecretStr
 
+from bot.db import pg
 from bot.kbedit import AddPhrasing, Ref
 from bot.main import LLMBot, build_bot
 from bot.settings import Settings
@@ -106,6 +108,7 @@ async def test_two_processes_behave_as_one_bot(
         # and the questions are written once it is back.
         if pg_server is None:
             return
+        assert await asyncio.to_thread(guild_bot.analytics.flush, 10)  # the question above
         before = (await asyncio.to_thread(guild_bot.analytics.counts))["questions"]
         seen = {message_id for _, message_id in fake_discord._message_log}
         pg_server.pause()  # type: ignore[attr-defined]
@@ -129,3 +132,37 @@ async def test_two_processes_behave_as_one_bot(
         assert await asyncio.to_thread(guild_bot.analytics.flush, 30)
         after = (await asyncio.to_thread(guild_bot.analytics.counts))["questions"]
         assert after - before == asked
+
+
+async def test_editing_turns_on_when_the_database_comes_back_after_start(
+    fake_discord: FakeDiscord,
+    settings: Settings,
+    pg_url: str,
+    pg_server: object,
+    tmp_path: Path,
+    no_identify_wait: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL down at start: the bot answers, editing is off, then on once it is back."""
+    if pg_server is None:
+        pytest.skip("needs the test's own server to stop it")
+    import bot.main
+
+    monkeypatch.setattr(bot.main, "EDITOR_RETRY_SECONDS", 0.2)
+    pg.close_pools()
+    pg_server.pause()  # type: ignore[attr-defined]
+    try:
+        one = build_bot(process_settings(settings, tmp_path, 1, pg_url), guild_ready_timeout=0.05)
+        assert one.editor is None
+        async with running_bot(one):
+            await fake_discord.send_message("GPT-4o mini price?", channel_id=ASK_CHANNEL)
+            reply = await fake_discord.wait_for_message(channel_id=ASK_CHANNEL)
+            assert "0.15" in embed_text(reply)
+            pg_server.resume()  # type: ignore[attr-defined]
+            start = time.monotonic()
+            while one.editor is None or one.revision_feed is None:
+                assert time.monotonic() - start < 15, "editing did not turn on"
+                await asyncio.sleep(0.05)
+    finally:
+        with contextlib.suppress(Exception):
+            pg_server.resume()  # type: ignore[attr-defined]
