@@ -225,30 +225,38 @@ def test_the_knowledge_an_admin_grew_still_checks_clean() -> None:
     assert any(c.source == "qwen2.5-readme" and "128K" in c.quote for c in ans.citations)
 
 
-# The growth set (issue 12): written from two documents an admin added, scored once on the
-# knowledge they grew. First run: 78.0% / 76.2% in scope / 95.0% declines
-# (docs/eval/heldout_growth-first-run.txt). Held out: floor at that run, aim as strict xfail.
-GROWTH = "heldout_growth.jsonl"
-GROWTH_FLOOR = {"accuracy": 0.78, "in_scope": 0.762, "rejection": 0.95}
+# The growth sets (issue 12): written from two documents an admin added, by helpers who saw
+# only those documents, each scored once on the knowledge the admin grew. heldout_growth
+# (100): 78.0% / 76.2% in scope / 95.0% declines. heldout_growth2 (50, another helper,
+# scored first after the matcher's last change): 80.0% / 79.1% / 100% (7/7). First runs in
+# docs/eval/. Held out: floor at the first run, the aim as a strict xfail.
+GROWTH_FLOORS = {
+    "heldout_growth.jsonl": {"accuracy": 0.78, "in_scope": 0.762, "rejection": 0.95},
+    "heldout_growth2.jsonl": {"accuracy": 0.80, "in_scope": 0.791, "rejection": 1.0},
+}
+GROWTH_SETS = sorted(GROWTH_FLOORS)
 
 
-def _growth_report(engine: Engine):  # type: ignore[no-untyped-def]
-    return evaluate(Engine(knowledge_for_set(engine.kb, EVAL / GROWTH)), load_cases(EVAL / GROWTH))
+def _growth_report(engine: Engine, name: str):  # type: ignore[no-untyped-def]
+    return evaluate(Engine(knowledge_for_set(engine.kb, EVAL / name)), load_cases(EVAL / name))
 
 
-def test_growth_set_holds_its_first_run(engine: Engine) -> None:
-    report = _growth_report(engine)
-    assert round(report.accuracy, 3) >= GROWTH_FLOOR["accuracy"]
-    assert round(report.in_scope_accuracy, 3) >= GROWTH_FLOOR["in_scope"]
-    assert round(report.rejection, 3) >= GROWTH_FLOOR["rejection"]
+@pytest.mark.parametrize("name", GROWTH_SETS)
+def test_growth_set_holds_its_first_run(engine: Engine, name: str) -> None:
+    report, floor = _growth_report(engine, name), GROWTH_FLOORS[name]
+    assert round(report.accuracy, 3) >= floor["accuracy"]
+    assert round(report.in_scope_accuracy, 3) >= floor["in_scope"]
+    assert round(report.rejection, 3) >= floor["rejection"]
 
 
-@pytest.mark.xfail(strict=True, reason="growth first run fell short of the 90% in-scope aim")
-def test_growth_set_meets_the_aim(engine: Engine) -> None:
-    report = _growth_report(engine)
+@pytest.mark.xfail(strict=True, reason="growth first runs fell short of the 90% in-scope aim")
+@pytest.mark.parametrize("name", GROWTH_SETS)
+def test_growth_set_meets_the_aim(engine: Engine, name: str) -> None:
+    report = _growth_report(engine, name)
     assert report.in_scope_accuracy >= 0.90 and report.rejection >= 0.95
 
 
-def test_an_engine_that_declines_everything_fails_the_growth_floor() -> None:
-    report = evaluate(_DeclineEverything(), load_cases(EVAL / GROWTH))  # type: ignore[arg-type]
-    assert report.in_scope_accuracy < GROWTH_FLOOR["in_scope"]
+@pytest.mark.parametrize("name", GROWTH_SETS)
+def test_an_engine_that_declines_everything_fails_the_growth_floor(name: str) -> None:
+    report = evaluate(_DeclineEverything(), load_cases(EVAL / name))  # type: ignore[arg-type]
+    assert report.in_scope_accuracy < GROWTH_FLOORS[name]["in_scope"]
