@@ -288,6 +288,62 @@ def test_a_message_that_asks_nothing_is_declined_as_chatter(engine: Engine, mess
     assert ans.why.rule == "not_asked"
 
 
+# Everyday questions that share one word with the domain. Each reached an answer before
+# the rule that names it; the counterparts below stay answered.
+@pytest.mark.parametrize(
+    "message",
+    [
+        # weak_job (Thresholds.domain_words_min): a need or a superlative with one job word
+        "do i need a visa for thailand",
+        "do we need travel insurance for spain?",
+        # a topic keyword among unknown words (Thresholds.topic_keyword_unknown_max)
+        "how much should i put into my kids college fund each month",
+        "what source of protein is best for vegetarians",
+        # a dummy "it" is not a follow-up: there is no previous answer to lean on
+        "what time is it in mumbai",
+    ],
+)
+def test_one_shared_word_does_not_make_an_everyday_question_ours(
+    engine: Engine, message: str
+) -> None:
+    ans = engine.answer(message, Asker(channel="c", user=message))
+    assert not ans.answered and not ans.recommendations and not ans.citations, ans.why
+
+
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        ("cheapest option for a startup?", "recommend"),
+        ("fastest one for a live chat widget?", "recommend"),
+        ("whats the cheapest", "recommend"),
+        ("we need something for support tickets in thai", "recommend"),
+        ("which one has the most parameters?", "compare"),
+        ("what's the verdict at the end?", "topic"),
+        ("where do your sources come from?", "topic"),
+    ],
+)
+def test_the_same_words_asked_of_models_are_still_answered(
+    engine: Engine, message: str, intent: str
+) -> None:
+    ans = engine.answer(message, Asker(channel="c", user=message))
+    assert ans.answered and ans.intent == intent, ans.why
+
+
+@pytest.mark.parametrize("message", ["世界上哪种语言最难学？", "全世界哪个国家说的语言种类最多"])
+def test_a_ranking_of_something_else_is_not_a_ranking_of_models(
+    engine: Engine, message: str
+) -> None:
+    ans = engine.answer(message, Asker(channel="c", user=message))
+    assert ans.intent != "compare" and not ans.answered, ans.why
+
+
+def test_a_word_is_not_a_derivation_of_another_word_it_prefixes(engine: Engine) -> None:
+    """ "city" shares "cit" with "citation" but is not a form of it (the source topic)."""
+    read = engine.matchers.read
+    assert "source" not in read("the city").keyword_topics
+    assert "source" in read("citations").keyword_topics
+
+
 @pytest.mark.parametrize(
     "message",
     [

@@ -121,7 +121,11 @@ class Lexicon:
                 found.append(word)
         if len(token_stem) >= 3:
             for word in sorted(self._by_prefix.get(token[:3], ())):
-                if word not in found and same_word(token_stem, stem(word)):
+                if (
+                    word not in found
+                    and same_word(token_stem, stem(word))
+                    and not derivation_clash(token, word)  # "city" is not "citation"
+                ):
                     found.append(word)
         if not found and token.isalpha() and token not in english_words():
             # Typo candidates share the first letter, or the first two are swapped.

@@ -42,6 +42,8 @@ class Thresholds:
     topic_strong: float = 0.8
     # A topic scoring this much was asked in one of its own phrasings, word for word.
     topic_exact: float = 1.0
+    # A topic keyword alone is domain evidence beside fewer unknown words than this.
+    topic_keyword_unknown_max: float = 2.0
     # Share of the asking sentences the knowledge base must explain without a model name;
     # less with a domain word ("model", "LLM") or a recommend/article cue.
     explained_min: float = 0.75
@@ -50,6 +52,10 @@ class Thresholds:
     # A situation described without asking ("our users are in Thailand and India") is a
     # request for a model when its job evidence is this strong (two agreeing signs).
     situation_min: float = 0.87
+    # Domain evidence is more than one shared word: a question whose job and aspects
+    # matched fewer distinct words than this, asked with only a superlative or a need ("the
+    # fastest way from the airport"), must be ours in its other words too.
+    domain_words_min: int = 3
     # "Which one was trained on 15T tokens?": idf evidence for a fact to name its model,
     # and how far ahead of another model's best fact it must be.
     reverse_fact_min: float = 3.0
@@ -60,6 +66,9 @@ class Thresholds:
     unknown_words_max: float = 1.0
     # Asking an aspect of this many named models at once asks for the topic covering it.
     topic_models_min: int = 3
+    # A ranking of every model, asked without naming models, beside this many unknown words
+    # is about something else.
+    rank_unknown_max: float = 2.0
     # Suggestions: a candidate this close counts as a near miss, not out of scope.
     suggest_min: float = 0.6
     near_match: float = 0.95
@@ -231,6 +240,15 @@ class Situation:
         )
 
     @cached_property
+    def domain_words(self) -> frozenset[str]:
+        """The distinct words that matched a job or an aspect ("cheapest", "in Thai")."""
+        return frozenset(
+            normalize(e.words)
+            for e in self.an.evidence
+            if e.kind in ("use_case", "aspect") and e.in_focus
+        )
+
+    @cached_property
     def variant(self) -> str | None:
         """The variant named of the one model in question ("llama 3.1 70b"), if any."""
         return self.an.variants.get(self.subject[0]) if len(self.subject) == 1 else None
@@ -270,8 +288,12 @@ class Situation:
     def in_domain(self) -> bool:
         an, t = self.an, self.t
         cues = an.cues
-        # A topic keyword ("verdict", "timeline") is domain evidence too.
-        topical = bool(an.keyword_topics - set(SMALL_TALK))
+        # A topic keyword ("verdict", "timeline") is domain evidence too, unless it is one
+        # word among several unknown ones and nothing else of the topic's phrasing is there
+        # ("how much should I keep in an emergency fund?").
+        topical = bool(an.keyword_topics - set(SMALL_TALK)) and (
+            an.unknown_words < t.topic_keyword_unknown_max or an.topic_score > t.topic_strong
+        )
         domain = (
             "domain" in cues
             or an.domain_anywhere
@@ -731,9 +753,20 @@ def _asks_for_job(s: Situation) -> bool:
     situation = (an.use_case_score >= t.situation_min or agreed) and (
         an.explained >= t.explained_min_cue or agreed
     )
+    # One job word, and only a superlative or a need to ask with ("the fastest way from
+    # the airport", "do I need an international permit?", "best picture"): the superlative
+    # may be about anything, so the rest of the question must be ours too.
+    weak = an.use_case_score < t.use_case_exact and an.job_support < 2
+    if (
+        weak
+        and len(s.domain_words) < t.domain_words_min
+        and not _choice_asked(s)
+        and (an.unknown_words >= 1 or an.explained < t.explained_min)
+    ):
+        return False
     asks = (
         cued
-        or an.follow_up
+        or (an.follow_up and bool(s.ctx_models))
         or an.use_case_score >= t.use_case_exact
         or an.phrase_question
         or situation
@@ -743,6 +776,29 @@ def _asks_for_job(s: Situation) -> bool:
     # outright, a job needs only half of the question understood.
     asked = "recommend" in an.cues and an.explained >= t.explained_min_cue
     return asks and (s.in_domain or strong_job or situation or asked)
+
+
+# "I need" and a superlative ("the fastest", "best") ask for the best of anything; the
+# other recommend cues ("which one", "pick", "推荐", "用哪个") ask for a model.
+_NEED = re.compile(r"(?:i|we|you) need|need")
+_NEED_TO = re.compile(r"\bneeds? to\b")
+
+
+def _choice_asked(s: Situation) -> bool:
+    """Whether the message asks for a choice among models outright: a selector ("which",
+    "哪"), a domain word ("model"), a follow-up on the previous answer, or a recommend cue
+    that is more than a superlative or a need."""
+    an = s.an
+    if s.selector or "domain" in an.cues or (s.ctx_models and an.follow_up):
+        return True
+    if _NEED_TO.search(an.focus_text):
+        return True  # "need to boil reports down to a page": a job to be done, not a thing
+    for e in an.evidence:
+        if e.kind == "cue" and e.ref == "recommend":
+            words = normalize(e.words).removeprefix("the ")
+            if not (_SUPERLATIVE.fullmatch(words) or _NEED.fullmatch(words)):
+                return True
+    return False
 
 
 def _asks_job_by_size(s: Situation) -> bool:
@@ -767,6 +823,12 @@ def _compares_every_model(s: Situation) -> bool:
     an = s.an
     ranked = bool(s.aspects) and s.superlative and s.selector  # "which one is the biggest?"
     if s.named or not (s.in_domain or (ranked and an.explained >= s.t.explained_min_cue)):
+        return False
+    # Ranking every model without saying so ("the three", "models", "compare", a previous
+    # answer) needs every word to be ours: "which language has the most speakers?" ranks
+    # languages, not models.
+    said = an.all_models or {"compare", "domain"} & an.cues or s.ctx_models
+    if not said and an.unknown_words >= s.t.rank_unknown_max:
         return False
     if an.topic_score >= s.t.topic_exact and not s.aspects:
         return False  # "what did the article compare": a topic's own phrasing
