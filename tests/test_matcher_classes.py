@@ -329,6 +329,31 @@ def test_the_same_words_asked_of_models_are_still_answered(
     assert ans.answered and ans.intent == intent, ans.why
 
 
+@pytest.mark.parametrize(
+    ("question", "aspect", "answered"),
+    [
+        # "how much" counts the noun after it, when there is one
+        ("how much gpu memory does llama 3.1 405b need?", "hardware", True),
+        ("how much vram for llama 405b", "hardware", True),
+        ("how much does gpt-4o mini cost", "pricing", True),
+        ("how much per million tokens is gpt-4o mini", "pricing", True),
+        ("how much is it per million input tokens for gpt-4o mini?", "pricing", True),
+        # an aspect added in YAML alone, which no source states
+        ("how long can llama's outputs be?", "output_length", False),
+        ("what's gpt-4o mini's max output?", "output_length", False),
+        ("llama 3.1 一次能输出多少字", "output_length", False),
+        # the context window in other words
+        ("how many tokens can llama 3.1 read at once", "context_window", True),
+        ("how many tokens was llama trained on", "training", True),
+    ],
+)
+def test_the_quantity_asked_is_the_one_named(
+    engine: Engine, question: str, aspect: str, answered: bool
+) -> None:
+    ans = engine.answer(question)
+    assert ans.aspect == aspect and ans.answered is answered, ans.why
+
+
 @pytest.mark.parametrize("message", ["世界上哪种语言最难学？", "全世界哪个国家说的语言种类最多"])
 def test_a_ranking_of_something_else_is_not_a_ranking_of_models(
     engine: Engine, message: str

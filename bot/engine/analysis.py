@@ -74,6 +74,21 @@ class Evidence:
 
 
 _SIZE = re.compile(r"^\d+(?:\.\d+)?[bm]$")
+# A bare quantity question: what it counts is the noun after it, when there is one.
+_QUANTITY = ("how", "much")
+
+
+def _counts_something_else(hit: LexHit, toks: tuple[str, ...], lex: list[LexHit]) -> bool:
+    """Whether an aspect matched only by "how much" is followed by a noun that names
+    another quantity ("how much gpu memory", "how much vram"), not by a verb or a word of
+    the same aspect ("how much does it cost", "how much per token")."""
+    if tuple(toks[hit.start : hit.end]) != _QUANTITY or hit.end >= len(toks):
+        return False
+    following = toks[hit.end]
+    if following in STOPWORDS or following == "per" or not following.isalpha():
+        return False
+    same = any(h.start == hit.end and h.kind == hit.kind and h.ref == hit.ref for h in lex)
+    return not same
 
 
 def _size_after(toks: tuple[str, ...] | list[str], end: int) -> str:
@@ -388,6 +403,8 @@ class Matchers:
                 # The question's own words: "larger" in the knowledge base, "large" here.
                 words = _surface(toks, squashed, lh.start, lh.end)
                 if lh.kind == "aspect":
+                    if _counts_something_else(lh, toks, lex):
+                        continue  # "how much gpu memory": the noun says what is counted
                     aspect_order.append((idx, lh.start, lh.ref))
                     an.evidence.append(Evidence("aspect", lh.ref, words, 1.0))
                 elif lh.kind == "cue":
