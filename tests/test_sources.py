@@ -110,8 +110,26 @@ def test_a_size_that_describes_the_models_wanted_names_no_family(engine: Engine)
         assert not ans.answered and ans.intent == "not_stated", question
         assert ans.why.rule == "job_by_size" and not ans.recommendations, question
     named = engine.answer("is the 8b one good for coding?")
-    assert named.answered and named.models == ["llama-3.1-405b"]
+    assert named.models == ["llama-3.1-405b"] and named.why.rule == "job_named"
+    assert "Llama 3.1 8B" in named.answer
     assert engine.answer("which model for chat?").recommendations  # no size: ranked as before
+
+
+def test_a_ranking_about_one_variant_is_not_given_for_another(engine: Engine) -> None:
+    """The article ranks Llama 3.1 405B for jobs; asked about the 8B or 70B, the answer says
+    so and declines, with the ranking's quotes, instead of lending the 405B's place."""
+    for question, variant in (
+        ("llama 3.1 8b for coding?", "Llama 3.1 8B"),
+        ("is llama 3.1 70b good for synthetic data?", "Llama 3.1 70B"),
+        ("llama 3.1 8b 适合写代码吗", "Llama 3.1 8B"),
+    ):
+        ans = engine.answer(question)
+        assert not ans.answered and ans.intent == "not_stated", question
+        assert variant in ans.answer and "Llama 3.1 405B" in ans.answer, question
+        assert ans.citations and ans.models == ["llama-3.1-405b"], question
+    for question in ("is llama 3.1 405b good for synthetic data?", "is llama good for coding?"):
+        ans = engine.answer(question)
+        assert ans.answered and ans.intent == "fact", question
 
 
 def test_a_plain_comparison_across_sources_adds_common_rows(engine: Engine) -> None:

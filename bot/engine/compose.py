@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.engine.answer import Answer, CitationOut, CompareCell, Recommendation, SourceInfo
-from bot.kb.schema import Citation, Fact, KnowledgeBase, Text, figures_differ
+from bot.kb.schema import Citation, Fact, KnowledgeBase, Text, UseCase, figures_differ
 
 Lang = str  # "en" | "zh"
 
@@ -395,19 +395,37 @@ class Composer:
             return CompareCell(text=text, stated=False)
         return CompareCell(text=self.fact_text(facts, lang, model_id), stated=bool(stated))
 
-    def model_for_use_case(self, ans: Answer, model_id: str, use_case_id: str) -> Answer:
-        """ "Is Mistral good for coding?": the model's strengths and where the article ranks it."""
+    def ranked_variants(self, model_id: str, citations: list[Citation]) -> list[str]:
+        """The variants a ranking of ``model_id`` is about: those its sources' facts on the
+        model describe (the article writes of Llama 3.1 405B only). Empty: the family."""
+        sources = {c.source for c in citations}
+        described = {
+            v
+            for f in self.kb.models[model_id].facts
+            if sources & set(f.sources)
+            for v in f.variants
+        }
+        return [v.id for v in self.kb.models[model_id].variants if v.id in described]
+
+    def model_for_use_case(
+        self, ans: Answer, model_id: str, use_case_id: str, variant: str | None = None
+    ) -> Answer:
+        """ "Is Mistral good for coding?": the model's strengths and where the article ranks it.
+        Of a variant the ranking is not about ("llama 3.1 8b for coding?"), a decline that
+        says which variant the ranking is about."""
         lang = ans.language
         uc = self.kb.use_cases[use_case_id]
+        entry = next((r for r in uc.ranking if r.model == model_id), None)
+        if variant is not None and entry is not None:
+            about = self.ranked_variants(model_id, entry.citations)
+            if about and variant not in about:
+                return self._variant_not_ranked(ans, model_id, uc, variant, about[0])
         for aspect in self.kb.role("good_at")[:1]:
             self.fact(ans, model_id, aspect)
         ans.models = [model_id]
         ans.use_case = use_case_id
         ranked = [r.model for r in uc.ranking]
-        job = say(uc.name, lang)
-        if lang == "en" and job[1:2].islower():
-            job = job[0].lower() + job[1:]  # "For debugging, …", but "For GPT-…" stays
-        values = {"use_case": job, "model": self.model_name(model_id)}
+        values = {"use_case": _job_in_sentence(uc, lang), "model": self.model_name(model_id)}
         if model_id in ranked:
             line = fill(
                 self.kb.responses.rank_position,
@@ -423,6 +441,29 @@ class Composer:
             line = fill(self.kb.responses.no_ranking, lang, models=self.model_name(model_id))
         ans.answered = True
         ans.answer = join_sentences([ans.answer, line], lang) if ans.answer else line
+        return ans
+
+    def _variant_not_ranked(
+        self, ans: Answer, model_id: str, uc: UseCase, variant: str, about: str
+    ) -> Answer:
+        lang = ans.language
+        ranked = [r.model for r in uc.ranking]
+        entry = uc.ranking[ranked.index(model_id)]
+        ans.models = [model_id]
+        ans.use_case = uc.id
+        ans.title = self.display_name(model_id, variant)
+        ans.answer = fill(
+            self.kb.responses.variant_not_ranked,
+            lang,
+            use_case=_job_in_sentence(uc, lang),
+            model=self.display_name(model_id, variant),
+            ranked=self.display_name(model_id, about),
+            rank=str(ranked.index(model_id) + 1),
+        )
+        ans.citations = cite(entry.citations)
+        ans.answered = False
+        ans.intent = "not_stated"
+        ans.suggestions = self.known_aspect_questions(model_id, lang)
         return ans
 
     def compare_for_use_case(self, ans: Answer, model_ids: list[str], use_case_id: str) -> Answer:
@@ -497,3 +538,11 @@ class Composer:
             if len(out) == 3:
                 break
         return out
+
+
+def _job_in_sentence(uc: UseCase, lang: Lang) -> str:
+    """A job's name inside a sentence: "For debugging, …", but "For GPT-…" stays."""
+    job = say(uc.name, lang)
+    if lang == "en" and job[1:2].islower():
+        job = job[0].lower() + job[1:]
+    return job

@@ -626,7 +626,7 @@ def _overview_asked(s: Situation) -> bool:
 def _job_named(s: Situation) -> Answer:
     model = s.named[0]
     ans = s.base("fact", min(s.model_score(model), s.an.use_case_score) * s.strength)
-    return s.c.model_for_use_case(ans, model, s.an.use_case or "")
+    return s.c.model_for_use_case(ans, model, s.an.use_case or "", s.an.variants.get(model))
 
 
 def _named_follow_up(s: Situation) -> bool:

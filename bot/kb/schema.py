@@ -313,6 +313,7 @@ class Responses(Catalogue):
         "compare_intro": frozenset({"models"}),
         "rank_position": frozenset({"use_case", "model", "rank"}),
         "rank_absent": frozenset({"use_case", "model", "models"}),
+        "variant_not_ranked": frozenset({"use_case", "model", "ranked", "rank"}),
         "not_addressed": frozenset({"aspect", "model"}),
         "not_addressed_any": frozenset({"aspect", "models"}),
     }
@@ -329,6 +330,8 @@ class Responses(Catalogue):
     rank_position: Text
     # "For {use_case}, the article does not name {model}; it recommends {models}."
     rank_absent: Text
+    # "For code generation, my sources rank Llama 3.1 405B #3; they do not rank Llama 3.1 8B."
+    variant_not_ranked: Text
     # "The article says nothing about {aspect} for {model}." (then what it does say)
     not_addressed: Text
     # "The article gives no {aspect} for any of the models it covers ({models})."
