@@ -323,3 +323,25 @@ def test_help_and_greeting_name_every_model_the_knowledge_holds(kb: KnowledgeBas
         assert all(m.name in full for m in kb.models.values()), full
         first = re.split(r"\. |。", fewer)[0]  # the sentence naming the models
         assert "Mistral Large 2" not in first and "GPT-4o mini" in first, first
+
+
+def test_a_named_models_fact_is_found_by_its_own_words() -> None:
+    """No aspect keyword, but the question repeats distinctive words of one of the named
+    model's facts (words an admin's new source brought, never listed as keywords): that
+    fact answers. One shared word, or words of no fact, stay unclear."""
+    grown = Engine(load_directory(ROOT / "tests" / "eval" / "growth" / "knowledge"))
+    for question, model in (
+        ("how does deepseek v2 save kv cache", "deepseek-v2"),
+        ("what does qwen2.5 do with structured data like tables", "qwen2.5"),
+    ):
+        ans = grown.answer(question)
+        assert ans.answered and ans.why.rule == "fact_by_words", question
+        assert ans.models == [model] and ans.citations, question
+    for question in ("qwen2.5 and my cat", "what's qwen2.5's favourite food"):
+        ans = grown.answer(question)
+        assert not ans.answered and ans.why.rule != "fact_by_words", question
+
+
+def test_a_figure_and_a_word_of_a_fact_find_it(engine: Engine) -> None:
+    ans = engine.answer("llama 3.1 405b 15 trillion?")
+    assert ans.answered and ans.why.rule == "fact_by_words" and "15 trillion" in ans.answer

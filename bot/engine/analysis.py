@@ -139,6 +139,9 @@ class Analysis:
     vendor_named: bool = False  # a model was named through its maker ("Meta", "OpenAI")
     phrase_question: bool = False
     facts: list[FactMatch] = field(default_factory=list)
+    # The same, matched on the asking sentences without the models' names: which stated
+    # fact of a named model the rest of the question repeats ("qwen2.5 outputs how long?").
+    named_facts: list[FactMatch] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
 
     @property
@@ -342,6 +345,7 @@ class Matchers:
             return an
 
         covered: list[tuple[str, set[int]]] = []  # (sentence norm, token positions explained)
+        unnamed: list[str] = []  # the asking sentences' words outside the models' names
         model_hits: list[tuple[int, Hit]] = []
         cue_words: dict[str, str] = {}
         aspect_order: list[tuple[int, int, str]] = []
@@ -386,6 +390,8 @@ class Matchers:
                         an.entities.append(hit.ref)
                     an.evidence.append(Evidence("entity", hit.ref, words, hit.score, in_focus))
             named = {p for hit in names for p in range(hit.start, hit.end)}
+            if in_focus:
+                unnamed.append(" ".join(t for p, t in enumerate(toks) if p not in named))
             lex = [
                 h
                 for h in raw_lex
@@ -445,6 +451,9 @@ class Matchers:
         # The whole message: "which one supports that many? the one with 80+" gives the
         # figure after the question.
         an.facts = self.facts.match(norm, question, an.concepts & self.fact_concepts)
+        if an.models:
+            rest = normalize(" ".join(unnamed))
+            an.named_facts = self.facts.match(rest, rest, an.concepts & self.fact_concepts)
         return an
 
     @staticmethod

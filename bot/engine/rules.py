@@ -60,6 +60,10 @@ class Thresholds:
     # and how far ahead of another model's best fact it must be.
     reverse_fact_min: float = 3.0
     reverse_fact_margin: float = 1.5
+    # A named model's fact found by its words alone (no aspect keyword): this much idf
+    # evidence, from two words or more, this far ahead of the model's next fact.
+    fact_words_min: float = 5.0
+    fact_words_margin: float = 1.3
     # A question of at most this many content words leans on the previous one.
     follow_up_max_words: int = 2
     # A model named beside this many unknown words is not an overview request.
@@ -670,6 +674,37 @@ def _topic(s: Situation) -> Answer:
     return s.c.topic(s.base("topic", s.an.topic_score * s.strength), topic_id)
 
 
+def _fact_by_words(s: Situation) -> tuple[str, float] | None:
+    """The aspect of the named model's stated fact that the rest of the question repeats,
+    when no aspect keyword was found ("how long can qwen2.5 outputs be?" repeats "generate
+    up to 8K tokens"): distinctive words of one fact, well ahead of the model's others."""
+    an, t = s.an, s.t
+    if not _one_model(s) or s.aspects or "overview" in an.cues:
+        return None
+    model = s.named[0]
+    mine = [f for f in an.named_facts if f.model == model]
+    if not mine:
+        return None
+    best = mine[0]
+    runner = mine[1].score if len(mine) > 1 else 0.0
+    shared = set(best.evidence)  # words, figures and concepts, the names left out
+    if (
+        best.score < t.fact_words_min
+        or len(shared) < 2
+        or best.score < t.fact_words_margin * runner
+    ):
+        return None
+    return best.aspect, best.score
+
+
+def _fact_from_words(s: Situation) -> Answer:
+    found = _fact_by_words(s)
+    assert found is not None
+    model = s.named[0]
+    ans = s.base("fact", s.model_score(model) * (0.45 + 0.45 * s.an.explained) + 0.1)
+    return s.c.fact(ans, model, found[0], s.asked_details, s.an.variants.get(model))
+
+
 def _overview_named(s: Situation) -> bool:
     an = s.an
     if not _one_model(s):
@@ -976,6 +1011,9 @@ RULES: tuple[Rule, ...] = (
     Rule("follow_up_named", "a model alone after a fact or a job ('and llama?')",
          "在上一个问题之后只提一个模型（“那 llama 呢？”）",
          _named_follow_up, _follow_up_named),
+    Rule("fact_by_words", "one model, no aspect word, but the words of one of its facts",
+         "一个模型，没有方面关键词，但问题复述了它的某条事实",
+         lambda s: _fact_by_words(s) is not None, _fact_from_words),
     Rule("overview_named", "one model and nothing else asked: what the article says of it",
          "只提一个模型：文章对它的介绍",
          _overview_named, _overview),
