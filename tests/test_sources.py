@@ -337,6 +337,11 @@ def test_a_named_models_fact_is_found_by_its_own_words() -> None:
         ans = grown.answer(question)
         assert ans.answered and ans.why.rule == "fact_by_words", question
         assert ans.models == [model] and ans.citations, question
+    # "system prompts" is a word of an aspect no source gives for Qwen2.5, and "chatbots"
+    # a job no source ranks it for; its stated fact repeats far more of the question.
+    ans = grown.answer("is qwen2.5 good for chatbots with system prompts and role play?")
+    assert ans.answered and ans.why.rule == "fact_by_words" and "role-play" in ans.answer
+    assert not grown.answer("qwen2.5 knowledge cutoff?").answered  # one keyword: not stated
     for question in ("qwen2.5 and my cat", "what's qwen2.5's favourite food"):
         ans = grown.answer(question)
         assert not ans.answered and ans.why.rule != "fact_by_words", question

@@ -64,6 +64,8 @@ class Thresholds:
     # evidence, from two words or more, this far ahead of the model's next fact.
     fact_words_min: float = 5.0
     fact_words_margin: float = 1.3
+    # ... and with this many shared words it outweighs an aspect keyword no source answers.
+    fact_words_outweigh: int = 4
     # A question of at most this many content words leans on the previous one.
     follow_up_max_words: int = 2
     # A model named beside this many unknown words is not an overview request.
@@ -697,6 +699,25 @@ def _fact_by_words(s: Situation) -> tuple[str, float] | None:
     return best.aspect, best.score
 
 
+def _fact_outweighs_unaddressed(s: Situation) -> bool:
+    """ "is qwen2.5 good for chatbots with system prompts and role play?": "system prompts"
+    is a word of an aspect no source gives for it, but one of its stated facts repeats
+    much more of the question; that fact answers instead of "my sources don't say"."""
+    found = _fact_by_words(s)
+    if found is None:
+        return False
+    best = next(f for f in s.an.named_facts if f.model == s.named[0])
+    return len(set(best.evidence)) >= s.t.fact_words_outweigh
+
+
+def _unranked_job_with_fact(s: Situation) -> bool:
+    """ "can I run qwen2.5 locally on my mac?": no source ranks that model for the job the
+    words suggest, but one of its facts repeats them; the fact answers, not the job."""
+    job = s.kb.use_cases.get(s.an.use_case or "")
+    ranked = job is not None and any(r.model == s.named[0] for r in job.ranking)
+    return not ranked and _fact_by_words(s) is not None
+
+
 def _fact_from_words(s: Situation) -> Answer:
     found = _fact_by_words(s)
     assert found is not None
@@ -994,7 +1015,7 @@ RULES: tuple[Rule, ...] = (
          _asks_uncovered, _decline_uncovered),
     Rule("not_addressed", "asks what no source gives for that model (benchmarks, CEO, …)",
          "问的是资料没有给出的该模型信息（跑分、CEO 等）",
-         lambda s: bool(s.unaddressed), _not_addressed),
+         lambda s: bool(s.unaddressed) and not _fact_outweighs_unaddressed(s), _not_addressed),
     Rule("compare_named", "two or more covered models named (or one, compared with context)",
          "提到两个或以上的模型（或与上文的模型比较）",
          lambda s: len(_compared_models(s)) >= 2 and not _topic_keyword_for_aspect(s),
@@ -1007,7 +1028,8 @@ RULES: tuple[Rule, ...] = (
          _topic_keyword_beats_model, _topic),
     Rule("job_named", "one model and a job: is it good for that, per the article",
          "一个模型加一项任务：文章是否推荐它做这件事",
-         lambda s: _one_model(s) and s.has_job and not _overview_asked(s), _job_named),
+         lambda s: _one_model(s) and s.has_job and not _overview_asked(s)
+         and not _unranked_job_with_fact(s), _job_named),
     Rule("follow_up_named", "a model alone after a fact or a job ('and llama?')",
          "在上一个问题之后只提一个模型（“那 llama 呢？”）",
          _named_follow_up, _follow_up_named),
