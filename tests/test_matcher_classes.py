@@ -354,6 +354,25 @@ def test_the_quantity_asked_is_the_one_named(
     assert ans.aspect == aspect and ans.answered is answered, ans.why
 
 
+@pytest.mark.parametrize(
+    ("question", "model"),
+    [
+        ("which lab makes llama", "llama-3.1-405b"),
+        ("which startup made mistral large 2", "mistral-large-2"),
+        ("which company built deepseek v2?", "deepseek-v2"),
+    ],
+)
+def test_which_maker_made_a_named_model_asks_its_origin(
+    engine: Engine, question: str, model: str
+) -> None:
+    """A "which" with a verb of making and the model named asks the maker role's aspect,
+    not a job ("lab" is a word of research use) nor an overview."""
+    ans = engine.answer(question)
+    assert ans.intent == "fact" and ans.models == [model], ans.why
+    assert ans.aspect in engine.kb.role("maker"), ans.why
+    assert engine.answer("which model is best to build a chatbot").intent == "recommend"
+
+
 @pytest.mark.parametrize("message", ["世界上哪种语言最难学？", "全世界哪个国家说的语言种类最多"])
 def test_a_ranking_of_something_else_is_not_a_ranking_of_models(
     engine: Engine, message: str

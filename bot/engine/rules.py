@@ -115,6 +115,7 @@ _IMPERATIVE = re.compile(
 _ERRAND = re.compile(r"给.{1,8}打(?:个|一个|一通)?电话|打(?:个)?电话给|給.{1,8}打(?:個|一個)?電話")
 _HOW_TO = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we|you)|how to)\b|^(?:怎么|如何)")
 _ADVICE = re.compile(r"\bbest way to\b|\bany tips\b|有什么技巧|最好的办法")
+_MAKING = re.compile(r"\b(?:makes?|made|build|builds|built|develops?|developed|creates?|created)\b")
 _SELECTOR = re.compile(r"\b(which|wich|whcih|what model|what llm|who|whose)\b|哪|谁")
 # Evidence that something is asked of the bot: a question mark, an interrogative, a request
 # verb. Without it (and without a model named, a follow-up or an entry's own phrase), a
@@ -273,8 +274,10 @@ class Situation:
     @cached_property
     def aspects(self) -> list[str]:
         found = [a for a in self.an.aspects if a not in self.unaddressed]
-        # "which one is Meta's?": a maker named with "which" asks who makes what.
-        if not found and self.an.vendor_named and self.selector:
+        # "which one is Meta's?": a maker named with "which" asks who makes what; so does
+        # "which lab makes llama?", a "which" with a verb of making and the model named.
+        making = bool(self.an.models) and _MAKING.search(self.an.focus_text) is not None
+        if not found and self.selector and (self.an.vendor_named or making):
             found = self.kb.role("maker")[:1]
         return found
 
