@@ -301,6 +301,14 @@ def test_a_message_that_asks_nothing_is_declined_as_chatter(engine: Engine, mess
         "what source of protein is best for vegetarians",
         # a dummy "it" is not a follow-up: there is no previous answer to lean on
         "what time is it in mumbai",
+        # a quantity asked, not a model ("how many" without a model named)
+        "how many languages are spoken in india",
+        # a choice between two terms of one concept, not between models
+        "is python or javascript better for beginners",
+        "python和java哪个好学",
+        # something to buy, not a model (not_models in vocabulary.yaml)
+        "蘋果手機哪款最值得買",
+        "what's the cheapest phone plan with unlimited data",
     ],
 )
 def test_one_shared_word_does_not_make_an_everyday_question_ours(
@@ -320,6 +328,8 @@ def test_one_shared_word_does_not_make_an_everyday_question_ours(
         ("which one has the most parameters?", "compare"),
         ("what's the verdict at the end?", "topic"),
         ("where do your sources come from?", "topic"),
+        ("python or rust: which model helps port our code?", "recommend"),
+        ("how many languages does llama support", "fact"),
     ],
 )
 def test_the_same_words_asked_of_models_are_still_answered(

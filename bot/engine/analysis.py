@@ -74,6 +74,11 @@ class Evidence:
 
 
 _SIZE = re.compile(r"^\d+(?:\.\d+)?[bm]$")
+# Two words offered as alternatives: "python or javascript", "python和java".
+_ALTERNATIVES = re.compile(
+    r"(?<![a-z])([a-z][a-z+#-]*)\s*(?:\bor\b|\bvs\b|\bversus\b|还是|和|跟|与|或)\s*"
+    r"([a-z][a-z+#-]*)(?![a-z])"
+)
 # A bare quantity question: what it counts is the noun after it, when there is one.
 _QUANTITY = ("how", "much")
 
@@ -142,6 +147,9 @@ class Analysis:
     # The same, matched on the asking sentences without the models' names: which stated
     # fact of a named model the rest of the question repeats ("qwen2.5 outputs how long?").
     named_facts: list[FactMatch] = field(default_factory=list)
+    # "python or javascript", "python和java哪个": two terms of one concept offered as the
+    # alternatives, so the choice asked is between them, not between models.
+    alternatives: tuple[str, str] | None = None
     evidence: list[Evidence] = field(default_factory=list)
 
     @property
@@ -444,6 +452,7 @@ class Matchers:
             an.evidence.append(Evidence("cue", cue, words))
 
         self._coverage(an, covered)
+        an.alternatives = self._alternatives(focus_norm)
         self._jobs(an, norm, focus_norm)
         self._topics(an, focus_norm)
         an.follow_up = self._is_follow_up(an, focus_norm)
@@ -607,6 +616,22 @@ class Matchers:
         # model?" is understood, however much of the situation is new vocabulary.
         an.explained = max(shares) if shares else 1.0
         an.unknown_words = unknown
+
+    def _alternatives(self, focus_norm: str) -> tuple[str, str] | None:
+        for match in _ALTERNATIVES.finditer(focus_norm):
+            a, b = match.group(1), match.group(2)
+            refs = [self._concept_refs(w) for w in (a, b)]
+            if refs[0] & refs[1]:
+                return a, b
+        return None
+
+    def _concept_refs(self, word: str) -> set[str]:
+        """The concepts one word is a term of ("javascript": code), names left out."""
+        toks = tokens(word)
+        if len(toks) != 1 or self.names.find(word, toks, squash(word)):
+            return set()
+        hits = self.lexicon.find(toks, squash(word), 1)
+        return {h.ref for h in hits if h.kind == "concept" and h.end - h.start == 1}
 
     def _jobs(self, an: Analysis, norm: str, focus_norm: str) -> None:
         """Score use cases over the whole message, preferring jobs named in the question."""

@@ -115,6 +115,7 @@ _IMPERATIVE = re.compile(
 _ERRAND = re.compile(r"给.{1,8}打(?:个|一个|一通)?电话|打(?:个)?电话给|給.{1,8}打(?:個|一個)?電話")
 _HOW_TO = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we|you)|how to)\b|^(?:怎么|如何)")
 _ADVICE = re.compile(r"\bbest way to\b|\bany tips\b|有什么技巧|最好的办法")
+_QUANTITY_ASKED = re.compile(r"^how (?:many|much)\b|^多少|有多少")
 _MAKING = re.compile(r"\b(?:makes?|made|build|builds|built|develops?|developed|creates?|created)\b")
 _SELECTOR = re.compile(r"\b(which|wich|whcih|what model|what llm|who|whose)\b|哪|谁")
 # Evidence that something is asked of the bot: a question mark, an interrogative, a request
@@ -785,6 +786,12 @@ def _asks_for_job(s: Situation) -> bool:
     an, t = s.an, s.t
     if not s.has_job:
         return False
+    # "how many languages are spoken in India?" asks a quantity, and "python or javascript
+    # for beginners?" a choice between the two: neither asks for a model.
+    own_choice = _QUANTITY_ASKED.search(an.focus_text) is not None or an.alternatives
+    models_in_play = s.named or "domain" in an.cues or (s.ctx_models and an.follow_up)
+    if own_choice and not models_in_play:
+        return False
     # An aspect asked on its own ("which languages?") is not a job, unless its words are
     # the job's own ("users in Thailand": a language, and the multilingual job).
     weak_job = an.use_case_score < t.use_case_exact and an.job_support < 2
@@ -800,7 +807,7 @@ def _asks_for_job(s: Situation) -> bool:
     if "article" in an.cues and an.topic_score >= t.topic_min and "recommend" not in an.cues:
         return False  # "tl;dr of the article": the article, not a summarisation job
     cued = bool({"recommend", "domain"} & an.cues) or s.selector
-    if "not_model" in an.cues and "domain" not in an.cues:
+    if _about_not_a_model(s):
         return False  # "recommend a cheap phone": the thing asked for is not a model
     if _HOW_TO.search(an.focus_text) and not cued:
         return False  # "how do I set up customer support in Zendesk?" asks how, not which
@@ -928,6 +935,11 @@ def _answers_topic(s: Situation) -> bool:
         and s.in_domain
         and an.topic_score * s.strength >= s.t.answer
     )
+
+
+def _about_not_a_model(s: Situation) -> bool:
+    """ "which app trains fastest?": the thing asked about is named, and it is no model."""
+    return "not_model" in s.an.cues and "domain" not in s.an.cues
 
 
 def _need_model(s: Situation) -> Answer:
@@ -1068,7 +1080,7 @@ RULES: tuple[Rule, ...] = (
          _answers_topic, _topic),
     Rule("need_model", "an aspect without a model: ask which model",
          "只问某个方面没说模型：反问是哪个模型",
-         lambda s: bool(s.aspects) and s.in_domain, _need_model),
+         lambda s: bool(s.aspects) and s.in_domain and not _about_not_a_model(s), _need_model),
     Rule("fallback", "nothing fits: 'did you mean' when close, else out of scope",
          "都不符合：接近时给出“你是不是想问”，否则说明超出范围",
          _always, _fallback),
