@@ -309,6 +309,13 @@ def test_a_message_that_asks_nothing_is_declined_as_chatter(engine: Engine, mess
         # something to buy, not a model (not_models in vocabulary.yaml)
         "蘋果手機哪款最值得買",
         "what's the cheapest phone plan with unlimited data",
+        # a topic keyword about something else ("of/for/about" + a word we do not know)
+        "what's the timeline for my visa application",
+        "any predictions for the election?",
+        "what's the conclusion of the mueller report",
+        # a topic or a ranking asked about a thing that is not a model
+        "这家餐厅的结论是什么",
+        "what's the release date of the new zelda game",
     ],
 )
 def test_one_shared_word_does_not_make_an_everyday_question_ours(
@@ -330,6 +337,9 @@ def test_one_shared_word_does_not_make_an_everyday_question_ours(
         ("where do your sources come from?", "topic"),
         ("python or rust: which model helps port our code?", "recommend"),
         ("how many languages does llama support", "fact"),
+        ("what's the conclusion of the article", "topic"),
+        ("predictions for chinese llms?", "topic"),
+        ("timeline of the releases?", "topic"),
     ],
 )
 def test_the_same_words_asked_of_models_are_still_answered(

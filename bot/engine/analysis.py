@@ -74,6 +74,8 @@ class Evidence:
 
 
 _SIZE = re.compile(r"^\d+(?:\.\d+)?[bm]$")
+# Words that attach a complement to a noun: "the conclusion of …", "predictions for …".
+_COMPLEMENT = frozenset({"of", "for", "about", "on"})
 # Two words offered as alternatives: "python or javascript", "python和java".
 _ALTERNATIVES = re.compile(
     r"(?<![a-z])([a-z][a-z+#-]*)\s*(?:\bor\b|\bvs\b|\bversus\b|还是|和|跟|与|或)\s*"
@@ -425,6 +427,8 @@ class Matchers:
                     an.cues.add(lh.ref)
                     cue_words.setdefault(lh.ref, words)
                 elif lh.kind == "topic":
+                    if self._of_something_else(toks, lh.end, named):
+                        continue  # "the conclusion of the mueller report"
                     an.keyword_topics.add(lh.ref)
                     an.topic_words.setdefault(lh.ref, words)
                 elif lh.kind == "concept":
@@ -632,6 +636,23 @@ class Matchers:
             return set()
         hits = self.lexicon.find(toks, squash(word), 1)
         return {h.ref for h in hits if h.kind == "concept" and h.end - h.start == 1}
+
+    def _of_something_else(self, toks: tuple[str, ...], end: int, named: set[int]) -> bool:
+        """Whether a topic keyword is followed by "of/for/about …" naming a thing the
+        knowledge base does not know ("predictions for the election", "the timeline for
+        my visa"): the keyword is then about that thing, not about the sources."""
+        if end >= len(toks) or toks[end] not in _COMPLEMENT:
+            return False
+        for pos in range(end + 1, min(end + 4, len(toks))):
+            tok = toks[pos]
+            if tok in STOPWORDS or tok.isdigit():
+                continue
+            if pos in named:
+                return False
+            s = stem(tok)
+            known = self.vocab.knows(s) or self.lexicon.known_word(tok) or s in self.neutral
+            return not known
+        return False
 
     def _jobs(self, an: Analysis, norm: str, focus_norm: str) -> None:
         """Score use cases over the whole message, preferring jobs named in the question."""

@@ -592,7 +592,7 @@ def _topic_keyword_for_aspect(s: Situation) -> bool:
     released?": the aspect a topic answers, asked of three or more models, or with that
     topic's keyword, is that topic."""
     topic_id = _topic_for_every(s)
-    if topic_id is None:
+    if topic_id is None or _about_not_a_model(s):
         return False
     named = len(s.named)
     if 0 < named < s.t.topic_models_min:
@@ -888,6 +888,8 @@ def _compares_every_model(s: Situation) -> bool:
     """ "compare all three on price", "which one needs the most hardware?", "各家是谁做的"."""
     an = s.an
     ranked = bool(s.aspects) and s.superlative and s.selector  # "which one is the biggest?"
+    if _about_not_a_model(s):
+        return False  # "what's the release date of the new zelda game?"
     if s.named or not (s.in_domain or (ranked and an.explained >= s.t.explained_min_cue)):
         return False
     # Ranking every model without saying so ("the three", "models", "compare", a previous
@@ -930,7 +932,8 @@ def _compare_every(s: Situation) -> Answer:
 def _answers_topic(s: Situation) -> bool:
     an = s.an
     return (
-        an.topic not in (None, *SMALL_TALK)
+        not _about_not_a_model(s)  # "the conclusion of this restaurant review"
+        and an.topic not in (None, *SMALL_TALK)
         and an.topic_score >= s.t.topic_min
         and s.in_domain
         and an.topic_score * s.strength >= s.t.answer
