@@ -306,6 +306,10 @@ def test_a_message_that_asks_nothing_is_declined_as_chatter(engine: Engine, mess
         # a choice between two terms of one concept, not between models
         "is python or javascript better for beginners",
         "python和java哪个好学",
+        "is rust faster than c++",
+        # one word matching two jobs is one sign of a need, not two agreeing ones
+        "what's the best ide for python",
+        "who created javascript",
         # something to buy, not a model (not_models in vocabulary.yaml)
         "蘋果手機哪款最值得買",
         "what's the cheapest phone plan with unlimited data",

@@ -76,10 +76,11 @@ class Evidence:
 _SIZE = re.compile(r"^\d+(?:\.\d+)?[bm]$")
 # Words that attach a complement to a noun: "the conclusion of …", "predictions for …".
 _COMPLEMENT = frozenset({"of", "for", "about", "on"})
-# Two words offered as alternatives: "python or javascript", "python和java".
+# Two words offered as alternatives: "python or javascript", "python和java", "rust faster
+# than c++".
 _ALTERNATIVES = re.compile(
-    r"(?<![a-z])([a-z][a-z+#-]*)\s*(?:\bor\b|\bvs\b|\bversus\b|还是|和|跟|与|或)\s*"
-    r"([a-z][a-z+#-]*)(?![a-z])"
+    r"(?<![a-z])([a-z][a-z+#-]*)\s*(?:\bor\b|\bvs\b|\bversus\b|还是|和|跟|与|或|"
+    r"\b(?:is\s+)?[a-z]+er\s+than\b|比)\s*([a-z][a-z+#-]*)(?![a-z])"
 )
 # A bare quantity question: what it counts is the noun after it, when there is one.
 _QUANTITY = ("how", "much")
@@ -676,11 +677,15 @@ class Matchers:
         # Jobs that agree ("a helpdesk that answers within a second": support and latency
         # both point at the same model) make a described situation a clear request.
         if an.use_cases:
+            # Agreement needs different words: "python" alone matches both code generation
+            # and code migration, which is one sign, not two.
             lead = self._top_model(an.use_cases[0][1])
-            an.job_support = sum(
-                1
-                for score, ref in an.use_cases
-                if score >= JOB_SUPPORT_MIN and lead and self._top_model(ref) == lead
+            an.job_support = len(
+                {
+                    normalize(shown[ref][0])
+                    for score, ref in an.use_cases
+                    if score >= JOB_SUPPORT_MIN and lead and self._top_model(ref) == lead
+                }
             )
         an.phrase_question = any(
             process.extractOne(
