@@ -167,9 +167,10 @@ def test_answers_do_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
 
 # Off-topic sets (issue 13): everyday messages written by helpers who saw neither the
 # knowledge nor the code, split by id into a tuning half and a held-out half. The aim is
-# >=99.5% declined on each; the first runs fell short, so the aim is a strict expected
-# failure and a floor at the first run keeps each half from sliding.
-OFFTOPIC_FLOOR = {"offtopic_tune.jsonl": 0.978, "offtopic_heldout.jsonl": 0.970}
+# >=99.5% declined on each; the first runs fell short (97.8% / 97.0%), so the aim is a
+# strict expected failure and a floor keeps each half from sliding: the first run, raised
+# to what general fixes later reached (the held-out half still unread).
+OFFTOPIC_FLOOR = {"offtopic_tune.jsonl": 0.993, "offtopic_heldout.jsonl": 0.979}
 OFFTOPIC_AIM = 0.995
 
 
@@ -230,9 +231,11 @@ def test_the_knowledge_an_admin_grew_still_checks_clean() -> None:
 # (100): 78.0% / 76.2% in scope / 95.0% declines. heldout_growth2 (50, another helper,
 # scored first after the matcher's last change): 80.0% / 79.1% / 100% (7/7). First runs in
 # docs/eval/. Held out: floor at the first run, the aim as a strict xfail.
+# Floors: the first runs (78.0 / 76.2 / 95.0 and 80.0 / 79.1 / 100), raised to what the
+# general fact-by-words rule later reached without anyone reading the sets.
 GROWTH_FLOORS = {
-    "heldout_growth.jsonl": {"accuracy": 0.78, "in_scope": 0.762, "rejection": 0.95},
-    "heldout_growth2.jsonl": {"accuracy": 0.80, "in_scope": 0.791, "rejection": 1.0},
+    "heldout_growth.jsonl": {"accuracy": 0.81, "in_scope": 0.80, "rejection": 0.95},
+    "heldout_growth2.jsonl": {"accuracy": 0.84, "in_scope": 0.837, "rejection": 1.0},
 }
 GROWTH_SETS = sorted(GROWTH_FLOORS)
 
