@@ -269,6 +269,8 @@ NOT_ASKED = [
     "I mostly write Go these days",  # statements about oneself
     "our company is a bank",
     "I like chatting with people",
+    "this model train set is amazing",  # a statement with a verb of being
+    "the new llm leaderboard was wild",
     "we run a small hospital in Lyon",
     "my team builds mobile games",
     "我们公司是做跨境电商的",
@@ -344,6 +346,8 @@ def test_one_shared_word_does_not_make_an_everyday_question_ours(
         ("what's the conclusion of the article", "topic"),
         ("predictions for chinese llms?", "topic"),
         ("timeline of the releases?", "topic"),
+        ("mistrl large 2 is it free or wut", "fact"),
+        ("llama 3.1 context window", "fact"),
     ],
 )
 def test_the_same_words_asked_of_models_are_still_answered(

@@ -139,6 +139,12 @@ ASKING = re.compile(
     r"计划|計劃|要求|要快|要便宜|要低|要高|要好|总结|總結|概括|做一个|做一個|做个|做個|搞一个|"
     r"搞个|让模型|讓模型|用什么|用什麼|排序|帮我|幫我|请|請"
 )
+# A declarative sentence: a subject, then a verb of being or having ("this set is great",
+# "the api was down", "llama farms are cute").
+_STATEMENT = re.compile(
+    r"^(?!(?:is|are|was|were|has|have|had)\b)\w[\w\s-]*?\s(?:is|are|was|were|has|have|had)"
+    r"\s+(?!(?:it|they|there|this|that)\b)\w"  # not "mistral large 2 is it free"
+)
 # A statement about oneself ("I mostly write Go these days", "our company is a bank").
 _FIRST_PERSON = re.compile(
     r"^(?:i|i'm|im|i've|ive|we|we're|were|my|our|me)\b|^(?:我|我们|我們|咱们)"
@@ -237,7 +243,10 @@ class Situation:
             agreed = an.job_support >= 2 and an.explained >= t.explained_min_domain
             return an.use_case_score >= t.use_case_exact or agreed
         # A query written as a noun phrase: "gpt-4o mini", "llama 3.1 context window",
-        # "article summary", "code generation for a startup".
+        # "article summary", "code generation for a startup". A sentence with a verb of
+        # being after its subject is a statement ("this model train set is amazing").
+        if _STATEMENT.search(an.focus_text):
+            return False
         return bool(
             an.models
             or an.entities
