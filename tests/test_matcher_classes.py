@@ -267,6 +267,7 @@ NOT_ASKED = [
     "budget",  # one noun of a job's phrasing
     "Thai",
     "I mostly write Go these days",  # statements about oneself
+    "i've been coding in rust all week",
     "our company is a bank",
     "I like chatting with people",
     "this model train set is amazing",  # a statement with a verb of being

@@ -237,11 +237,10 @@ class Situation:
         if self.ctx_models and (an.follow_up or "follow_up" in an.cues):
             return True  # "and the 70b one", "its price" after a question about a model
         if _FIRST_PERSON.search(an.focus_text):
-            # A statement about oneself asks nothing ("our company is a bank": one word
-            # shared with a job), unless it describes a need in more than one word: a job's
-            # phrase ("replies in their own language"), or jobs that agree.
-            agreed = an.job_support >= 2 and an.explained >= t.explained_min_domain
-            return an.use_case_score >= t.use_case_exact or agreed
+            # A statement about oneself asks nothing ("our company is a bank", "I've been
+            # coding in Rust all week": words shared with jobs), unless it states a need in a
+            # job's own phrase ("replies in their own language").
+            return an.use_case_score >= t.use_case_exact
         # A query written as a noun phrase: "gpt-4o mini", "llama 3.1 context window",
         # "article summary", "code generation for a startup". A sentence with a verb of
         # being after its subject is a statement ("this model train set is amazing").
