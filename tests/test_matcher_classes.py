@@ -343,6 +343,8 @@ def test_one_shared_word_does_not_make_an_everyday_question_ours(
         ("what's the verdict at the end?", "topic"),
         ("where do your sources come from?", "topic"),
         ("python or rust: which model helps port our code?", "recommend"),
+        # a known word with its version glued on is that word, not an unknown product
+        ("migrating python2 code to python3, which model?", "recommend"),
         ("how many languages does llama support", "fact"),
         ("what's the conclusion of the article", "topic"),
         ("predictions for chinese llms?", "topic"),

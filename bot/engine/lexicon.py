@@ -14,12 +14,16 @@ are tried at that position.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
 from bot.text.normalize import STOPWORDS, compact, has_cjk, normalize, stem, tokens
 from bot.text.words import derivation_clash, english_words, is_typo_of, same_word
 
+# A word with a version glued on: "python3", "java8", "vue3" (three letters or more, so
+# product codes such as "h100" or "v2" are left alone).
+_VERSIONED = re.compile(r"^([a-z]{3,})\d+(?:\.\d+)*$")
 _TOKEN_CACHE_MAX = 20_000
 _TOKEN_CACHE_CHARS = 40  # longer "words" are noise (a pasted hash, a key mash): not kept
 
@@ -134,6 +138,8 @@ class Lexicon:
                 for word in sorted(self._by_initial.get(initial, ())):
                     if is_typo_of(token, word) and word not in found:
                         found.append(word)
+        if not found and (versioned := _VERSIONED.match(token)):
+            found.extend(self.forms(versioned.group(1)))  # "python3" is python, version 3
         result = tuple(found)
         if len(token) <= _TOKEN_CACHE_CHARS:
             if len(self._cache) >= _TOKEN_CACHE_MAX:

@@ -26,6 +26,8 @@ _CAPS = re.compile(r"(?<![\w-])[A-Z]{3,}(?![\w-])")
 _NOT_A_NAME = re.compile(
     r"^(?:v?\d[\d.]*|\d+(?:x\d+)?[bkmt]|[a-z]\d{1,2}|h\d{2,3}s?|a\d{2,3}s?)$", re.I
 )
+# A known word with a version glued on ("python3", "java8").
+_VERSIONED = re.compile(r"^([a-z]{3,})\d+$")
 # Acronyms that are everyday words in these questions, not products.
 COMMON_ACRONYMS = frozenset(
     """ai api apis gpu gpus cpu llm llms moe faq ceo cto cfo usa uk eu pdf sdk ide json html
@@ -69,5 +71,8 @@ def unknown_names(raw: str, names: frozenset[str], words: frozenset[str]) -> lis
                 continue
             if text.isalpha() and key in english_words():
                 continue
+            versioned = _VERSIONED.match(key)
+            if versioned and versioned.group(1) in words:
+                continue  # "python3": a known word with its version, not a product
             found[match.start()] = ShapedName(text, match.start(), strong)
     return [found[k] for k in sorted(found)]
