@@ -20,7 +20,7 @@ from bot.text.normalize import STOPWORDS, bigrams, content_stems, normalize
 
 NUMBER_WEIGHT = 2.0
 _THOUSANDS = re.compile(r"\b(\d{1,3})k\b", re.I)
-_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_NUMBER = re.compile(r"(?<![A-Za-z]{3})\d[\d,]*(?:\.\d+)?")  # not the "3" of "python3"
 # A hardware or part code ("H100-80GB", "A100-40GB") gives no figure: its "80" is not
 # a count the question could repeat.
 _CODE = re.compile(r"\b[A-Za-z]+\d+(?:-\d+[A-Za-z]+)+\b")
