@@ -347,6 +347,23 @@ def test_a_named_models_fact_is_found_by_its_own_words() -> None:
         assert not ans.answered and ans.why.rule != "fact_by_words", question
 
 
+def test_a_fact_repeating_the_question_outranks_a_keywords_aspect() -> None:
+    """ "gpus" is a training keyword, "how much" a price one; when the named model's fact
+    of another aspect repeats much more of the question, that aspect answers. One keyword
+    and little else keeps the keyword's aspect."""
+    grown = Engine(load_directory(ROOT / "tests" / "eval" / "growth" / "knowledge"))
+    for question, aspect in (
+        ("which gpus does deepseek v2 need in bf16 for inference", "hardware"),
+        ("deepseek v2 gpus for bf16 inference, how many", "hardware"),
+        ("how much did it cost to train deepseek v2 compared to 67b", "training"),
+        ("deepseek v2 training gpus", "training"),
+        ("how many gpus do i need for deepseek-v2", "training"),
+    ):
+        ans = grown.answer(question)
+        assert ans.answered and ans.aspect == aspect, (question, ans.aspect)
+        assert ans.models == ["deepseek-v2"] and ans.citations, question
+
+
 def test_a_figure_and_a_word_of_a_fact_find_it(engine: Engine) -> None:
     ans = engine.answer("llama 3.1 405b 15 trillion?")
     assert ans.answered and ans.why.rule == "fact_by_words" and "15 trillion" in ans.answer

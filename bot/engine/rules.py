@@ -66,6 +66,8 @@ class Thresholds:
     fact_words_margin: float = 1.3
     # ... and with this many shared words it outweighs an aspect keyword no source answers.
     fact_words_outweigh: int = 4
+    # ... and how many of its words, at least, before they outrank an aspect keyword.
+    fact_words_override: int = 3
     # A question of at most this many content words leans on the previous one.
     follow_up_max_words: int = 2
     # A model named beside this many unknown words is not an overview request.
@@ -288,6 +290,33 @@ class Situation:
         making = bool(self.an.models) and _MAKING.search(self.an.focus_text) is not None
         if not found and self.selector and (self.an.vendor_named or making):
             found = self.kb.role("maker")[:1]
+        return self._aspects_by_fact_words(found)
+
+    def _aspects_by_fact_words(self, found: list[str]) -> list[str]:
+        """One model named, and one of its facts repeats far more of the question than the
+        fact of the aspect its first keyword points at: that fact's aspect goes first.
+        "what gpus to run deepseek-v2 in bf16?" says "gpus", a training word, but repeats
+        the serving-hardware fact; "how much cheaper is it to train than 67b?" says "how
+        much" (price) but repeats the training fact."""
+        t = self.t
+        if not found or len(self.an.models) != 1:
+            return found
+        model = self.an.models[0]
+        mine = [f for f in self.an.named_facts if f.model == model]
+
+        def score(aspect: str) -> float:
+            return max((f.score for f in mine if f.aspect == aspect), default=0.0)
+
+        first = max(score(found[0]), t.fact_words_min)
+        other = next((f for f in mine if f.aspect in found[1:]), None)  # another keyword's
+        loose = mine[0] if mine and mine[0].aspect not in found else None  # words alone
+        for fact in (other, loose):
+            if (
+                fact is not None
+                and fact.score >= t.fact_words_margin * first
+                and len(set(fact.evidence)) >= t.fact_words_override
+            ):
+                return [fact.aspect, *(a for a in found if a != fact.aspect)]
         return found
 
     @cached_property
