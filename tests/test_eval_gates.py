@@ -46,6 +46,7 @@ HELD_OUT = [
     "heldout_fresh2.jsonl",
     "heldout_fresh3.jsonl",
     "heldout_fresh5.jsonl",
+    "heldout_fresh6.jsonl",
 ]
 
 # Held-out sets whose first run fell short of the held-out gate. They stay held out (never
@@ -55,7 +56,11 @@ HELD_OUT = [
 # from sliding further. See docs/eval/heldout_fresh3-first-run.txt.
 # heldout_fresh3 (first run 90.7% / 89.5% in scope / 95.6%) was here until the general
 # asked-evidence rule of issue 13 brought it to the gate without anyone reading it.
-SHORT_OF_GATE: dict[str, dict[str, float]] = {}
+# heldout_fresh6 (150, two writers, finished as the matcher's last change landed, commit
+# d46b215) missed the gate on its first and only run.
+SHORT_OF_GATE: dict[str, dict[str, float]] = {
+    "heldout_fresh6.jsonl": {"accuracy": 0.893, "in_scope": 0.898, "rejection": 0.875},
+}
 
 
 @pytest.mark.parametrize("name", TUNING)
