@@ -303,11 +303,8 @@ class Situation:
             return found
         model = self.an.models[0]
         mine = [f for f in self.an.named_facts if f.model == model]
-
-        def score(aspect: str) -> float:
-            return max((f.score for f in mine if f.aspect == aspect), default=0.0)
-
-        first = max(score(found[0]), t.fact_words_min)
+        keyword = max((f.score for f in mine if f.aspect == found[0]), default=0.0)
+        first = max(keyword, t.fact_words_min)
         other = next((f for f in mine if f.aspect in found[1:]), None)  # another keyword's
         loose = mine[0] if mine and mine[0].aspect not in found else None  # words alone
         for fact in (other, loose):
