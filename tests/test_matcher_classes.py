@@ -502,3 +502,80 @@ def test_what_is_x_after_a_fact_question_is_about_x_not_a_follow_up(engine: Engi
 def test_why_names_the_words_that_matched(engine: Engine, question: str) -> None:
     evidence = " ".join(engine.answer(question).why.evidence)
     assert "'keyword'" not in evidence and "'phrasing'" not in evidence
+
+
+@pytest.mark.parametrize(
+    "message", ["早上好 everyone", "嗨，大家好", "yo what's up", "good afternoon folks"]
+)
+def test_a_greeting_to_the_room_is_a_greeting(engine: Engine, message: str) -> None:
+    """Greeting keywords: a greeting may name who it greets ("everyone", "大家")."""
+    ans = engine.answer(message)
+    assert ans.answered and ans.intent == "greeting" and ans.topic == "greeting", ans.why
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("what's this write-up about", "overview"),
+        ("who comes out on top in the piece overall", "conclusion"),
+        ("那篇报道的结论是什么", "conclusion"),
+        ("what does the piece say about china", "china_landscape"),
+    ],
+)
+def test_other_names_for_the_article_reach_its_topics(
+    engine: Engine, message: str, topic: str
+) -> None:
+    """vocabulary.article_names: topic phrasings say "article"; people say "write-up"."""
+    ans = engine.answer(message)
+    assert ans.intent == "topic" and ans.topic == topic, ans.why
+
+
+def test_writing_something_up_is_still_a_task(engine: Engine) -> None:
+    ans = engine.answer("can you write up a summary of my notes")
+    assert not ans.answered and ans.why.rule == "task_request"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "which of these are open source and which aren't",
+        "哪些是开源的，哪些是闭源的",
+        "which are free and which cost money",
+    ],
+)
+def test_which_are_and_which_are_not_sorts_every_model(engine: Engine, message: str) -> None:
+    """A partition question compares every model on the aspect; "aren't" is not a typo of
+    "arena" (a benchmark word), and the "source" of "open source" is not the sources topic."""
+    ans = engine.answer(message)
+    assert ans.answered and ans.why.rule == "compare_every", ans.why
+    assert len(ans.models) == 4
+
+
+@pytest.mark.parametrize(
+    ("message", "aspect"),
+    [
+        ("what's deepseek v2 strong at", "strengths"),
+        ("gpt-4o mini's main selling point?", "strengths"),
+        ("mistral large 2 最适合干什么", "main_use_case"),
+        ("deepseek-v2 的亮点是什么", "strengths"),
+    ],
+)
+def test_what_a_model_is_good_for_is_a_fact_not_an_overview(
+    engine: Engine, message: str, aspect: str
+) -> None:
+    ans = engine.answer(message)
+    assert ans.intent == "fact" and ans.aspect == aspect, ans.why
+
+
+@pytest.mark.parametrize(
+    ("message", "aspect"),
+    [
+        ("mistral large 2 的许可证费用具体多少钱", "license"),
+        ("what's the price of the license for mistral large 2 commercially", "pricing"),
+        ("how long did it take to train mistral large 2", "training"),
+    ],
+)
+def test_a_detail_the_fact_lacks_is_not_stated(engine: Engine, message: str, aspect: str) -> None:
+    """A fact's `lacks:` concepts: asked for, the answer says the sources do not give it."""
+    ans = engine.answer(message)
+    assert not ans.answered and ans.intent == "not_stated" and ans.aspect == aspect, ans.why

@@ -20,7 +20,7 @@ from bot.engine.entities import Hit, PhraseIndex, TermIndex, resolve_overlaps
 from bot.engine.facts import FactIndex, FactMatch
 from bot.engine.lexicon import LexHit, Lexicon
 from bot.engine.shapes import unknown_names
-from bot.kb.schema import KnowledgeBase
+from bot.kb.schema import KnowledgeBase, Phrasings
 from bot.text.code import without_code
 from bot.text.normalize import (
     STOPWORDS,
@@ -218,6 +218,9 @@ class Matchers:
         for cue in ("recommend", "compare", "overview", "domain", "article", "task"):
             for kw in getattr(vocab, cue).all():
                 self.lexicon.add("cue", cue, kw, "vocabulary")
+        for kw in vocab.article_names.all():
+            self.lexicon.add("cue", "article", kw, "vocabulary (article_names)")
+        self._article_names = _ArticleNames(vocab.article_names, vocab.article)
         for kw in vocab.follow_up.all():
             self.lexicon.add("cue", "follow_up", kw, "vocabulary")
         for kw in vocab.all_models.all():
@@ -430,6 +433,8 @@ class Matchers:
                 elif lh.kind == "topic":
                     if self._of_something_else(toks, lh.end, named):
                         continue  # "the conclusion of the mueller report"
+                    if _inside_longer_term(lh, lex):
+                        continue  # "open source": its "source" is not the sources topic
                     an.keyword_topics.add(lh.ref)
                     an.topic_words.setdefault(lh.ref, words)
                 elif lh.kind == "concept":
@@ -459,7 +464,7 @@ class Matchers:
         self._coverage(an, covered)
         an.alternatives = self._alternatives(focus_norm)
         self._jobs(an, norm, focus_norm)
-        self._topics(an, focus_norm)
+        self._topics(an, self._article_names.canonical(focus_norm))
         an.follow_up = self._is_follow_up(an, focus_norm)
         an.all_models = "all_models" in an.cues
         # The whole message: "which one supports that many? the one with 80+" gives the
@@ -776,6 +781,38 @@ class Matchers:
         if "follow_up" in an.cues or _FOLLOW_UP_EN.match(text):
             return True
         return has_cjk(text) and _FOLLOW_UP_ZH.search(text) is not None
+
+
+def _inside_longer_term(hit: LexHit, hits: list[LexHit]) -> bool:
+    """Whether another kind of term spans ``hit`` and more ("source" in "open source")."""
+    return any(
+        h.kind != hit.kind
+        and h.start <= hit.start
+        and hit.end <= h.end
+        and h.end - h.start > hit.end - hit.start
+        for h in hits
+    )
+
+
+class _ArticleNames:
+    """Rewrites the article's other names ("this write-up", "那篇稿子") to the first word
+    of the ``article`` cue in that language, so that topic phrasings written with
+    "article" match them too."""
+
+    def __init__(self, names: Phrasings, article: Phrasings) -> None:
+        self._subs: list[tuple[re.Pattern[str], str]] = []
+        for terms, canon, latin in ((names.en, article.en, True), (names.zh, article.zh, False)):
+            words = sorted({normalize(t) for t in terms if normalize(t)}, key=len, reverse=True)
+            if not words or not canon:
+                continue
+            body = "|".join(re.escape(w) for w in words)
+            pattern = rf"(?<![\w-])(?:{body})(?![\w-])" if latin else f"(?:{body})"
+            self._subs.append((re.compile(pattern), normalize(canon[0])))
+
+    def canonical(self, text: str) -> str:
+        for pattern, canon in self._subs:
+            text = pattern.sub(canon, text)
+        return text
 
 
 def _occurrences(text: str, word: str) -> list[int]:

@@ -120,6 +120,9 @@ _ADVICE = re.compile(r"\bbest way to\b|\bany tips\b|有什么技巧|最好的办
 _QUANTITY_ASKED = re.compile(r"^how (?:many|much)\b|^多少|有多少")
 _MAKING = re.compile(r"\b(?:makes?|made|build|builds|built|develops?|developed|creates?|created)\b")
 _SELECTOR = re.compile(r"\b(which|wich|whcih|what model|what llm|who|whose)\b|哪|谁")
+# "which are open source and which aren't", "哪些开源哪些闭源": sorts every model by one
+# aspect, a comparison of all of them.
+_PARTITION = re.compile(r"\bwhich\b.+\b(and|or)\s+which\b|哪些.+哪些|哪个.+哪个不")
 # Evidence that something is asked of the bot: a question mark, an interrogative, a request
 # verb. Without it (and without a model named, a follow-up or an entry's own phrase), a
 # message is a statement, a bare word, a code paste or chat between members.
@@ -936,7 +939,9 @@ def _compares_every_model(s: Situation) -> bool:
         return False  # "what did the article compare": a topic's own phrasing
     if an.all_models and (s.aspects or "compare" in an.cues):
         return True
-    if s.aspects and ((s.superlative and s.selector) or "compare" in an.cues):
+    if s.aspects and (
+        (s.superlative and s.selector) or "compare" in an.cues or _PARTITION.search(an.focus_text)
+    ):
         return not s.has_job or not an.focus_use_case
     return "compare" in an.cues and not s.has_job and not an.keyword_topics
 

@@ -260,6 +260,9 @@ class Vocabulary(Strict):
     domain: Phrasings
     # Words that point at the source article itself ("the article", "作者").
     article: Phrasings = Field(default_factory=Phrasings)
+    # Other names people give the article ("write-up", "the piece"): a question using
+    # one is matched against topic phrasings as if it said the first ``article`` word.
+    article_names: Phrasings = Field(default_factory=Phrasings)
     # Requests to do a job rather than to pick a model ("write me", "帮我翻译").
     task: Phrasings = Field(default_factory=Phrasings)
     # Words that make a question lean on the previous one ("it", "and", "那…呢").
