@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from bot.engine.engine import Engine
 from bot.engine.facts import numbers
 from bot.kb.loader import check_directory, load_directory
@@ -367,3 +369,30 @@ def test_a_fact_repeating_the_question_outranks_a_keywords_aspect() -> None:
 def test_a_figure_and_a_word_of_a_fact_find_it(engine: Engine) -> None:
     ans = engine.answer("llama 3.1 405b 15 trillion?")
     assert ans.answered and ans.why.rule == "fact_by_words" and "15 trillion" in ans.answer
+
+
+def test_a_size_the_sources_compare_with_is_not_an_unknown_variant() -> None:
+    """DeepSeek-V2's facts compare it with DeepSeek 67B: "67b" after its name is that
+    model, not a size of the family no source describes. A size no fact mentions still
+    is, and a name with another version number is not a typo of a variant ("qwen3")."""
+    grown = Engine(load_directory(ROOT / "tests" / "eval" / "growth" / "knowledge"))
+    for question in (
+        "is deepseek v2 cheaper to train than deepseek 67b",
+        "deepseek v2 比 67b 有什么优势",
+    ):
+        ans = grown.answer(question)
+        assert ans.answered and ans.why.rule != "unknown_variant", (question, ans.why)
+        assert ans.models == ["deepseek-v2"], question
+    assert grown.answer("deepseek v2 13b context length").why.rule == "unknown_variant"
+    ans = grown.answer("what about qwen3?")
+    assert not ans.answered and ans.models == [], ans.why
+
+
+@pytest.mark.parametrize(
+    ("question", "aspect"),
+    [("is llama opensource", "license"), ("mistral usecase?", "main_use_case")],
+)
+def test_a_two_word_term_written_as_one_word_matches(question: str, aspect: str) -> None:
+    """ "open source" is also written "opensource": a two-word term matches joined up."""
+    ans = Engine(load_directory(ROOT / "knowledge")).answer(question)
+    assert ans.answered and ans.intent == "fact" and ans.aspect == aspect, ans.why

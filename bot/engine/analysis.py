@@ -99,6 +99,14 @@ def _counts_something_else(hit: LexHit, toks: tuple[str, ...], lex: list[LexHit]
     return not same
 
 
+_SIZE_IN_TEXT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?([bm])\b", re.IGNORECASE)
+
+
+def _mentioned_sizes(text: str) -> set[str]:
+    """Model sizes written in ``text`` ("DeepSeek 67B" -> "67B")."""
+    return {f"{n}{unit.upper()}" for n, unit in _SIZE_IN_TEXT.findall(text)}
+
+
 def _size_after(toks: tuple[str, ...] | list[str], end: int) -> str:
     """A model size written right after a name ("13b", "13 b"), as "13B"; else ""."""
     if end >= len(toks):
@@ -206,6 +214,18 @@ class Matchers:
             for v in m.variants
             for a in (v.name, *v.aliases)
             if _SIZE.match("".join(tokens(normalize(a))))
+        }
+
+        # Sizes a model's own facts mention ("better than DeepSeek 67B"): written after its
+        # name, such a size is the model the sources compare it with, not an unknown variant.
+        self.mentioned_sizes = {
+            m.id: {
+                size
+                for f in m.facts
+                for text in (f.text.en, f.text.zh, *(c.quote for c in f.citations))
+                for size in _mentioned_sizes(text)
+            }
+            for m in kb.models.values()
         }
 
         self.lexicon = Lexicon()
@@ -389,7 +409,8 @@ class Matchers:
                         known = self.variant_sizes.get((hit.ref, size.casefold()))
                         if known is not None:  # "lama 3.1 405b": a typo, then a known size
                             an.variants[hit.ref] = known
-                        else:  # "llama 3.1 13b": a size of the family no source describes
+                        elif size not in self.mentioned_sizes[hit.ref]:
+                            # "llama 3.1 13b": a size of the family no source describes
                             an.unknown_variant = (hit.ref, size)
                 else:
                     entity = self.kb.other_entities[hit.ref]

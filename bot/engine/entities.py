@@ -10,6 +10,7 @@ dictionary look-ups, not a pass over every phrase.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -55,8 +56,13 @@ class _Term:
     digits: str = ""
 
 
+_DIGIT_RUN = re.compile(r"\d+[a-z]?")
+
+
 def _digits(text: str) -> str:
-    return "".join(ch for ch in text if ch.isdigit())
+    """The digits of a name with the letter right after each run: a typo may not change
+    them, nor add or drop a size's unit ("qwen3" is not "qwen 3b")."""
+    return " ".join(_DIGIT_RUN.findall(text))
 
 
 class TermIndex:

@@ -85,7 +85,16 @@ class Lexicon:
         words = tokens(norm)
         if not words:
             return
-        term = Term(kind, ref, phrase, words, "", origin)
+        if len(words) == 2 and all(w.isalpha() and len(w) >= 3 for w in words):
+            # "fine-tune" is also written "finetune", "use case" "usecase"; not when the
+            # joined form is a word of its own ("any one" is not "anyone").
+            joined = "".join(words)
+            if len(joined) >= 6 and joined not in english_words():
+                self._add_words(Term(kind, ref, phrase, (joined,), "", origin))
+        self._add_words(Term(kind, ref, phrase, words, "", origin))
+
+    def _add_words(self, term: Term) -> None:
+        words = term.words
         if len(words) == 1:
             self._single_words.add(words[0])
         self._by_first[words[0]].append(term)
