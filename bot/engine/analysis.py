@@ -74,6 +74,11 @@ class Evidence:
 
 
 _SIZE = re.compile(r"^\d+(?:\.\d+)?[bm]$")
+# Words that follow the noun of "which <noun> …": its verb, or a preposition.
+_AFTER_CHOSEN_NOUN = frozenset(
+    "is are was were has have had does do did should would can could will gives offers "
+    "makes for to of in with".split()
+)
 # Words that attach a complement to a noun: "the conclusion of …", "predictions for …".
 _COMPLEMENT = frozenset({"of", "for", "about", "on"})
 # Two words offered as alternatives: "python or javascript", "python和java", "rust faster
@@ -161,6 +166,9 @@ class Analysis:
     # "python or javascript", "python和java哪个": two terms of one concept offered as the
     # alternatives, so the choice asked is between them, not between models.
     alternatives: tuple[str, str] | None = None
+    # The noun a "which …" question chooses among when it is not a word for a model
+    # ("phone" of "which phone has the best camera"); "" otherwise.
+    chosen_other: str = ""
     evidence: list[Evidence] = field(default_factory=list)
 
     @property
@@ -241,6 +249,22 @@ class Matchers:
         for kw in vocab.article_names.all():
             self.lexicon.add("cue", "article", kw, "vocabulary (article_names)")
         self._article_names = _ArticleNames(vocab.article_names, vocab.article)
+        # What a "which …" question may choose among and still be choosing a model.
+        self._aspect_words = {
+            stem(tok)
+            for aspect in kb.aspects.values()
+            for term in aspect.keywords.en
+            for tok in tokens(normalize(term))
+            if tok not in STOPWORDS
+        }
+        # The last word of each phrase is its noun: "language model" names a model, and
+        # "which language …" chooses a language.
+        self._model_nouns = {
+            stem(toks[-1])
+            for words in (vocab.domain.en, vocab.all_models.en, vocab.model_nouns.en)
+            for w in words
+            if (toks := tokens(normalize(w)))
+        }
         for kw in vocab.follow_up.all():
             self.lexicon.add("cue", "follow_up", kw, "vocabulary")
         for kw in vocab.all_models.all():
@@ -484,6 +508,7 @@ class Matchers:
 
         self._coverage(an, covered)
         an.alternatives = self._alternatives(focus_norm)
+        an.chosen_other = self._chosen_other(focus_norm)
         self._jobs(an, norm, focus_norm)
         self._topics(an, self._article_names.canonical(focus_norm))
         an.follow_up = self._is_follow_up(an, focus_norm)
@@ -647,6 +672,29 @@ class Matchers:
         # model?" is understood, however much of the situation is new vocabulary.
         an.explained = max(shares) if shares else 1.0
         an.unknown_words = unknown
+
+    def _chosen_other(self, focus_norm: str) -> str:
+        """ "which phone has the best camera": the first word after "which" names what is
+        chosen; when it is neither a function word nor a word for a model, it is returned."""
+        toks = tokens(focus_norm)
+        for i, tok in enumerate(toks[:-1]):
+            if tok != "which":
+                continue
+            head = toks[i + 1]
+            after = toks[i + 2] if i + 2 < len(toks) else ""
+            if (
+                head in STOPWORDS
+                or head.isdigit()
+                or stem(head) in self._model_nouns
+                or head in self.neutral
+                or stem(head) in self._aspect_words  # "which price is lowest"
+                # A noun is followed by its verb ("which phone has"); "which came out",
+                # "which fits best" start with the verb.
+                or (after and after not in _AFTER_CHOSEN_NOUN)
+            ):
+                return ""
+            return head
+        return ""
 
     def _alternatives(self, focus_norm: str) -> tuple[str, str] | None:
         for match in _ALTERNATIVES.finditer(focus_norm):

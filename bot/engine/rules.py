@@ -980,8 +980,16 @@ def _answers_topic(s: Situation) -> bool:
 
 
 def _about_not_a_model(s: Situation) -> bool:
-    """ "which app trains fastest?": the thing asked about is named, and it is no model."""
-    return "not_model" in s.an.cues and "domain" not in s.an.cues
+    """ "which app trains fastest?", "which vpn is the fastest?": the thing asked about is
+    named, and it is no model (nor does a model, the article or an LLM word come up)."""
+    an = s.an
+    if "domain" in an.cues:
+        return False
+    if "not_model" in an.cues:
+        return True
+    return bool(an.chosen_other) and not (
+        s.named or an.entities or "article" in an.cues or s.leans_on_context
+    )
 
 
 def _need_model(s: Situation) -> Answer:
@@ -1107,7 +1115,7 @@ RULES: tuple[Rule, ...] = (
          lambda s: bool(s.aspects) and not s.named and bool(s.subject), _context_fact),
     Rule("reverse_fact", "'which one …' repeats one model's stated fact",
          "“哪个模型……”复述了某个模型的事实",
-         lambda s: s.reverse_fact is not None, _reverse_fact),
+         lambda s: s.reverse_fact is not None and not _about_not_a_model(s), _reverse_fact),
     Rule("job_by_size", "a job for models of one size ('a good 7b model'): no source ranks sizes",
          "问某个规模的模型适合什么任务（“适合聊天的 7B 模型”）：资料不按规模排名",
          _asks_job_by_size, _decline_size),

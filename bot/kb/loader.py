@@ -814,6 +814,8 @@ class _Builder:
                     )
         vocab_doc = self._doc("vocabulary.yaml")
         for cue, cue_words in vocab.vocabulary:
+            if cue == "model_nouns":
+                continue  # not matched in questions: read only after "which"
             for lang in ("en", "zh"):
                 for j, text in enumerate(getattr(cue_words, lang)):
                     words.setdefault(

@@ -263,6 +263,10 @@ class Vocabulary(Strict):
     # Other names people give the article ("write-up", "the piece"): a question using
     # one is matched against topic phrasings as if it said the first ``article`` word.
     article_names: Phrasings = Field(default_factory=Phrasings)
+    # Nouns besides the domain words that name a model when one is chosen ("which tool
+    # …", "which provider …"). "which <other noun>" without a domain word chooses
+    # something else ("which phone has the best camera") and is declined.
+    model_nouns: Phrasings = Field(default_factory=Phrasings)
     # Requests to do a job rather than to pick a model ("write me", "帮我翻译").
     task: Phrasings = Field(default_factory=Phrasings)
     # Words that make a question lean on the previous one ("it", "and", "那…呢").
