@@ -579,3 +579,31 @@ def test_a_detail_the_fact_lacks_is_not_stated(engine: Engine, message: str, asp
     """A fact's `lacks:` concepts: asked for, the answer says the sources do not give it."""
     ans = engine.answer(message)
     assert not ans.answered and ans.intent == "not_stated" and ans.aspect == aspect, ans.why
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "which phone has the best camera",
+        "which vpn is the fastest",
+        "which bank has the lowest fees",
+    ],
+)
+def test_which_thing_that_is_not_a_model_is_declined(engine: Engine, message: str) -> None:
+    """The noun after "which" says what is chosen; no domain word says it is a model."""
+    ans = engine.answer(message)
+    assert not ans.answered and ans.recommendations == [], ans.why
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "which tool is best for code review",
+        "which api is cheapest",
+        "which context window is biggest",
+        "which phone model is best for edge deployment",
+    ],
+)
+def test_which_model_word_or_aspect_is_still_a_model_question(engine: Engine, message: str) -> None:
+    ans = engine.answer(message)
+    assert ans.answered and ans.intent in ("recommend", "compare"), ans.why
