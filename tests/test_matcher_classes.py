@@ -607,3 +607,22 @@ def test_which_thing_that_is_not_a_model_is_declined(engine: Engine, message: st
 def test_which_model_word_or_aspect_is_still_a_model_question(engine: Engine, message: str) -> None:
     ans = engine.answer(message)
     assert ans.answered and ans.intent in ("recommend", "compare"), ans.why
+
+
+@pytest.mark.parametrize(
+    ("message", "intent", "detail"),
+    [
+        ("yo which model should i pick for a discord bot that answers faq stuff", "recommend", G),
+        ("what's the cheapest of the bunch", "recommend", G),
+        ("what does the article conclude", "topic", "conclusion"),
+    ],
+)
+def test_everyday_words_for_known_ideas(
+    engine: Engine, message: str, intent: str, detail: str
+) -> None:
+    """Concepts and topics understand "faq", "discord bot", "of the bunch", "conclude";
+    the conclusion topic outranks the overview its phrasings resemble."""
+    ans = engine.answer(message)
+    assert ans.intent == intent, ans.why
+    got = ans.recommendations[0].model if intent == "recommend" else ans.topic
+    assert got == detail, ans.why
