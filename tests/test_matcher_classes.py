@@ -626,3 +626,31 @@ def test_everyday_words_for_known_ideas(
     assert ans.intent == intent, ans.why
     got = ans.recommendations[0].model if intent == "recommend" else ans.topic
     assert got == detail, ans.why
+
+
+def test_the_two_after_two_questions_compares_those_two(engine: Engine) -> None:
+    """Context keeps the models of earlier answers: "the two" reaches back one answer."""
+    asker = Asker(channel="c", user="pair")
+    engine.answer("when did llama 3.1 405b come out", asker)
+    engine.answer("and mistral?", asker)
+    ans = engine.answer("which came out first of the two?", asker)
+    assert ans.intent == "compare" and ans.aspect == "release_date", ans.why
+    assert ans.models == [L, M]
+    other = Asker(channel="c", user="single")
+    engine.answer("when did llama 3.1 405b come out", other)
+    assert engine.answer("and its price?", other).models == [L]  # no pair word: one model
+
+
+@pytest.mark.parametrize(
+    ("job", "why"),
+    [("which model for code generation", "why that one?"), ("做客服用哪个", "为什么选它")],
+)
+def test_why_after_a_recommendation_gives_its_reason(engine: Engine, job: str, why: str) -> None:
+    asker = Asker(channel="c", user=job)
+    pick = engine.answer(job, asker).recommendations[0].model
+    ans = engine.answer(why, asker)
+    assert ans.answered and ans.models == [pick] and ans.why.rule == "why_of_pick", ans.why
+    assert ans.citations
+    asker2 = Asker(channel="c", user=job + "2")
+    engine.answer(job, asker2)
+    assert not engine.answer("why is the sky blue", asker2).answered

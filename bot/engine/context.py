@@ -22,6 +22,9 @@ class Context:
     """What the previous answer was about, for follow-ups."""
 
     models: list[str] = field(default_factory=list)
+    # Models of the answers before, most recent first: "which of the two came out first?"
+    # after one question about Llama and one about Mistral compares those two.
+    earlier: list[str] = field(default_factory=list)
     aspect: str | None = None
     use_case: str | None = None
     at: float = 0.0

@@ -27,6 +27,7 @@ __all__ = ["Engine", "Thresholds"]
 
 # A missed question is matched to an entry for the teach loop only above this score.
 SUGGEST_TARGET_MIN = 0.3
+EARLIER_MAX = 3  # models of earlier answers a follow-up about "the two" may reach back to
 
 
 class Engine:
@@ -206,4 +207,8 @@ class Engine:
         else:
             aspect = ans.aspect or (s.ctx_aspect if ans.intent in ("fact", "compare") else None)
             use_case = s.ctx_use_case if ans.intent == "fact" and not ans.aspect else None
-        self.contexts.put(asker, Context(models=models, aspect=aspect, use_case=use_case))
+        before = [*s.ctx_models, *(s.ctx.earlier if s.ctx else [])]
+        earlier = [m for m in dict.fromkeys(before) if m not in models][:EARLIER_MAX]
+        self.contexts.put(
+            asker, Context(models=models, earlier=earlier, aspect=aspect, use_case=use_case)
+        )

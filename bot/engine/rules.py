@@ -120,6 +120,10 @@ _ADVICE = re.compile(r"\bbest way to\b|\bany tips\b|有什么技巧|最好的办
 _QUANTITY_ASKED = re.compile(r"^how (?:many|much)\b|^多少|有多少")
 _MAKING = re.compile(r"\b(?:makes?|made|build|builds|built|develops?|developed|creates?|created)\b")
 _SELECTOR = re.compile(r"\b(which|wich|whcih|what model|what llm|who|whose)\b|哪|谁")
+# "why?", "how come", "为什么": asks for the reason of the previous answer.
+_WHY = re.compile(r"\b(why|how come|what makes it|reason|reasons)\b|为什么|为啥|凭什么|理由|原因")
+# Words for a pair of models already talked about.
+_PAIR = re.compile(r"\b(the two|these two|those two|both|both of them)\b|两个|俩|两者|二者")
 # "which are open source and which aren't", "哪些开源哪些闭源": sorts every model by one
 # aspect, a comparison of all of them.
 _PARTITION = re.compile(r"\bwhich\b.+\b(and|or)\s+which\b|哪些.+哪些|哪个.+哪个不")
@@ -176,6 +180,10 @@ class Situation:
         # A hot reload may have removed what the context refers to: keep what still exists.
         self.ctx = ctx
         self.ctx_models = [m for m in (ctx.models if ctx else []) if m in kb.models]
+        earlier = [m for m in (ctx.earlier if ctx else []) if m in kb.models]
+        if len(self.ctx_models) == 1 and earlier and _PAIR.search(an.focus_text):
+            # "which of the two came out first?" after Llama, then Mistral: those two.
+            self.ctx_models = [earlier[0], *self.ctx_models]
         self.ctx_aspect = ctx.aspect if ctx and ctx.aspect in kb.aspects else None
         self.ctx_use_case = ctx.use_case if ctx and ctx.use_case in kb.use_cases else None
 
@@ -700,6 +708,24 @@ def _follow_up_named(s: Situation) -> Answer:
     return s.c.model_for_use_case(ans, model, s.ctx_use_case or "")
 
 
+def _asks_why_of_pick(s: Situation) -> bool:
+    """ "why that one?", "为什么选它" right after a recommendation: its reason."""
+    return (
+        _WHY.search(s.an.focus_text) is not None
+        and not s.named
+        and not s.aspects
+        and len(s.ctx_models) == 1
+        and s.ctx_use_case is not None
+        and s.short
+        and s.an.unknown_words == 0  # "why is the sky blue?" asks something else
+    )
+
+
+def _why_of_pick(s: Situation) -> Answer:
+    ans = s.base("fact", s.strength)
+    return s.c.model_for_use_case(ans, s.ctx_models[0], s.ctx_use_case or "")
+
+
 def _topic_keyword_beats_model(s: Situation) -> bool:
     an = s.an
     return (
@@ -1098,6 +1124,9 @@ RULES: tuple[Rule, ...] = (
     Rule("follow_up_named", "a model alone after a fact or a job ('and llama?')",
          "在上一个问题之后只提一个模型（“那 llama 呢？”）",
          _named_follow_up, _follow_up_named),
+    Rule("why_of_pick", "'why that one?' after a recommendation: the article's reason",
+         "推荐之后问“为什么”：文章给出的理由",
+         _asks_why_of_pick, _why_of_pick),
     Rule("fact_by_words", "one model, no aspect word, but the words of one of its facts",
          "一个模型，没有方面关键词，但问题复述了它的某条事实",
          lambda s: _fact_by_words(s) is not None, _fact_from_words),
