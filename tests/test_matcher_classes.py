@@ -654,3 +654,16 @@ def test_why_after_a_recommendation_gives_its_reason(engine: Engine, job: str, w
     asker2 = Asker(channel="c", user=job + "2")
     engine.answer(job, asker2)
     assert not engine.answer("why is the sky blue", asker2).answered
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("字节跳动在文章里出现了吗", "china_landscape"),
+        ("文章是哪天发的", "source"),
+        ("what's the publication date", "source"),
+    ],
+)
+def test_when_and_whether_the_article_said_it(engine: Engine, message: str, topic: str) -> None:
+    ans = engine.answer(message)
+    assert ans.intent == "topic" and ans.topic == topic, ans.why
