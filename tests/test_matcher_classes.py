@@ -602,11 +602,15 @@ def test_which_thing_that_is_not_a_model_is_declined(engine: Engine, message: st
         "which api is cheapest",
         "which context window is biggest",
         "which phone model is best for edge deployment",
+        "哪个模型最便宜",
+        "做客服用哪个最便宜",
+        "我们公司做跨境电商，哪个最便宜",
     ],
 )
 def test_which_model_word_or_aspect_is_still_a_model_question(engine: Engine, message: str) -> None:
     ans = engine.answer(message)
     assert ans.answered and ans.intent in ("recommend", "compare"), ans.why
+    assert ans.recommendations or ans.table
 
 
 @pytest.mark.parametrize(

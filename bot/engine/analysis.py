@@ -508,7 +508,7 @@ class Matchers:
 
         self._coverage(an, covered)
         an.alternatives = self._alternatives(focus_norm)
-        an.chosen_other = self._chosen_other(focus_norm)
+        an.chosen_other = an.chosen_other or self._chosen_other(focus_norm)
         self._jobs(an, norm, focus_norm)
         self._topics(an, self._article_names.canonical(focus_norm))
         an.follow_up = self._is_follow_up(an, focus_norm)
@@ -648,6 +648,7 @@ class Matchers:
             offset = len(toks)
             squashed_pos = 0
             sentence_squashed = squash(s_norm)
+            unknown_at: set[int] = set()  # positions in the run of characters not known
             for run in cjk_runs(s_norm):
                 start = sentence_squashed.find(run, squashed_pos)
                 squashed_pos = start + len(run) if start >= 0 else squashed_pos
@@ -666,6 +667,10 @@ class Matchers:
                         known += 1
                     else:
                         unknown += 0.5
+                        unknown_at.add(i)
+                if not an.chosen_other:
+                    an.chosen_other = _chosen_other_zh(run, unknown_at)
+                unknown_at = set()
             if total:
                 shares.append(known / total)
         # The best-understood asking sentence: "…a skeleton of a web app by tonight. which
@@ -861,6 +866,21 @@ def _inside_longer_term(hit: LexHit, hits: list[LexHit]) -> bool:
         and h.end - h.start > hit.end - hit.start
         for h in hits
     )
+
+
+_ZH_SELECTOR = re.compile(r"哪(?:一)?(?:家|个|款|种|类)")
+
+
+def _chosen_other_zh(run: str, unknown_at: set[int]) -> str:
+    """ "哪家快递最便宜", "买车险哪家划算": two characters no term explains right after or
+    right before "哪家/哪个/哪款" name the thing chosen, and it is no model."""
+    for match in _ZH_SELECTOR.finditer(run):
+        after = range(match.end(), match.end() + 2)
+        before = range(match.start() - 2, match.start())
+        for span in (after, before):
+            if span.start >= 0 and span.stop <= len(run) and all(p in unknown_at for p in span):
+                return run[span.start : span.stop]
+    return ""
 
 
 class _ArticleNames:
