@@ -587,6 +587,9 @@ def test_a_detail_the_fact_lacks_is_not_stated(engine: Engine, message: str, asp
         "which phone has the best camera",
         "which vpn is the fastest",
         "which bank has the lowest fees",
+        "哪家快递最便宜",
+        "买车险哪家便宜又靠谱",
+        "哪个牌子的手机最便宜",
     ],
 )
 def test_which_thing_that_is_not_a_model_is_declined(engine: Engine, message: str) -> None:
