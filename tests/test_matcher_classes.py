@@ -674,3 +674,25 @@ def test_why_after_a_recommendation_gives_its_reason(engine: Engine, job: str, w
 def test_when_and_whether_the_article_said_it(engine: Engine, message: str, topic: str) -> None:
     ans = engine.answer(message)
     assert ans.intent == "topic" and ans.topic == topic, ans.why
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "which is the oldest programming language ever",
+        "which language has the most speakers on earth",
+        "世界上第一种编程语言是什么",
+        "全世界用户最多的编程语言是哪个",
+    ],
+)
+def test_a_ranking_of_the_whole_world_is_not_about_models(engine: Engine, message: str) -> None:
+    ans = engine.answer(message)
+    assert not ans.answered and ans.recommendations == [], ans.why
+
+
+@pytest.mark.parametrize(
+    "message", ["what is the cheapest llm in the world", "which model is the best ever for coding"]
+)
+def test_a_world_ranking_of_models_is_still_answered(engine: Engine, message: str) -> None:
+    ans = engine.answer(message)
+    assert ans.answered and ans.intent == "recommend", ans.why

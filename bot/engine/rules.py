@@ -122,6 +122,12 @@ _MAKING = re.compile(r"\b(?:makes?|made|build|builds|built|develops?|developed|c
 _SELECTOR = re.compile(r"\b(which|wich|whcih|what model|what llm|who|whose)\b|哪|谁")
 # "why?", "how come", "为什么": asks for the reason of the previous answer.
 _WHY = re.compile(r"\b(why|how come|what makes it|reason|reasons)\b|为什么|为啥|凭什么|理由|原因")
+# A ranking over the whole world or all time ("the first programming language ever",
+# "世界上最快的电脑"): a question about the world, unless it names a model or LLMs.
+_WHOLE_WORLD = re.compile(
+    r"\b(in the world|on earth|of all time|ever made|ever built|in history|ever)\b|世界上|全世界|"
+    r"全球最|史上|历史上|有史以来"
+)
 # Words for a pair of models already talked about.
 _PAIR = re.compile(r"\b(the two|these two|those two|both|both of them)\b|两个|俩|两者|二者")
 # "which are open source and which aren't", "哪些开源哪些闭源": sorts every model by one
@@ -1013,9 +1019,8 @@ def _about_not_a_model(s: Situation) -> bool:
         return False
     if "not_model" in an.cues:
         return True
-    return bool(an.chosen_other) and not (
-        s.named or an.entities or "article" in an.cues or s.leans_on_context
-    )
+    chosen = bool(an.chosen_other) or _WHOLE_WORLD.search(an.focus_text) is not None
+    return chosen and not (s.named or an.entities or "article" in an.cues or s.leans_on_context)
 
 
 def _need_model(s: Situation) -> Answer:
