@@ -190,8 +190,23 @@ def test_off_topic_set_stays_at_or_above_its_first_run(engine: Engine, name: str
     assert round(_declined_share(engine, name), 3) >= OFFTOPIC_FLOOR[name], name
 
 
-@pytest.mark.parametrize("name", sorted(OFFTOPIC_FLOOR))
-@pytest.mark.xfail(strict=True, reason="first run short of the 99.5% aim (issue 13)")
+# The tuning half reached the aim (99.7%) with the general not-a-model rules; the
+# held-out half (98.2%) has not.
+OFFTOPIC_SHORT_OF_AIM = {"offtopic_heldout.jsonl"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            name,
+            marks=pytest.mark.xfail(strict=True, reason="short of the 99.5% aim (issue 13)"),
+        )
+        if name in OFFTOPIC_SHORT_OF_AIM
+        else name
+        for name in sorted(OFFTOPIC_FLOOR)
+    ],
+)
 def test_off_topic_set_reaches_the_aim(engine: Engine, name: str) -> None:
     assert _declined_share(engine, name) >= OFFTOPIC_AIM, name
 
