@@ -47,6 +47,7 @@ HELD_OUT = [
     "heldout_fresh3.jsonl",
     "heldout_fresh5.jsonl",
     "heldout_fresh6.jsonl",
+    "heldout_fresh7.jsonl",
 ]
 
 # Held-out sets whose first run fell short of the held-out gate. They stay held out (never
@@ -60,6 +61,9 @@ HELD_OUT = [
 # d46b215) missed the gate on its first and only run.
 SHORT_OF_GATE: dict[str, dict[str, float]] = {
     "heldout_fresh6.jsonl": {"accuracy": 0.893, "in_scope": 0.898, "rejection": 0.875},
+    # heldout_fresh7 (120, two writers, started after the last matcher change d8031e4):
+    # in scope 95.8% on its first run, but 88.0% of its declines declined.
+    "heldout_fresh7.jsonl": {"accuracy": 0.942, "in_scope": 0.958, "rejection": 0.88},
 }
 
 
