@@ -648,8 +648,8 @@ class Matchers:
             offset = len(toks)
             squashed_pos = 0
             sentence_squashed = squash(s_norm)
-            unknown_at: set[int] = set()  # positions in the run of characters not known
             for run in cjk_runs(s_norm):
+                unknown_at: set[int] = set()  # positions in the run of characters not known
                 start = sentence_squashed.find(run, squashed_pos)
                 squashed_pos = start + len(run) if start >= 0 else squashed_pos
                 neutral = {
@@ -670,7 +670,6 @@ class Matchers:
                         unknown_at.add(i)
                 if not an.chosen_other:
                     an.chosen_other = _chosen_other_zh(run, unknown_at)
-                unknown_at = set()
             if total:
                 shares.append(known / total)
         # The best-understood asking sentence: "…a skeleton of a web app by tonight. which
