@@ -696,3 +696,129 @@ def test_a_ranking_of_the_whole_world_is_not_about_models(engine: Engine, messag
 def test_a_world_ranking_of_models_is_still_answered(engine: Engine, message: str) -> None:
     ans = engine.answer(message)
     assert ans.answered and ans.intent == "recommend", ans.why
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "the best pizza in town?",
+        "best dumplings in shanghai",
+        "best teachers for learning chinese",
+        "top tips for customer support",
+    ],
+)
+def test_the_best_thing_that_is_not_a_model_is_declined(engine: Engine, message: str) -> None:
+    """A superlative chooses the best of the noun after it; no domain word makes it a model."""
+    ans = engine.answer(message)
+    assert not ans.answered and ans.recommendations == [], ans.why
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "best model for coding?",
+        "cheapest option for a startup chatbot",
+        "what's the best coding model",
+        "fastest one for customer support?",
+    ],
+)
+def test_the_best_model_word_is_still_a_recommendation(engine: Engine, message: str) -> None:
+    ans = engine.answer(message)
+    assert ans.answered and ans.intent == "recommend", ans.why
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "how many people live in shanghai?",
+        "how many calories in a burger?",
+        "how many moons does jupiter have",
+    ],
+)
+def test_counting_something_that_is_not_a_model_is_declined(engine: Engine, message: str) -> None:
+    """ "how many <noun>" counts that noun: neither a model word nor anything the sources count."""
+    ans = engine.answer(message)
+    assert not ans.answered, ans.why
+
+
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        ("how many languages does llama support?", "fact"),
+        ("how many developers does china have?", "topic"),
+        ("how many chinese models does the article mention?", "topic"),
+    ],
+)
+def test_counting_what_the_sources_count_is_answered(
+    engine: Engine, message: str, intent: str
+) -> None:
+    ans = engine.answer(message)
+    assert ans.answered and ans.intent == intent, ans.why
+
+
+@pytest.mark.parametrize(
+    "message", ["how big is china?", "when was the first iphone released?", "how old is the moon?"]
+)
+def test_a_property_of_something_else_is_declined(engine: Engine, message: str) -> None:
+    """ "how big is <subject>": a size or a date asked of a thing that is not a model."""
+    ans = engine.answer(message)
+    assert not ans.answered and not ans.table, ans.why
+
+
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [("how big is the chinese one?", "topic"), ("when was the article published?", "topic")],
+)
+def test_a_property_of_a_model_word_or_the_article_is_answered(
+    engine: Engine, message: str, intent: str
+) -> None:
+    ans = engine.answer(message)
+    assert ans.answered and ans.intent == intent, ans.why
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "which is cheaper, gemini flash or gpt-4o mini?",
+        "mistral large 2 or command r+, which is faster?",
+        "deepseek 还是 通义千问 更便宜？",
+    ],
+)
+def test_a_comparison_with_an_uncovered_model_is_declined_as_such(
+    engine: Engine, message: str
+) -> None:
+    """A comparative ("cheaper", "X or Y", "还是") with an uncovered model is about it too."""
+    ans = engine.answer(message)
+    assert not ans.answered and ans.intent == "unknown_model", ans.why
+
+
+def test_a_comparison_with_the_articles_yardstick_is_answered(engine: Engine) -> None:
+    ans = engine.answer("is llama 3.1 cheaper than gpt-4o?")
+    assert ans.answered and ans.models == [L], ans.why
+
+
+@pytest.mark.parametrize(
+    "message", ["compare iphone and android", "what's the difference between java and kotlin?"]
+)
+def test_comparing_two_things_that_are_not_models_is_declined(engine: Engine, message: str) -> None:
+    ans = engine.answer(message)
+    assert not ans.answered and ans.recommendations == [], ans.why
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "is it cheaper to buy train tickets online?",
+        "is it safe to eat raw salmon?",
+        "would it be better to take the bus to work?",
+    ],
+)
+def test_is_it_worth_doing_something_in_the_world_is_declined(engine: Engine, message: str) -> None:
+    """The "it" of "is it cheaper to …" stands for the doing that follows, not a model."""
+    ans = engine.answer(message)
+    assert not ans.answered and ans.recommendations == [], ans.why
+
+
+def test_is_it_better_to_use_a_model_is_answered(engine: Engine) -> None:
+    ans = engine.answer("is it better to use llama for code?")
+    assert ans.answered and ans.models == [L], ans.why

@@ -79,6 +79,14 @@ _AFTER_CHOSEN_NOUN = frozenset(
     "is are was were has have had does do did should would can could will gives offers "
     "makes for to of in with".split()
 )
+# Superlatives that choose the best of some kind of thing: "the best pizza in town".
+_RANKING_WORDS = ("best", "cheapest", "fastest", "top")
+# A property asked of a subject: "how big is <subject>", "when was <subject> released".
+_PROPERTY_OF = re.compile(
+    r"^(?:how (?:big|large|much|long|old|fast|expensive|good)|when)\s+"
+    r"(?:is|was|are|were|does|did|do)\s+(?:(?:the|a|an|my|our)\s+)?(\S.*)$"
+)
+_ORDINALS = frozenset("first second third original new newest latest".split())
 # Words that attach a complement to a noun: "the conclusion of …", "predictions for …".
 _COMPLEMENT = frozenset({"of", "for", "about", "on"})
 # Two words offered as alternatives: "python or javascript", "python和java", "rust faster
@@ -86,6 +94,9 @@ _COMPLEMENT = frozenset({"of", "for", "about", "on"})
 _ALTERNATIVES = re.compile(
     r"(?<![a-z])([a-z][a-z+#-]*)\s*(?:\bor\b|\bvs\b|\bversus\b|还是|和|跟|与|或|"
     r"\b(?:is\s+)?[a-z]+er\s+than\b|比)\s*([a-z][a-z+#-]*)(?![a-z])"
+    # "compare iphone and android", "the difference between java and kotlin"
+    r"|\b(?:compare|comparing|between)\s+([a-z][a-z+#-]*)\s+(?:and|with|to|&)\s+"
+    r"([a-z][a-z+#-]*)(?![a-z])"
 )
 # A bare quantity question: what it counts is the noun after it, when there is one.
 _QUANTITY = ("how", "much")
@@ -509,6 +520,8 @@ class Matchers:
         self._coverage(an, covered)
         an.alternatives = self._alternatives(focus_norm)
         an.chosen_other = an.chosen_other or self._chosen_other(focus_norm)
+        if an.aspects and not an.chosen_other:
+            an.chosen_other = self._subject_other(focus_norm)
         self._jobs(an, norm, focus_norm)
         self._topics(an, self._article_names.canonical(focus_norm))
         an.follow_up = self._is_follow_up(an, focus_norm)
@@ -678,31 +691,61 @@ class Matchers:
         an.unknown_words = unknown
 
     def _chosen_other(self, focus_norm: str) -> str:
-        """ "which phone has the best camera": the first word after "which" names what is
-        chosen; when it is neither a function word nor a word for a model, it is returned."""
+        """The noun a question chooses or counts among when it is not a word for a model:
+        "which phone has the best camera", "the best pizza in town", "how many people live
+        in shanghai". "" when the word after the anchor is a function word, a word for a
+        model or an aspect, or the first half of a compound ("best coding model")."""
         toks = tokens(focus_norm)
         for i, tok in enumerate(toks[:-1]):
-            if tok != "which":
+            at = i + 2 if tok == "how" and toks[i + 1] == "many" else i + 1
+            if tok not in ("which", "how", *_RANKING_WORDS) or at >= len(toks):
                 continue
-            head = toks[i + 1]
-            after = toks[i + 2] if i + 2 < len(toks) else ""
-            if (
-                head in STOPWORDS
-                or head.isdigit()
-                or stem(head) in self._model_nouns
-                or head in self.neutral
-                or stem(head) in self._aspect_words  # "which price is lowest"
-                # A noun is followed by its verb ("which phone has"); "which came out",
-                # "which fits best" start with the verb.
-                or (after and after not in _AFTER_CHOSEN_NOUN)
-            ):
+            if tok == "how" and at == i + 1:
+                continue
+            head = toks[at]
+            after = toks[at + 1] if at + 1 < len(toks) else ""
+            if head in STOPWORDS or head.isdigit() or self._names_a_model(head):
+                return ""
+            if tok == "how":
+                # Counting: a quantity of anything ("how many people"), but not of the
+                # first half of a compound ("how many chinese models") nor of a thing the
+                # sources count ("how many devs").
+                known = head not in self.neutral and bool(self.lexicon.forms(head))
+                compound = bool(after) and self._names_a_model(after)
+                return "" if known or compound else head
+            if head in self.neutral:
+                return ""  # "the best way to …", "which option …"
+            # A noun is followed by its verb or a preposition ("which phone has", "the best
+            # pizza in town"); "which came out", "best coding model" are not nouns chosen.
+            if after and after not in _AFTER_CHOSEN_NOUN:
                 return ""
             return head
         return ""
 
+    def _subject_other(self, focus_norm: str) -> str:
+        """The subject of a property question when it is not a model: "how big is china?",
+        "when was the first iphone released?" ask a size or a date of something else. ""
+        when the subject is a pronoun ("is it"), a word for a model or an aspect, or a
+        neutral word."""
+        match = _PROPERTY_OF.match(focus_norm)
+        if match is None:
+            return ""
+        for tok in tokens(match.group(1))[:2]:
+            if tok in _ORDINALS or tok in _RANKING_WORDS:
+                continue  # "the first iphone", "the best one"
+            if tok in STOPWORDS or tok in self.neutral or self._names_a_model(tok):
+                return ""
+            return tok
+        return ""
+
+    def _names_a_model(self, word: str) -> bool:
+        """A word for a model or for one of the aspects asked of models."""
+        s = stem(word)
+        return s in self._model_nouns or s in self._aspect_words
+
     def _alternatives(self, focus_norm: str) -> tuple[str, str] | None:
         for match in _ALTERNATIVES.finditer(focus_norm):
-            a, b = match.group(1), match.group(2)
+            a, b = match.group(1) or match.group(3), match.group(2) or match.group(4)
             refs = [self._concept_refs(w) for w in (a, b)]
             if refs[0] & refs[1]:
                 return a, b

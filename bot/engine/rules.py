@@ -128,6 +128,14 @@ _WHOLE_WORLD = re.compile(
     r"\b(in the world|on earth|of all time|ever made|ever built|in history|ever)\b|世界上|全世界|"
     r"全球最|史上|历史上|有史以来"
 )
+# A comparison of two things without the word "compare": "which is cheaper, X or Y?".
+_COMPARATIVE = re.compile(
+    r"\b(?:better|worse|cheaper|pricier|faster|slower|bigger|smaller|larger|newer|older|"
+    r"smarter|stronger|weaker|prefer|instead of|rather than|or)\b|还是|比"
+)
+# "is it cheaper to buy tickets online?": an "it" that stands for the doing that follows,
+# a question about doing something in the world unless a model comes up.
+_DUMMY_IT = re.compile(r"^(?:is|was|would|will|isn't) it (?:\w+ ){1,2}to \w+")
 # Words for a pair of models already talked about.
 _PAIR = re.compile(r"\b(the two|these two|those two|both|both of them)\b|两个|俩|两者|二者")
 # "which are open source and which aren't", "哪些开源哪些闭源": sorts every model by one
@@ -618,8 +626,11 @@ def _decline_unknown_variant(s: Situation) -> Answer:
 def _asks_uncovered(s: Situation) -> bool:
     if not s.uncovered:
         return False
-    # "Qwen2 vs Llama", "is ERNIE better than llama?": a comparison with it is about it too.
-    return not s.named or "compare" in s.an.cues or s.superlative
+    # "Qwen2 vs Llama", "is ERNIE better than llama?", "which is cheaper, gemini or gpt-4o
+    # mini?": a comparison with it is about it too.
+    an = s.an
+    compared = "compare" in an.cues or _COMPARATIVE.search(an.focus_text) is not None
+    return not s.named or compared or s.superlative
 
 
 def _not_addressed(s: Situation) -> Answer:
@@ -1019,7 +1030,11 @@ def _about_not_a_model(s: Situation) -> bool:
         return False
     if "not_model" in an.cues:
         return True
-    chosen = bool(an.chosen_other) or _WHOLE_WORLD.search(an.focus_text) is not None
+    chosen = (
+        bool(an.chosen_other)
+        or _WHOLE_WORLD.search(an.focus_text) is not None
+        or _DUMMY_IT.match(an.focus_text) is not None
+    )
     return chosen and not (s.named or an.entities or "article" in an.cues or s.leans_on_context)
 
 
