@@ -822,3 +822,29 @@ def test_is_it_worth_doing_something_in_the_world_is_declined(engine: Engine, me
 def test_is_it_better_to_use_a_model_is_answered(engine: Engine) -> None:
     ans = engine.answer("is it better to use llama for code?")
     assert ans.answered and ans.models == [L], ans.why
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "which model is best for translating chinese documents?",
+        "which model is best for chinese users?",
+        "we have chinese speaking customers, which one?",
+        "我们的用户说中文，哪个模型合适？",
+        "哪个模型适合机器翻译？",
+    ],
+)
+def test_chinese_as_the_users_language_is_a_multilingual_job(engine: Engine, message: str) -> None:
+    """ "chinese users", "translating chinese documents": a language, not the Chinese labs."""
+    ans = engine.answer(message)
+    assert ans.answered and ans.intent == "recommend", ans.why
+    assert ans.recommendations[0].model == L
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["what about the chinese market?", "the chinese ones?", "which chinese companies make models?"],
+)
+def test_chinese_of_the_labs_is_still_the_china_topic(engine: Engine, message: str) -> None:
+    ans = engine.answer(message)
+    assert ans.answered and ans.intent == "topic", ans.why

@@ -86,6 +86,11 @@ _PROPERTY_OF = re.compile(
     r"^(?:how (?:big|large|much|long|old|fast|expensive|good)|when)\s+"
     r"(?:is|was|are|were|does|did|do)\s+(?:(?:the|a|an|my|our)\s+)?(\S.*)$"
 )
+# Words before a language's name: "in chinese", "speak chinese", "translate to chinese".
+_LANGUAGE_USE = frozenset(
+    "in into to from speak speaks speaking spoken learn learning read reading write writing "
+    "translate translating translation answer answers reply replies respond responds".split()
+)
 _ORDINALS = frozenset("first second third original new newest latest".split())
 # Words that attach a complement to a noun: "the conclusion of …", "predictions for …".
 _COMPLEMENT = frozenset({"of", "for", "about", "on"})
@@ -491,6 +496,8 @@ class Matchers:
                         continue  # "the conclusion of the mueller report"
                     if _inside_longer_term(lh, lex):
                         continue  # "open source": its "source" is not the sources topic
+                    if self._modifies_other_noun(toks, lh, lex):
+                        continue  # "chinese users": the language, not the chinese labs
                     an.keyword_topics.add(lh.ref)
                     an.topic_words.setdefault(lh.ref, words)
                 elif lh.kind == "concept":
@@ -721,6 +728,26 @@ class Matchers:
                 return ""
             return head
         return ""
+
+    def _modifies_other_noun(self, toks: tuple[str, ...], hit: LexHit, lex: list[LexHit]) -> bool:
+        """Whether a one-word term a topic borrows from a concept ("chinese" of china)
+        describes another noun here: "chinese users", "chinese documents", "reply in
+        chinese" speak of a language or of people, while "chinese models", "chinese labs"
+        or "china's 7 million developers" are the topic's own."""
+        if hit.end - hit.start != 1 or not hit.term.origin.startswith("concept"):
+            return False
+        if hit.start > 0 and toks[hit.start - 1] in _LANGUAGE_USE:
+            return True  # "in chinese", "translate to chinese", "speak chinese"
+        if hit.end >= len(toks):
+            return False
+        following = toks[hit.end]
+        if following in STOPWORDS or not following.isalpha() or self._names_a_model(following):
+            return False
+        if any(h.ref == hit.ref and h.start <= hit.end < h.end for h in lex):
+            return False  # a word of the same topic's terms: "china developers"
+        # People ("chinese users") or a thing the knowledge base knows as something else
+        # ("chinese documents"); an unknown word may be the topic's ("the chinese market").
+        return following in self.neutral or bool(self.lexicon.forms(following))
 
     def _subject_other(self, focus_norm: str) -> str:
         """The subject of a property question when it is not a model: "how big is china?",
