@@ -733,6 +733,8 @@ def test_the_best_model_word_is_still_a_recommendation(engine: Engine, message: 
         "how many people live in shanghai?",
         "how many calories in a burger?",
         "how many moons does jupiter have",
+        "中国有多少人口？",
+        "上海有多少家医院？",
     ],
 )
 def test_counting_something_that_is_not_a_model_is_declined(engine: Engine, message: str) -> None:
@@ -747,6 +749,8 @@ def test_counting_something_that_is_not_a_model_is_declined(engine: Engine, mess
         ("how many languages does llama support?", "fact"),
         ("how many developers does china have?", "topic"),
         ("how many chinese models does the article mention?", "topic"),
+        ("中国有多少开发者？", "topic"),
+        ("llama 支持多少种语言？", "fact"),
     ],
 )
 def test_counting_what_the_sources_count_is_answered(
