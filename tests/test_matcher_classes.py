@@ -852,3 +852,21 @@ def test_chinese_as_the_users_language_is_a_multilingual_job(engine: Engine, mes
 def test_chinese_of_the_labs_is_still_the_china_topic(engine: Engine, message: str) -> None:
     ans = engine.answer(message)
     assert ans.answered and ans.intent == "topic", ans.why
+
+
+@pytest.mark.parametrize(
+    ("message", "aspect"),
+    [
+        ("how big is llama's context window", "context_window"),
+        ("how much context does gpt-4o mini take?", "context_window"),
+        ("how big is deepseek", "parameters"),
+        ("how much does mistral cost per token?", "pricing"),
+    ],
+)
+def test_a_degree_question_asks_the_degree_of_the_aspect_named_after_it(
+    engine: Engine, message: str, aspect: str
+) -> None:
+    """ "how big" is a size only when no other aspect follows it: "how big is its context
+    window" asks the window's size."""
+    ans = engine.answer(message)
+    assert ans.why.evidence and ans.aspect == aspect, ans.why

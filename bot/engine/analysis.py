@@ -120,6 +120,20 @@ def _counts_something_else(hit: LexHit, toks: tuple[str, ...], lex: list[LexHit]
     return not same
 
 
+def _degree_of_another_aspect(hit: LexHit, lex: list[LexHit]) -> bool:
+    """Whether an aspect matched only by a degree question ("how big", "how long") asks
+    the degree of another aspect named right after it ("how big is llama's context
+    window?"), and no other word of its own aspect is there ("how much does it cost")."""
+    if not hit.term.words or hit.term.words[0] != "how":
+        return False
+    own = any(h is not hit and h.kind == "aspect" and h.ref == hit.ref for h in lex)
+    other = any(
+        h.kind == "aspect" and h.ref != hit.ref and hit.end <= h.start <= hit.end + 4
+        for h in lex
+    )
+    return other and not own
+
+
 _SIZE_IN_TEXT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?([bm])\b", re.IGNORECASE)
 
 
@@ -486,6 +500,8 @@ class Matchers:
                 if lh.kind == "aspect":
                     if _counts_something_else(lh, toks, lex):
                         continue  # "how much gpu memory": the noun says what is counted
+                    if _degree_of_another_aspect(lh, lex):
+                        continue  # "how big is its context window": a window's size
                     aspect_order.append((idx, lh.start, lh.ref))
                     an.evidence.append(Evidence("aspect", lh.ref, words, 1.0))
                 elif lh.kind == "cue":
