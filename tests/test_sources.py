@@ -396,3 +396,26 @@ def test_a_two_word_term_written_as_one_word_matches(question: str, aspect: str)
     """ "open source" is also written "opensource": a two-word term matches joined up."""
     ans = Engine(load_directory(ROOT / "knowledge")).answer(question)
     assert ans.answered and ans.intent == "fact" and ans.aspect == aspect, ans.why
+
+
+@pytest.mark.parametrize(
+    "question", ["what about llama4?", "is deepseekv3 out yet?", "mistral7 any good?"]
+)
+def test_another_version_glued_to_a_family_name_is_an_uncovered_model(
+    engine: Engine, question: str
+) -> None:
+    """ "llama4" is the known family word with another version number: a model no source
+    covers, not Llama 3.1 with a typo."""
+    ans = engine.answer(question)
+    assert not ans.answered and ans.intent == "unknown_model", ans.why
+
+
+@pytest.mark.parametrize(
+    ("question", "model"),
+    [("deepseekv2 parameters", "deepseek-v2"), ("llama405b licence?", "llama-3.1-405b")],
+)
+def test_a_known_name_written_as_one_word_is_still_known(
+    engine: Engine, question: str, model: str
+) -> None:
+    ans = engine.answer(question)
+    assert ans.answered and ans.models == [model], ans.why

@@ -49,6 +49,17 @@ class ShapedName:
     strong: bool
 
 
+_GENERATION = re.compile(r"v?\d+(?:\.\d+)?")
+
+
+def _another_generation(key: str, known: int) -> bool:
+    """Whether ``key`` is a known family's name with another version number glued on:
+    "qwen3" or "llama4" beside the known "qwen" and "llama" (while "qwen272b" is the
+    known "qwen2" with a size, and "deepseekv2" the known name itself)."""
+    rest = key[known:]
+    return bool(rest) and key[known - 1].isalpha() and _GENERATION.fullmatch(rest) is not None
+
+
 def unknown_names(raw: str, names: frozenset[str], words: frozenset[str]) -> list[ShapedName]:
     """Name-shaped tokens in ``raw`` that the knowledge base does not know.
 
@@ -67,7 +78,8 @@ def unknown_names(raw: str, names: frozenset[str], words: frozenset[str]) -> lis
             key = re.sub(r"[^a-z0-9]", "", text.lower())
             if not key or key in COMMON_ACRONYMS or key in words or _NOT_A_NAME.match(text):
                 continue
-            if any(key[:n] in names for n in range(min(len(key), 4), len(key) + 1)):
+            known = [n for n in range(min(len(key), 4), len(key) + 1) if key[:n] in names]
+            if known and not _another_generation(key, max(known)):
                 continue
             if text.isalpha() and key in english_words():
                 continue
