@@ -419,3 +419,31 @@ def test_a_known_name_written_as_one_word_is_still_known(
 ) -> None:
     ans = engine.answer(question)
     assert ans.answered and ans.models == [model], ans.why
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["is llama 4 open source?", "mistral large 3 price?", "llama 4 price", "deepseek 3 参数"],
+)
+def test_another_version_after_a_family_name_is_an_uncovered_model(
+    engine: Engine, question: str
+) -> None:
+    """A version number after a name that has none of its own ("llama", "mistral large")
+    and that none of the model's names carry is another generation."""
+    ans = engine.answer(question)
+    assert not ans.answered and ans.intent == "unknown_model", ans.why
+
+
+@pytest.mark.parametrize(
+    ("question", "model"),
+    [
+        ("llama 3 price", "llama-3.1-405b"),
+        ("deepseek 2 params", "deepseek-v2"),
+        ("llama 405 params", "llama-3.1-405b"),
+    ],
+)
+def test_the_models_own_number_after_its_name_is_that_model(
+    engine: Engine, question: str, model: str
+) -> None:
+    ans = engine.answer(question)
+    assert ans.answered and ans.models == [model], ans.why

@@ -134,6 +134,9 @@ def _degree_of_another_aspect(hit: LexHit, lex: list[LexHit]) -> bool:
     return other and not own
 
 
+# A version number in a model's name ("3.1", the "2" of "V2"), and one written alone.
+_VERSION_IN_NAME = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d+)?)(?!\d)(?![\d.]*[bBmM]\b)")
+_VERSION_TOKEN = re.compile(r"\d{1,2}(?:\.\d+)?")
 _SIZE_IN_TEXT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?([bm])\b", re.IGNORECASE)
 
 
@@ -254,6 +257,18 @@ class Matchers:
             if _SIZE.match("".join(tokens(normalize(a))))
         }
 
+        # The version numbers of each model's names ("3.1" of "Llama 3.1 405B" and its
+        # "3", "2" of "DeepSeek-V2"): another number right after its name is another
+        # generation.
+        self.versions = {
+            m.id: {
+                v
+                for name in (m.name, *m.aliases, *(x.name for x in m.variants))
+                for version in _VERSION_IN_NAME.findall(name)
+                for v in (version, version.split(".")[0])  # "llama 3" for Llama 3.1
+            }
+            for m in kb.models.values()
+        }
         # Sizes a model's own facts mention ("better than DeepSeek 67B"): written after its
         # name, such a size is the model the sources compare it with, not an unknown variant.
         self.mentioned_sizes = {
@@ -456,6 +471,12 @@ class Matchers:
                     an.variants.setdefault(model_id, variant_id)
                     an.evidence.append(Evidence("variant", f"{model_id}/{variant_id}", words))
                 if hit.kind == "model":
+                    other = self._other_version(hit, toks)
+                    if other:
+                        # "llama 4", "mistral large 3": a generation no source covers
+                        if in_focus and other not in an.unknown_names:
+                            an.unknown_names.append(other)
+                        continue
                     model_hits.append((0 if in_focus else 1, hit))
                     an.evidence.append(Evidence("model", hit.ref, words, hit.score, in_focus))
                     size = _size_after(toks, hit.end)
@@ -780,6 +801,20 @@ class Matchers:
                 return ""
             return tok
         return ""
+
+    def _other_version(self, hit: Hit, toks: tuple[str, ...]) -> str:
+        """ "Llama 4" when a name without a number of its own ("llama") is followed by a
+        version number none of the model's names carry; "" otherwise (a size, a year, or
+        the model's own number: "deepseek 2")."""
+        if hit.end >= len(toks) or any(ch.isdigit() for t in toks[hit.start : hit.end] for ch in t):
+            return ""
+        number = toks[hit.end]
+        if hit.end + 1 < len(toks) and toks[hit.end + 1] in ("b", "m"):
+            return ""  # "llama 70 b": a size
+        if not _VERSION_TOKEN.fullmatch(number) or number in self.versions[hit.ref]:
+            return ""
+        name = " ".join(toks[hit.start : hit.end]).title()
+        return f"{name} {number}"
 
     def _names_a_model(self, word: str) -> bool:
         """A word for a model or for one of the aspects asked of models."""

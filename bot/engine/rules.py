@@ -276,6 +276,7 @@ class Situation:
         return bool(
             an.models
             or an.entities
+            or an.unknown_names  # "llama 4 price", "zeta-7b license"
             or "domain" in an.cues  # "model for writing sql queries", "llm for a bank app"
             or (self.ctx_models and self.aspects)
             or an.topic_score >= t.topic_exact
