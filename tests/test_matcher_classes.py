@@ -870,3 +870,27 @@ def test_a_degree_question_asks_the_degree_of_the_aspect_named_after_it(
     window" asks the window's size."""
     ans = engine.answer(message)
     assert ans.why.evidence and ans.aspect == aspect, ans.why
+
+
+@pytest.mark.parametrize(
+    ("message", "aspect"),
+    [
+        ("what makes deepseek special", "strengths"),
+        ("how do i run llama on my laptop", "hardware"),
+        ("how much can gpt-4o mini write", "output_length"),
+    ],
+)
+def test_a_term_written_with_it_matches_with_the_models_name_in_its_place(
+    engine: Engine, message: str, aspect: str
+) -> None:
+    """ "what makes it special", "run it on", "how much can it write": the knowledge's
+    "it" stands for the model, so the name may take its place."""
+    ans = engine.answer(message)
+    assert ans.why.evidence and ans.aspect == aspect, ans.why
+
+
+def test_a_name_in_the_place_of_it_is_no_follow_up(engine: Engine) -> None:
+    asker = Asker(channel="c-slot", user="u-slot")
+    engine.answer("how much is gpt-4o mini?", asker)
+    ans = engine.answer("what makes deepseek special", asker)
+    assert ans.models == [D], ans.why

@@ -128,8 +128,7 @@ def _degree_of_another_aspect(hit: LexHit, lex: list[LexHit]) -> bool:
         return False
     own = any(h is not hit and h.kind == "aspect" and h.ref == hit.ref for h in lex)
     other = any(
-        h.kind == "aspect" and h.ref != hit.ref and hit.end <= h.start <= hit.end + 4
-        for h in lex
+        h.kind == "aspect" and h.ref != hit.ref and hit.end <= h.start <= hit.end + 4 for h in lex
     )
     return other and not own
 
@@ -508,6 +507,9 @@ class Matchers:
                 # "Mistral Large 2" is a name: its "large" is not the word "large".
                 if not any(p in named for p in range(h.start, h.end))
             ]
+            slot_hits = self._slot_hits(toks, names)
+            if slot_hits:
+                lex = self._resolve_lexicon(lex + slot_hits)
             for lh in lex:
                 explained.update(range(lh.start, lh.end))
                 if lh.kind == "cue" and lh.ref in ("domain", "article"):
@@ -801,6 +803,46 @@ class Matchers:
                 return ""
             return tok
         return ""
+
+    def _slot_hits(self, toks: tuple[str, ...], names: list[Hit]) -> list[LexHit]:
+        """Terms written with "it" for the model ("where is it from", "fine-tune it"),
+        found with a model's name in that place: "where is mistral from", "finetune
+        qwen2.5". Each hit spans the name it stands on."""
+        spans = sorted(
+            (h.start, h.end)
+            for h in names
+            if h.kind in ("model", "variant") and h.end <= len(toks)  # Latin tokens only
+        )
+        if not spans:
+            return []
+        slotted: list[str] = []
+        back: list[tuple[int, int]] = []  # slotted position -> original token span
+        slots: set[int] = set()
+        pos = 0
+        for start, end in spans:
+            if start < pos:
+                continue  # overlapping names: the first one stands
+            for i in range(pos, start):
+                slotted.append(toks[i])
+                back.append((i, i + 1))
+            slots.add(len(slotted))
+            slotted.append("it")
+            back.append((start, end))
+            pos = end
+        for i in range(pos, len(toks)):
+            slotted.append(toks[i])
+            back.append((i, i + 1))
+        out: list[LexHit] = []
+        for hit in self.lexicon.find(tuple(slotted), "", len(slotted)):
+            words = hit.term.words
+            if hit.kind == "cue" and hit.ref == "follow_up":
+                continue  # "it" there is the name itself, no follow-up
+            if not any(hit.start + k in slots for k, w in enumerate(words) if w == "it"):
+                continue  # found without the slot: the plain pass has it
+            if not any(w != "it" and w not in STOPWORDS for w in words):
+                continue  # "where is it from": only function words around the slot
+            out.append(LexHit(hit.term, back[hit.start][0], back[hit.end - 1][1], hit.exact))
+        return out
 
     def _other_version(self, hit: Hit, toks: tuple[str, ...]) -> str:
         """ "Llama 4" when a name without a number of its own ("llama") is followed by a
