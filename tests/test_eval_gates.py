@@ -48,6 +48,7 @@ HELD_OUT = [
     "heldout_fresh5.jsonl",
     "heldout_fresh6.jsonl",
     "heldout_fresh7.jsonl",
+    "heldout_fresh8.jsonl",
 ]
 
 # Held-out sets whose first run fell short of the held-out gate. They stay held out (never
