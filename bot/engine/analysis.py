@@ -743,10 +743,13 @@ class Matchers:
         model or an aspect, or the first half of a compound ("best coding model")."""
         toks = tokens(focus_norm)
         for i, tok in enumerate(toks[:-1]):
-            at = i + 2 if tok == "how" and toks[i + 1] == "many" else i + 1
-            if tok not in ("which", "how", *_RANKING_WORDS) or at >= len(toks):
+            if tok == "how" and toks[i + 1] == "many":
+                at = i + 2  # "how many <noun>"
+            elif tok == "which" or tok in _RANKING_WORDS:
+                at = i + 1  # "which <noun>", "best <noun>"
+            else:
                 continue
-            if tok == "how" and at == i + 1:
+            if at >= len(toks):
                 continue
             head = toks[at]
             after = toks[at + 1] if at + 1 < len(toks) else ""
