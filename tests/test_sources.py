@@ -412,7 +412,14 @@ def test_another_version_glued_to_a_family_name_is_an_uncovered_model(
 
 @pytest.mark.parametrize(
     ("question", "model"),
-    [("deepseekv2 parameters", "deepseek-v2"), ("llama405b licence?", "llama-3.1-405b")],
+    [
+        ("deepseekv2 parameters", "deepseek-v2"),
+        ("llama405b licence?", "llama-3.1-405b"),
+        # the family word with the model's own version number glued on, as "llama 3" is
+        ("llama3 price", "llama-3.1-405b"),
+        ("llama31 license?", "llama-3.1-405b"),
+        ("mistral2 params", "mistral-large-2"),
+    ],
 )
 def test_a_known_name_written_as_one_word_is_still_known(
     engine: Engine, question: str, model: str

@@ -233,6 +233,18 @@ class Matchers:
         self.topic_order = {t_id: i for i, t_id in enumerate(kb.topics)}
         vocab = kb.vocabulary
 
+        # The version numbers of each model's names ("3.1" of "Llama 3.1 405B" and its
+        # "3", "2" of "DeepSeek-V2"): another number right after its name is another
+        # generation.
+        self.versions = {
+            m.id: {
+                v
+                for name in (m.name, *m.aliases, *(x.name for x in m.variants))
+                for version in _VERSION_IN_NAME.findall(name)
+                for v in (version, version.split(".")[0])  # "llama 3" for Llama 3.1
+            }
+            for m in kb.models.values()
+        }
         self.names = TermIndex()
         for model in kb.models.values():
             # "llama 3.1 70b": the entry, and which of its variants (a variant's name wins
@@ -241,6 +253,9 @@ class Matchers:
             for alias in [model.name, model.id, *model.aliases]:
                 if normalize(alias) not in named_variants:
                     self.names.add("model", model.id, alias, fuzzy=True)
+                if alias.isalpha():  # "llama3", "mistral2": a one-word name, its own number
+                    for version in self.versions[model.id]:
+                        self.names.add("model", model.id, alias + version, fuzzy=False)
             for variant in model.variants:
                 for alias in [variant.name, *variant.aliases]:
                     self.names.add("variant", f"{model.id}/{variant.id}", alias, fuzzy=True)
@@ -256,18 +271,6 @@ class Matchers:
             if _SIZE.match("".join(tokens(normalize(a))))
         }
 
-        # The version numbers of each model's names ("3.1" of "Llama 3.1 405B" and its
-        # "3", "2" of "DeepSeek-V2"): another number right after its name is another
-        # generation.
-        self.versions = {
-            m.id: {
-                v
-                for name in (m.name, *m.aliases, *(x.name for x in m.variants))
-                for version in _VERSION_IN_NAME.findall(name)
-                for v in (version, version.split(".")[0])  # "llama 3" for Llama 3.1
-            }
-            for m in kb.models.values()
-        }
         # Sizes a model's own facts mention ("better than DeepSeek 67B"): written after its
         # name, such a size is the model the sources compare it with, not an unknown variant.
         self.mentioned_sizes = {
@@ -352,8 +355,10 @@ class Matchers:
             s for w in vocab.neutral.all() for s in content_stems(normalize(w))
         ) | frozenset(normalize(w) for w in vocab.neutral.all())
         self.neutral_zh = tuple(compact(w) for w in vocab.neutral.zh if compact(w))
-        self.name_keys = frozenset(
-            compact(a)
+        # Compact known names, each with the version numbers of what it names: "llama3" is
+        # Llama 3.1's own number glued on, "llama4" another generation (shapes).
+        self.name_keys: dict[str, frozenset[str]] = {
+            compact(a): frozenset(self.versions[m.id])
             for m in kb.models.values()
             for a in (
                 m.name,
@@ -362,7 +367,10 @@ class Matchers:
                 *(x for v in m.variants for x in (v.name, *v.aliases)),
             )
             if not has_cjk(a)
-        ) | frozenset(compact(a) for e in kb.other_entities.values() for a in e.aliases)
+        }
+        for e in kb.other_entities.values():
+            for a in e.aliases:
+                self.name_keys.setdefault(compact(a), frozenset())
         self.word_keys = frozenset(compact(t.text) for t in self.lexicon.terms if not t.cjk)
         self.fact_concepts = frozenset(c for a in kb.aspects.values() for c in a.concepts)
         generic = PhraseIndex()

@@ -11,6 +11,7 @@ versions ("v2", "3.1") or everyday acronyms.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.text.words import english_words
@@ -52,19 +53,25 @@ class ShapedName:
 _GENERATION = re.compile(r"v?\d+(?:\.\d+)?")
 
 
-def _another_generation(key: str, known: int) -> bool:
+def _another_generation(key: str, known: int, own: frozenset[str]) -> bool:
     """Whether ``key`` is a known family's name with another version number glued on:
     "qwen3" or "llama4" beside the known "qwen" and "llama" (while "qwen272b" is the
-    known "qwen2" with a size, and "deepseekv2" the known name itself)."""
+    known "qwen2" with a size, "deepseekv2" the known name itself, and "llama3" the
+    known name with a number of its own, ``own``)."""
     rest = key[known:]
-    return bool(rest) and key[known - 1].isalpha() and _GENERATION.fullmatch(rest) is not None
+    if not rest or not key[known - 1].isalpha() or not _GENERATION.fullmatch(rest):
+        return False
+    return rest.removeprefix("v") not in own
 
 
-def unknown_names(raw: str, names: frozenset[str], words: frozenset[str]) -> list[ShapedName]:
+def unknown_names(
+    raw: str, names: Mapping[str, frozenset[str]], words: frozenset[str]
+) -> list[ShapedName]:
     """Name-shaped tokens in ``raw`` that the knowledge base does not know.
 
-    ``names`` and ``words`` hold compact lower-case forms of known names (aliases) and
-    of known words (keywords, concept terms). A token is known when it is a known word,
+    ``names`` maps the compact lower-case forms of known names (aliases) to the version
+    numbers their model carries ("3.1", "3" for Llama 3.1); ``words`` holds those of
+    known words (keywords, concept terms). A token is known when it is a known word,
     or when it or a prefix of it (four characters or more) is a known name: "Qwen2-72B"
     is the known "qwen2" with a size.
     """
@@ -79,7 +86,8 @@ def unknown_names(raw: str, names: frozenset[str], words: frozenset[str]) -> lis
             if not key or key in COMMON_ACRONYMS or key in words or _NOT_A_NAME.match(text):
                 continue
             known = [n for n in range(min(len(key), 4), len(key) + 1) if key[:n] in names]
-            if known and not _another_generation(key, max(known)):
+            longest = max(known, default=0)
+            if known and not _another_generation(key, longest, names[key[:longest]]):
                 continue
             if text.isalpha() and key in english_words():
                 continue
