@@ -769,6 +769,27 @@ def test_a_property_of_something_else_is_declined(engine: Engine, message: str) 
     assert not ans.answered and not ans.table, ans.why
 
 
+@pytest.mark.parametrize("message", ["苹果手机多少钱", "苹果手机多少钱一台"])
+def test_the_price_of_the_thing_a_job_is_read_from_is_no_recommendation(
+    engine: Engine, message: str
+) -> None:
+    """ "苹果手机" is the edge job's phrase, but "how much is an iPhone" asks its price:
+    nothing chooses or names a model."""
+    ans = engine.answer(message)
+    assert not ans.answered and not ans.recommendations, ans.why
+
+
+@pytest.mark.parametrize(
+    ("message", "model"),
+    [("哪个模型在苹果手机上最便宜", "gpt-4o-mini"), ("苹果手机上跑哪个模型最划算", "gpt-4o-mini")],
+)
+def test_a_price_with_a_job_and_a_choice_is_a_recommendation(
+    engine: Engine, message: str, model: str
+) -> None:
+    ans = engine.answer(message)
+    assert ans.answered and ans.recommendations[0].model == model, ans.why
+
+
 @pytest.mark.parametrize(
     ("message", "intent"),
     [("how big is the chinese one?", "topic"), ("when was the article published?", "topic")],

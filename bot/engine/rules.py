@@ -878,6 +878,15 @@ def _asks_for_job(s: Situation) -> bool:
     weak_job = an.use_case_score < t.use_case_exact and an.job_support < 2
     if s.aspects_beside_job and not s.superlative and "recommend" not in an.cues and weak_job:
         return False
+    # "苹果手机多少钱", "how much is an iphone": the aspect is asked of the one thing the job
+    # is read from, and nothing chooses or names a model.
+    if (
+        s.aspects_beside_job
+        and an.job_support < 2
+        and not (s.superlative or s.selector or models_in_play)
+        and "recommend" not in an.cues
+    ):
+        return False
     strong_topic = (
         an.topic not in (None, *SMALL_TALK)
         and an.topic_score >= t.topic_strong
