@@ -180,13 +180,21 @@ def test_answers_do_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
 # >=99.5% declined on each; the first runs fell short (97.8% / 97.0%), so the aim is a
 # strict expected failure and a floor keeps each half from sliding: the first run, raised
 # to what general fixes later reached (the held-out half still unread).
-OFFTOPIC_FLOOR = {"offtopic_tune.jsonl": 0.993, "offtopic_heldout.jsonl": 0.979}
+#
+# A second batch (tune2 / heldout2), written the same way by two more helpers, first ran at
+# 98.3% / 97.3% (commit ca0641f).
+OFFTOPIC_FLOOR = {
+    "offtopic_tune.jsonl": 0.993,
+    "offtopic_heldout.jsonl": 0.979,
+    "offtopic_tune2.jsonl": 0.983,
+    "offtopic_heldout2.jsonl": 0.973,
+}
 OFFTOPIC_AIM = 0.995
 
 
 def _declined_share(engine: Engine, name: str) -> float:
     report = evaluate(Engine(engine.kb), load_cases(EVAL / name))
-    assert report.total >= 600 and report.answerable == 0
+    assert report.total >= 400 and report.answerable == 0
     return report.accuracy
 
 
@@ -197,7 +205,11 @@ def test_off_topic_set_stays_at_or_above_its_first_run(engine: Engine, name: str
 
 # The tuning half reached the aim (99.7%) with the general not-a-model rules; the
 # held-out half (98.2%) has not.
-OFFTOPIC_SHORT_OF_AIM = {"offtopic_heldout.jsonl"}
+OFFTOPIC_SHORT_OF_AIM = {
+    "offtopic_heldout.jsonl",
+    "offtopic_tune2.jsonl",
+    "offtopic_heldout2.jsonl",
+}
 
 
 @pytest.mark.parametrize(

@@ -267,6 +267,9 @@ NOT_ASKED = [
     "budget",  # one noun of a job's phrasing
     "Thai",
     "I mostly write Go these days",  # statements about oneself
+    # a job's words in another order are not its phrase said ("python to go")
+    "I mostly write Go these days, some Python for scripts",
+    "we moved from go back to python last year",
     "i've been coding in rust all week",
     "our company is a bank",
     "I like chatting with people",
@@ -468,6 +471,7 @@ def test_thanks_get_a_short_youre_welcome_not_a_greeting(
             "we run a travel app for people in Lisbon and Rio, replies in their own language",
             "recommend",
         ),
+        ("we are porting our python to go", "recommend"),  # a job's phrase said whole
     ],
 )
 def test_questions_without_a_question_mark_still_count(

@@ -23,7 +23,7 @@ from bot.engine.compose import Composer, join_names
 from bot.engine.context import Context
 from bot.kb.schema import KnowledgeBase, Model
 from bot.text.code import without_code
-from bot.text.normalize import bigrams, content_stems, normalize
+from bot.text.normalize import bigrams, compact, content_stems, normalize
 
 
 @dataclass(frozen=True)
@@ -250,6 +250,16 @@ class Situation:
         ]
 
     @cached_property
+    def _job_phrase_said_whole(self) -> bool:
+        """Whether the phrase that scored the best job stands in the question as written."""
+        an = self.an
+        said = compact(an.focus_text)
+        return any(
+            e.kind == "use_case" and e.ref == an.use_case and compact(normalize(e.words)) in said
+            for e in an.evidence
+        )
+
+    @cached_property
     def asked(self) -> bool:
         """Whether the message asks the bot something: the evidence a recommendation, fact
         or topic answer needs besides domain words (see the rule "not_asked")."""
@@ -266,8 +276,9 @@ class Situation:
         if _FIRST_PERSON.search(an.focus_text):
             # A statement about oneself asks nothing ("our company is a bank", "I've been
             # coding in Rust all week": words shared with jobs), unless it states a need in a
-            # job's own phrase ("replies in their own language").
-            return an.use_case_score >= t.use_case_exact
+            # job's own phrase, said whole ("replies in their own language"; not "I write Go
+            # these days, some Python" for the phrase "python to go").
+            return an.use_case_score >= t.use_case_exact and self._job_phrase_said_whole
         # A query written as a noun phrase: "gpt-4o mini", "llama 3.1 context window",
         # "article summary", "code generation for a startup". A sentence with a verb of
         # being after its subject is a statement ("this model train set is amazing").
