@@ -294,6 +294,47 @@ def test_a_message_that_asks_nothing_is_declined_as_chatter(engine: Engine, mess
     assert ans.why.rule == "not_asked"
 
 
+# A question about a paste ("where's the bug?", "which setting do I change?") is about the
+# paste: the job words in it ("script", "javascript") describe the code, not a wish.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "这个 python 脚本哪里有问题\nfor f in *.jpg do\n  mv $f x.png\ndone",
+        '我的脚本报错了，哪里要改\nTraceback (most recent call last):\n  File "a.py", line 3',
+        "my python script crashes, what do i change?\nTraceback (most recent call last):\n"
+        "  File \"a.py\", line 3\nNameError: name 'x' is not defined",
+        "build fails, which flag do i set?\nnpm ERR! code ELIFECYCLE\nnpm ERR! errno 1",
+    ],
+)
+def test_a_question_about_a_paste_is_not_a_job(engine: Engine, message: str) -> None:
+    ans = engine.answer(message)
+    assert not ans.answered and not ans.recommendations, ans.why
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "which model is best for debugging errors like this?\nTypeError: x is undefined",
+        "which llm would fix this bug? ```py\ndef f(x): return x +\n```",
+    ],
+)
+def test_a_model_asked_for_over_a_paste_is_recommended(engine: Engine, message: str) -> None:
+    ans = engine.answer(message)
+    assert ans.answered and ans.intent == "recommend", ans.why
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "we run a bank.\nif data must stay on-prem, which option is best for customer support?",
+        "we are a hospital\nfor patient notes, which one keeps data in house?",
+    ],
+)
+def test_a_second_line_of_prose_is_not_code(engine: Engine, message: str) -> None:
+    ans = engine.answer(message)
+    assert ans.answered and ans.intent == "recommend", ans.why
+
+
 # Everyday questions that share one word with the domain. Each reached an answer before
 # the rule that names it; the counterparts below stay answered.
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from bot.engine.answer import Answer
 from bot.engine.compose import Composer, join_names
 from bot.engine.context import Context
 from bot.kb.schema import KnowledgeBase, Model
-from bot.text.code import without_code
+from bot.text.code import has_paste, without_code
 from bot.text.normalize import bigrams, compact, content_stems, normalize
 
 
@@ -883,6 +883,11 @@ def _asks_for_job(s: Situation) -> bool:
     own_choice = _QUANTITY_ASKED.search(an.focus_text) is not None or an.alternatives
     models_in_play = s.named or "domain" in an.cues or (s.ctx_models and an.follow_up)
     if own_choice and not models_in_play:
+        return False
+    # "where's the bug in this script?" above a paste, "which setting do I change?" under a
+    # build log: the job's words ("script", "javascript") describe the paste, and the
+    # question is about it, not about a model.
+    if has_paste(an.question) and not models_in_play:
         return False
     # An aspect asked on its own ("which languages?") is not a job, unless its words are
     # the job's own ("users in Thailand": a language, and the multilingual job).
