@@ -335,6 +335,36 @@ def test_a_second_line_of_prose_is_not_code(engine: Engine, message: str) -> Non
     assert ans.answered and ans.intent == "recommend", ans.why
 
 
+# "does my bank …?": a yes/no question about a thing in the world. Its job words ("bank",
+# "international") met one word each do not ask which model suits it.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "does my bank do international transfers on weekends",
+        "can my bank block international payments",
+        "why did my bank freeze my international card",
+        "does my school offer international exchange for nurses at the hospital",
+    ],
+)
+def test_a_question_about_a_thing_in_the_world_is_not_a_job(engine: Engine, message: str) -> None:
+    ans = engine.answer(message)
+    assert not ans.answered and not ans.recommendations, ans.why
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "would a law firm be better off self-hosting?",
+        "can a hospital keep patient records private with any of these?",
+        "does a hospital need an on-prem model?",
+        "does my bank need something that runs on its own servers for chat support?",
+    ],
+)
+def test_a_situation_asked_in_a_jobs_own_words_is_still_a_job(engine: Engine, message: str) -> None:
+    ans = engine.answer(message)
+    assert ans.answered and ans.intent == "recommend", ans.why
+
+
 # Everyday questions that share one word with the domain. Each reached an answer before
 # the rule that names it; the counterparts below stay answered.
 @pytest.mark.parametrize(

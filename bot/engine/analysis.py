@@ -86,6 +86,12 @@ _PROPERTY_OF = re.compile(
     r"^(?:how (?:big|large|much|long|old|fast|expensive|good)|when)\s+"
     r"(?:is|was|are|were|does|did|do)\s+(?:(?:the|a|an|my|our)\s+)?(\S.*)$"
 )
+# A yes/no or why question about a determined subject: "does my bank …", "can a hospital
+# …", "why did the clinic …".
+_YES_NO_OF = re.compile(
+    r"^(?:why\s+)?(?:does|do|did|can|could|will|would|is|are|was|were|should|has|have)\s+"
+    r"(?:my|our|a|an|the|his|her|their|your)\s+(\S.*)$"
+)
 # Words before a language's name: "in chinese", "speak chinese", "translate to chinese".
 _LANGUAGE_USE = frozenset(
     "in into to from speak speaks speaking spoken learn learning read reading write writing "
@@ -201,6 +207,9 @@ class Analysis:
     # The noun a "which …" question chooses among when it is not a word for a model
     # ("phone" of "which phone has the best camera"); "" otherwise.
     chosen_other: str = ""
+    # The subject of a yes/no or why question when it is a thing in the world, not a model
+    # ("bank" of "does my bank charge for international transfers?"); "" otherwise.
+    asked_of_other: str = ""
     evidence: list[Evidence] = field(default_factory=list)
 
     @property
@@ -576,6 +585,7 @@ class Matchers:
         an.chosen_other = an.chosen_other or self._chosen_other(focus_norm)
         if an.aspects and not an.chosen_other:
             an.chosen_other = self._subject_other(focus_norm)
+        an.asked_of_other = self._asked_of_other(focus_norm)
         self._jobs(an, norm, focus_norm)
         self._topics(an, self._article_names.canonical(focus_norm))
         an.follow_up = self._is_follow_up(an, focus_norm)
@@ -814,6 +824,21 @@ class Matchers:
                 return ""
             return tok
         return ""
+
+    def _asked_of_other(self, focus_norm: str) -> str:
+        """The subject of "does my bank …?", "can a hospital …?" when no term of the
+        knowledge base knows it (a job's phrasing may: "bank", "hospital"): the question
+        asks what that thing does, not which model suits it. "" for a word for a model, an
+        aspect or a known term ("does the article say …", "is the chinese one open")."""
+        match = _YES_NO_OF.match(focus_norm)
+        if match is None:
+            return ""
+        head = tokens(match.group(1))[0]
+        if head in STOPWORDS or head in self.neutral or not head.isalpha():
+            return ""
+        if self._names_a_model(head) or self.lexicon.forms(head):
+            return ""
+        return head
 
     def _slot_hits(self, toks: tuple[str, ...], names: list[Hit]) -> list[LexHit]:
         """Terms written with "it" for the model ("where is it from", "fine-tune it"),

@@ -917,10 +917,17 @@ def _asks_for_job(s: Situation) -> bool:
         return False  # "recommend a cheap phone": the thing asked for is not a model
     if _HOW_TO.search(an.focus_text) and not cued:
         return False  # "how do I set up customer support in Zendesk?" asks how, not which
+    if an.asked_of_other and an.use_case_score < t.use_case_exact and not (cued or s.named):
+        # "does my bank charge for international transfers?" asks about the bank; a job's
+        # own phrase is a situation asked about ("would a law firm be better off self-hosting?")
+        return False
     agreed = (
         an.job_support >= 2
         and an.use_case_score >= t.use_case_min
-        and an.explained >= t.explained_min_domain
+        # two jobs met by a word each ("my bank … international transfers") agree only
+        # where half of the question is understood
+        and an.explained
+        >= (t.explained_min_cue if an.use_case_score < t.use_case_exact else t.explained_min_domain)
     )
     situation = (an.use_case_score >= t.situation_min or agreed) and (
         an.explained >= t.explained_min_cue or agreed
