@@ -365,6 +365,28 @@ def test_a_situation_asked_in_a_jobs_own_words_is_still_a_job(engine: Engine, me
     assert ans.answered and ans.intent == "recommend", ans.why
 
 
+# The A-not-A question ("贵不贵", "值不值得", "快不快") asks whether A: it is a question,
+# and its "不贵" is not the wish "not expensive".
+@pytest.mark.parametrize(
+    ("message", "intent", "aspect"),
+    [
+        ("gpt-4o mini 快不快", "overview", None),
+        ("gpt-4o mini 要不要钱", "fact", "pricing"),
+        ("llama 可不可以商用", "fact", "license"),
+    ],
+)
+def test_an_a_not_a_question_is_asked(
+    engine: Engine, message: str, intent: str, aspect: str | None
+) -> None:
+    ans = engine.answer(message)
+    assert ans.answered and ans.intent == intent and ans.aspect == aspect, ans.why
+
+
+def test_an_a_not_a_question_about_something_to_buy_is_declined(engine: Engine) -> None:
+    ans = engine.answer("这个耳机值不值得买")
+    assert not ans.answered and ans.why.rule != "not_asked", ans.why
+
+
 # Everyday questions that share one word with the domain. Each reached an answer before
 # the rule that names it; the counterparts below stay answered.
 @pytest.mark.parametrize(
@@ -844,7 +866,9 @@ def test_a_property_of_something_else_is_declined(engine: Engine, message: str) 
     assert not ans.answered and not ans.table, ans.why
 
 
-@pytest.mark.parametrize("message", ["苹果手机多少钱", "苹果手机多少钱一台"])
+@pytest.mark.parametrize(
+    "message", ["苹果手机多少钱", "苹果手机多少钱一台", "苹果手机贵吗", "苹果手机贵不贵"]
+)
 def test_the_price_of_the_thing_a_job_is_read_from_is_no_recommendation(
     engine: Engine, message: str
 ) -> None:

@@ -161,6 +161,7 @@ ASKING = re.compile(
     r"告诉我|告訴我|想|需要|求|选|選|区别|區別|差别|差別|好不好|行不行|适合|適合|希望|打算|"
     r"计划|計劃|要求|要快|要便宜|要低|要高|要好|总结|總結|概括|做一个|做一個|做个|做個|搞一个|"
     r"搞个|让模型|讓模型|用什么|用什麼|排序|帮我|幫我|请|請"
+    r"|([\u4e00-\u9fff])[不没沒]\1"  # A-not-A: "贵不贵", "值不值得", "能不能", "有沒有"
 )
 # A declarative sentence: a subject, then a verb of being or having ("this set is great",
 # "the api was down", "llama farms are cute").
@@ -473,19 +474,31 @@ class Situation:
 
     @cached_property
     def aspects_beside_job(self) -> bool:
-        """Whether an aspect is asked in words that are not the best job's own."""
+        """Whether an aspect is asked in words that are not a matched job's own, nor a trait
+        wished for ("cheap")."""
+        matched = [uc for score, uc in self.an.use_cases if score >= self.t.use_case_min]
+        return self._aspect_words_beside(matched, self.trait_terms)
+
+    @cached_property
+    def aspect_asked_of_job(self) -> bool:
+        """Whether an aspect is asked in words that are not the best job's own: "贵" of
+        "苹果手机贵吗" (while "low cost" is the cost job's own phrase)."""
+        best = self.an.use_case
+        return self._aspect_words_beside([best] if best else [], set())
+
+    def _aspect_words_beside(self, use_cases: list[str], allowed: set[str]) -> bool:
         if not self.aspects:
             return False
-        job: set[str] = set()
-        for score, use_case in self.an.use_cases:
-            if score >= self.t.use_case_min:
-                job |= self.kb_job_terms(use_case)
+        job: set[str] = set(allowed)
+        for use_case in use_cases:
+            job |= self.kb_job_terms(use_case)
         for e in self.an.evidence:
             if e.kind != "aspect" or e.ref not in self.aspects:
                 continue
             norm = normalize(e.words)
-            words = set(content_stems(norm)) | {g for g in bigrams(norm) if len(g) == 2}
-            if not words <= job | self.trait_terms:
+            # a one-character word ("贵") has no bigram: it stands for itself
+            words = set(content_stems(norm)) | {g for g in bigrams(norm) if len(g) == 2} or {norm}
+            if not words <= job:
                 return True
         return False
 
@@ -897,7 +910,7 @@ def _asks_for_job(s: Situation) -> bool:
     # "苹果手机多少钱", "how much is an iphone": the aspect is asked of the one thing the job
     # is read from, and nothing chooses or names a model.
     if (
-        s.aspects_beside_job
+        s.aspect_asked_of_job
         and an.job_support < 2
         and not (s.superlative or s.selector or models_in_play)
         and "recommend" not in an.cues

@@ -88,6 +88,9 @@ def _traditional_to_simplified() -> dict[str, str]:
 _ZH_COLLOQUIAL = str.maketrans(
     {**_traditional_to_simplified(), "啥": "什么", "咋": "怎么", "俺": "我"}
 )
+# The A-not-A question ("贵不贵", "能不能", "有没有") asks whether A: read as A, so that its
+# "不贵" is not read as "not expensive".
+_ZH_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 # Chat shorthand with a standard spelling ("wht can u do", "tell me abt it pls").
 _EN_SHORTHAND = {
     "wht": "what",
@@ -124,6 +127,8 @@ def normalize(text: str) -> str:
     """Canonical form of a question or phrase for matching (memoised: knowledge-base
     phrases are normalised many times while the indexes are built)."""
     text = unicodedata.normalize("NFKC", text).translate(_ZH_COLLOQUIAL)
+    if "不" in text or "没" in text:
+        text = _ZH_A_NOT_A.sub(r"\1", text)
     if "<" in text or "@" in text:
         text = _MENTION.sub(" ", text)
     if "://" in text:

@@ -30,10 +30,11 @@ _EN_REQUEST = re.compile(
     r"what(?:'s| is| are| about)|how (?:much|many|big|good|fast|does|do|is|are)|vs\.?|versus|"
     r"compare|comparison|difference|better|best|pick|choose|wich|pls|plz|please|lmk)\b"
 )
-# Chinese question particles and interrogatives.
+# Chinese question particles and interrogatives, and the A-not-A question ("贵不贵",
+# "值不值得", "能不能", "有没有").
 _ZH_ASK = re.compile(
     r"[吗呢嘛么？]|哪|谁|什么|啥|怎么|咋|多少|几|是否|能否|可否|有没有|是不是|会不会|推荐|"
-    r"介绍|对比|比较|区别|选|求|请问|如何"
+    r"介绍|对比|比较|区别|选|求|请问|如何|([\u4e00-\u9fff])[不没沒]\1"
 )
 
 
