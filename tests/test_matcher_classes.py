@@ -387,6 +387,31 @@ def test_an_a_not_a_question_about_something_to_buy_is_declined(engine: Engine) 
     assert not ans.answered and ans.why.rule != "not_asked", ans.why
 
 
+# A job's phrase with its words in another order is weaker than the phrase said.
+@pytest.mark.parametrize(
+    "message",
+    ["I want to keep my money in savings, not spend it", "do i keep money in savings or invest?"],
+)
+def test_a_jobs_words_in_another_order_are_not_its_phrase(engine: Engine, message: str) -> None:
+    ans = engine.answer(message)
+    assert not ans.answered and not ans.recommendations, ans.why
+
+
+@pytest.mark.parametrize(
+    ("message", "use_case"),
+    [
+        ("which model is best for support of customers?", "customer-support"),
+        ("best model for the generation of code", "code-generation"),
+        ("which one for reasoning in math?", "math-reasoning"),
+    ],
+)
+def test_a_jobs_words_in_another_order_still_name_the_job(
+    engine: Engine, message: str, use_case: str
+) -> None:
+    ans = engine.answer(message)
+    assert ans.answered and ans.use_case == use_case, ans.why
+
+
 # Everyday questions that share one word with the domain. Each reached an answer before
 # the rule that names it; the counterparts below stay answered.
 @pytest.mark.parametrize(

@@ -210,6 +210,9 @@ SHORT_PHRASE_SCORE = 0.85
 LONGER_NAME_SCORE = 0.9  # a fuzzy name this close wins over a shorter exact one it covers
 THIN_PHRASE_PENALTY = 0.5
 SCATTERED_PENALTY = 0.8
+# A phrase's words in another order ("money into savings" for "save money") are still its
+# words, but not the phrase said: below an exact match, above a scattered one.
+REORDERED_PENALTY = 0.93
 _VARIANT_CACHE_MAX = 20_000
 _VARIANT_KEY_CHARS = 40  # longer "words" are noise and are not kept
 MATCHED = 0.8  # a phrase scoring this much counts as present
@@ -340,6 +343,8 @@ class PhraseIndex:
                     spots = [q_stems[s] for s in present]
                     if max(spots) - min(spots) >= len(present) + 2:
                         latin *= SCATTERED_PENALTY
+                    elif spots != sorted(spots):
+                        latin *= REORDERED_PENALTY
                 if len(phrase.stems) > 1 and not phrase.grams and phrase.text in squashed:
                     latin = 1.0  # "helpdesk" for "help desk"
                 if self.thin_penalty and phrase.thin and phrase.text not in squashed:
