@@ -203,13 +203,9 @@ def test_off_topic_set_stays_at_or_above_its_first_run(engine: Engine, name: str
     assert round(_declined_share(engine, name), 3) >= OFFTOPIC_FLOOR[name], name
 
 
-# The tuning half reached the aim (99.7%) with the general not-a-model rules; the
-# held-out half (98.2%) has not.
-OFFTOPIC_SHORT_OF_AIM = {
-    "offtopic_heldout.jsonl",
-    "offtopic_tune2.jsonl",
-    "offtopic_heldout2.jsonl",
-}
+# The tuning halves reached the aim with general rules (offtopic_tune 100%, offtopic_tune2
+# 99.6%); the held-out halves have not.
+OFFTOPIC_SHORT_OF_AIM = {"offtopic_heldout.jsonl", "offtopic_heldout2.jsonl"}
 
 
 @pytest.mark.parametrize(
