@@ -412,6 +412,13 @@ def test_a_jobs_words_in_another_order_still_name_the_job(
     assert ans.answered and ans.use_case == use_case, ans.why
 
 
+# What is left of "i'm", "we're", "i've" is no unknown word.
+@pytest.mark.parametrize("message", ["best pick if i'm broke", "best option if we're broke"])
+def test_a_contraction_is_no_unknown_word(engine: Engine, message: str) -> None:
+    ans = engine.answer(message)
+    assert ans.answered and ans.use_case == "cost-sensitive", ans.why
+
+
 # Everyday questions that share one word with the domain. Each reached an answer before
 # the rule that names it; the counterparts below stay answered.
 @pytest.mark.parametrize(

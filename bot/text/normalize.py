@@ -201,6 +201,7 @@ def stem(word: str) -> str:
 
 # The last line holds what is left of "aren't", "doesn't" once the apostrophe splits it:
 # function words, never typos of a term ("aren" is not "arena").
+# "m", "re", "ve", "ll", "d": what is left of "i'm", "we're", "i've", "we'll", "i'd".
 _STOPWORD_TEXT = """
 a an the is are was were be been being am do does did doing have has had having i me my we our
 you your he she it its they them their this that these those what which who whom whose when
@@ -211,6 +212,7 @@ while up down out off please tell show give let know want wanna need like get go
 ok okay hey yo guys bro pls plz thanks thank u ur im something anything thing stuff one ones
 really actually currently rn lol gonna gotta kinda whats wat wats hows whos whys bot
 aren isn doesn didn wasn weren hasn hadn couldn wouldn shouldn mustn ain
+m re ve ll d
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
