@@ -834,6 +834,10 @@ def test_a_world_ranking_of_models_is_still_answered(engine: Engine, message: st
         "best dumplings in shanghai",
         "best teachers for learning chinese",
         "top tips for customer support",
+        # the second noun of a compound ("translation app")
+        "which translation app is best",
+        "which coding app is best",
+        "哪个翻译软件好用",
     ],
 )
 def test_the_best_thing_that_is_not_a_model_is_declined(engine: Engine, message: str) -> None:
@@ -849,6 +853,11 @@ def test_the_best_thing_that_is_not_a_model_is_declined(engine: Engine, message:
         "cheapest option for a startup chatbot",
         "what's the best coding model",
         "fastest one for customer support?",
+        "which chatbot app is best for customer support",
+        "which open source model is best for coding",
+        # translating is the multilingual job, in Chinese too
+        "想做个翻译工具，用哪个",
+        "做翻译用哪个模型",
     ],
 )
 def test_the_best_model_word_is_still_a_recommendation(engine: Engine, message: str) -> None:

@@ -784,9 +784,19 @@ class Matchers:
                 return ""  # "the best way to …", "which option …"
             # A noun is followed by its verb or a preposition ("which phone has", "the best
             # pizza in town"); "which came out", "best coding model" are not nouns chosen.
-            if after and after not in _AFTER_CHOSEN_NOUN:
-                return ""
-            return head
+            if not after or after in _AFTER_CHOSEN_NOUN:
+                return head
+            # A compound's second noun, when it is no model word: "which translation app
+            # is best", "the best budget airline to fly".
+            then = toks[at + 2] if at + 2 < len(toks) else ""
+            if (
+                after not in STOPWORDS
+                and after.isalpha()
+                and not self._names_a_model(after)
+                and (not then or then in _AFTER_CHOSEN_NOUN)
+            ):
+                return after
+            return ""
         return ""
 
     def _modifies_other_noun(self, toks: tuple[str, ...], hit: LexHit, lex: list[LexHit]) -> bool:
