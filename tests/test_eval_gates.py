@@ -182,12 +182,14 @@ def test_answers_do_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
 # to what general fixes later reached (the held-out half still unread).
 #
 # A second batch (tune2 / heldout2), written the same way by two more helpers, first ran at
-# 98.3% / 97.3% (commit ca0641f).
+# 98.3% / 97.3% (commit ca0641f). A third, tuning only (tune3), asked for lines that share
+# words with the domain in their everyday senses, first ran at 96.5% (commit 290dfc9).
 OFFTOPIC_FLOOR = {
     "offtopic_tune.jsonl": 0.993,
     "offtopic_heldout.jsonl": 0.979,
     "offtopic_tune2.jsonl": 0.983,
     "offtopic_heldout2.jsonl": 0.973,
+    "offtopic_tune3.jsonl": 0.965,
 }
 OFFTOPIC_AIM = 0.995
 
@@ -205,7 +207,11 @@ def test_off_topic_set_stays_at_or_above_its_first_run(engine: Engine, name: str
 
 # The tuning halves reached the aim with general rules (offtopic_tune 100%, offtopic_tune2
 # 99.6%); the held-out halves have not.
-OFFTOPIC_SHORT_OF_AIM = {"offtopic_heldout.jsonl", "offtopic_heldout2.jsonl"}
+OFFTOPIC_SHORT_OF_AIM = {
+    "offtopic_heldout.jsonl",
+    "offtopic_heldout2.jsonl",
+    "offtopic_tune3.jsonl",
+}
 
 
 @pytest.mark.parametrize(

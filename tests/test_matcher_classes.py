@@ -838,12 +838,29 @@ def test_a_world_ranking_of_models_is_still_answered(engine: Engine, message: st
         "which translation app is best",
         "which coding app is best",
         "哪个翻译软件好用",
+        # "the most <noun>" ranks that noun, after "which <aspect word>"
+        "which country has the most islands",
+        "which company has the most employees",
     ],
 )
 def test_the_best_thing_that_is_not_a_model_is_declined(engine: Engine, message: str) -> None:
     """A superlative chooses the best of the noun after it; no domain word makes it a model."""
     ans = engine.answer(message)
     assert not ans.answered and ans.recommendations == [], ans.why
+
+
+@pytest.mark.parametrize(
+    ("message", "aspect"),
+    [
+        ("which model has the most parameters", "parameters"),
+        ("which one supports the most languages", "languages"),
+    ],
+)
+def test_the_most_of_an_aspect_compares_every_model(
+    engine: Engine, message: str, aspect: str
+) -> None:
+    ans = engine.answer(message)
+    assert ans.answered and ans.intent == "compare" and ans.aspect == aspect, ans.why
 
 
 @pytest.mark.parametrize(

@@ -80,7 +80,7 @@ _AFTER_CHOSEN_NOUN = frozenset(
     "makes for to of in with".split()
 )
 # Superlatives that choose the best of some kind of thing: "the best pizza in town".
-_RANKING_WORDS = ("best", "cheapest", "fastest", "top")
+_RANKING_WORDS = ("best", "cheapest", "fastest", "top", "most", "fewest", "least")
 # A property asked of a subject: "how big is <subject>", "when was <subject> released".
 _PROPERTY_OF = re.compile(
     r"^(?:how (?:big|large|much|long|old|fast|expensive|good)|when)\s+"
@@ -771,8 +771,10 @@ class Matchers:
                 continue
             head = toks[at]
             after = toks[at + 1] if at + 1 < len(toks) else ""
-            if head in STOPWORDS or head.isdigit() or self._names_a_model(head):
+            if head in STOPWORDS or head.isdigit():
                 return ""
+            if self._names_a_model(head):
+                continue  # "which country has the most …": the next anchor may choose
             if tok == "how":
                 # Counting: a quantity of anything ("how many people"), but not of the
                 # first half of a compound ("how many chinese models") nor of a thing the
