@@ -419,6 +419,39 @@ def test_a_contraction_is_no_unknown_word(engine: Engine, message: str) -> None:
     assert ans.answered and ans.use_case == "cost-sensitive", ans.why
 
 
+# Two things set against each other ("x vs y", "x 和 y", "between x and y"), neither a
+# model: the choice asked is between them.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "pixel 8 vs pixel 8a, which is cheaper for a student?",
+        "ps5 or xbox for a kid who likes racing games?",
+        "小米14和小米13拍照差别大吗，学生选哪个性价比高",
+        "what's the difference between a roth ira and a brokerage account? i'm 25",
+    ],
+)
+def test_two_other_things_set_against_each_other_are_not_models(
+    engine: Engine, message: str
+) -> None:
+    ans = engine.answer(message)
+    assert not ans.answered and not ans.recommendations, ans.why
+
+
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        ("api or self-hosting for a bank?", "recommend"),
+        ("should i go cheap or accurate for support tickets?", "recommend"),
+        ("开源还是闭源好", "topic"),
+    ],
+)
+def test_alternatives_the_sources_know_are_still_answered(
+    engine: Engine, message: str, intent: str
+) -> None:
+    ans = engine.answer(message)
+    assert ans.answered and ans.intent == intent, ans.why
+
+
 # Everyday questions that share one word with the domain. Each reached an answer before
 # the rule that names it; the counterparts below stay answered.
 @pytest.mark.parametrize(

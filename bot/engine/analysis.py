@@ -109,6 +109,11 @@ _ALTERNATIVES = re.compile(
     r"|\b(?:compare|comparing|between)\s+([a-z][a-z+#-]*)\s+(?:and|with|to|&)\s+"
     r"([a-z][a-z+#-]*)(?![a-z])"
 )
+# The connective between two things compared or offered: "a or b", "a vs b", "a 和 b",
+# "a 还是 b", "the difference between a and b".
+_SET_AGAINST = re.compile(
+    r"\b(?:or|vs|versus)\b|和|跟|还是|与|\bbetween\s+(?:a\s+|an\s+|the\s+)?\S+(?:\s+\S+)?\s+(and)\b"
+)
 # A bare quantity question: what it counts is the noun after it, when there is one.
 _QUANTITY = ("how", "much")
 
@@ -204,6 +209,9 @@ class Analysis:
     # "python or javascript", "python和java哪个": two terms of one concept offered as the
     # alternatives, so the choice asked is between them, not between models.
     alternatives: tuple[str, str] | None = None
+    # Two things set against each other when neither is a model: "quest 3 vs quest 3s",
+    # "m3 和 m2", "a tesla model 3 or a prius" (the word beside the connective, as written).
+    compares_other: str = ""
     # The noun a "which …" question chooses among when it is not a word for a model
     # ("phone" of "which phone has the best camera"); "" otherwise.
     chosen_other: str = ""
@@ -582,6 +590,8 @@ class Matchers:
 
         self._coverage(an, covered)
         an.alternatives = self._alternatives(focus_norm)
+        if not an.models and "domain" not in an.cues:
+            an.compares_other = self._compares_other(focus_norm)
         an.chosen_other = an.chosen_other or self._chosen_other(focus_norm)
         if an.aspects and not an.chosen_other:
             an.chosen_other = self._subject_other(focus_norm)
@@ -918,6 +928,31 @@ class Matchers:
             if refs[0] & refs[1]:
                 return a, b
         return None
+
+    def _compares_other(self, focus_norm: str) -> str:
+        """The word beside a connective ("or", "vs", "和", "between … and") when it is a
+        thing no term knows, or a version number, and no word of the question names a
+        model: the question sets two other things against each other."""
+        for match in _SET_AGAINST.finditer(focus_norm):
+            at = match.start(1) if match.lastindex else match.start()
+            end = match.end(1) if match.lastindex else match.end()
+            left = [t for t in tokens(focus_norm[:at]) if t not in STOPWORDS][-1:]
+            right = [t for t in tokens(focus_norm[end:]) if t not in STOPWORDS][:1]
+            for tok in (*left, *right):
+                if self._names_a_model(tok):
+                    return ""
+            for tok in (*left, *right):
+                if any(ch.isdigit() for ch in tok) or not self._known_token(tok):
+                    return tok
+        return ""
+
+    def _known_token(self, tok: str) -> bool:
+        return (
+            tok in self.neutral
+            or self.vocab.knows(stem(tok))
+            or self.lexicon.known_word(tok)
+            or bool(self.names.find(tok, (tok,), tok))
+        )
 
     def _concept_refs(self, word: str) -> set[str]:
         """The concepts one word is a term of ("javascript": code), names left out."""

@@ -1078,6 +1078,7 @@ def _about_not_a_model(s: Situation) -> bool:
         return True
     chosen = (
         bool(an.chosen_other)
+        or bool(an.compares_other)
         or _WHOLE_WORLD.search(an.focus_text) is not None
         or _DUMMY_IT.match(an.focus_text) is not None
     )
