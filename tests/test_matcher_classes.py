@@ -270,6 +270,9 @@ NOT_ASKED = [
     # a job's words in another order are not its phrase said ("python to go")
     "I mostly write Go these days, some Python for scripts",
     "we moved from go back to python last year",
+    # one word shared with a job is no need stated
+    "I'm a freelance translator, Spanish and Portuguese into English, mostly legal docs.",
+    "our users speak thai",
     "i've been coding in rust all week",
     "our company is a bank",
     "I like chatting with people",
@@ -874,6 +877,8 @@ def test_a_world_ranking_of_models_is_still_answered(engine: Engine, message: st
         # "the most <noun>" ranks that noun, after "which <aspect word>"
         "which country has the most islands",
         "which company has the most employees",
+        "中国最长的河流是哪条",  # "最…的<noun>": the noun ranked
+        "北京最好吃的烤鸭店在哪",
     ],
 )
 def test_the_best_thing_that_is_not_a_model_is_declined(engine: Engine, message: str) -> None:

@@ -1115,22 +1115,26 @@ def _inside_longer_term(hit: LexHit, hits: list[LexHit]) -> bool:
 
 _ZH_SELECTOR = re.compile(r"哪(?:一)?(?:家|个|款|种|类)")
 _ZH_COUNTED = re.compile(r"多少(?:个|种|位|名)?")
+# A superlative and the noun it ranks: "最长的河流", "最好吃的火锅".
+_ZH_RANKED = re.compile(r"最[\u4e00-\u9fff]{1,3}?的")
 
 
 def _chosen_other_zh(run: str, unknown_at: set[int]) -> str:
     """ "哪家快递最便宜", "买车险哪家划算": two characters no term explains right after or
     right before "哪家/哪个/哪款" name the thing chosen, and it is no model. The same two
-    characters right after "多少" name what is counted ("中国有多少人口")."""
+    characters right after "多少" name what is counted ("中国有多少人口"), and right after
+    a superlative what it ranks ("中国最长的河流")."""
     for match in _ZH_SELECTOR.finditer(run):
         after = range(match.end(), match.end() + 2)
         before = range(match.start() - 2, match.start())
         for span in (after, before):
             if span.start >= 0 and span.stop <= len(run) and all(p in unknown_at for p in span):
                 return run[span.start : span.stop]
-    for match in _ZH_COUNTED.finditer(run):
-        span = range(match.end(), match.end() + 2)
-        if span.stop <= len(run) and all(p in unknown_at for p in span):
-            return run[span.start : span.stop]
+    for pattern in (_ZH_COUNTED, _ZH_RANKED):
+        for match in pattern.finditer(run):
+            span = range(match.end(), match.end() + 2)
+            if span.stop <= len(run) and all(p in unknown_at for p in span):
+                return run[span.start : span.stop]
     return ""
 
 

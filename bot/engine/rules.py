@@ -23,7 +23,7 @@ from bot.engine.compose import Composer, join_names
 from bot.engine.context import Context
 from bot.kb.schema import KnowledgeBase, Model
 from bot.text.code import has_paste, without_code
-from bot.text.normalize import bigrams, compact, content_stems, normalize
+from bot.text.normalize import bigrams, compact, content_stems, has_cjk, normalize, squash, tokens
 
 
 @dataclass(frozen=True)
@@ -252,11 +252,16 @@ class Situation:
 
     @cached_property
     def _job_phrase_said_whole(self) -> bool:
-        """Whether the phrase that scored the best job stands in the question as written."""
+        """Whether the phrase that scored the best job stands in the question as written,
+        and is more than one word ("replies in their own language"; a statement sharing
+        one word with a job, "I'm a translator, Spanish into English", states no need)."""
         an = self.an
         said = compact(an.focus_text)
         return any(
-            e.kind == "use_case" and e.ref == an.use_case and compact(normalize(e.words)) in said
+            e.kind == "use_case"
+            and e.ref == an.use_case
+            and compact(normalize(e.words)) in said
+            and _more_than_one_word(normalize(e.words))
             for e in an.evidence
         )
 
@@ -1145,6 +1150,11 @@ def suggestions_for(s: Situation) -> list[str]:
         if options and options[0] not in out:
             out.append(options[0])
     return out
+
+
+def _more_than_one_word(norm: str) -> bool:
+    """Two Latin words or more, or three Chinese characters or more (about two words)."""
+    return len(tokens(norm)) >= 2 or (len(squash(norm)) >= 3 and has_cjk(norm))
 
 
 def _always(s: Situation) -> bool:
