@@ -191,12 +191,13 @@ def test_answers_do_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
 # A second batch (tune2 / heldout2), written the same way by two more helpers, first ran at
 # 98.3% / 97.3% (commit ca0641f). A third, tuning only (tune3), asked for lines that share
 # words with the domain in their everyday senses, first ran at 96.5% (commit 290dfc9).
+# The floors are what the general rules of 98a8c17 reached (the held-out halves unread).
 OFFTOPIC_FLOOR = {
-    "offtopic_tune.jsonl": 0.993,
-    "offtopic_heldout.jsonl": 0.979,
-    "offtopic_tune2.jsonl": 0.983,
-    "offtopic_heldout2.jsonl": 0.973,
-    "offtopic_tune3.jsonl": 0.965,
+    "offtopic_tune.jsonl": 1.0,
+    "offtopic_heldout.jsonl": 0.990,
+    "offtopic_tune2.jsonl": 0.997,
+    "offtopic_heldout2.jsonl": 0.980,
+    "offtopic_tune3.jsonl": 0.982,
 }
 OFFTOPIC_AIM = 0.995
 
