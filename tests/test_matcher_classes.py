@@ -782,6 +782,20 @@ def test_which_model_word_or_aspect_is_still_a_model_question(engine: Engine, me
 
 
 @pytest.mark.parametrize(
+    ("message", "aspect"),
+    [
+        ("how new is mistral large 2", "release_date"),
+        ("how smart is mistral large 2", "strengths"),
+        ("what can i do with deepseek v2 legally", "license"),
+        ("gpt-4o mini 有多强", "strengths"),
+    ],
+)
+def test_plain_words_for_an_aspect(engine: Engine, message: str, aspect: str) -> None:
+    ans = engine.answer(message)
+    assert ans.answered and ans.intent == "fact" and ans.aspect == aspect, ans.why
+
+
+@pytest.mark.parametrize(
     ("message", "intent", "detail"),
     [
         ("yo which model should i pick for a discord bot that answers faq stuff", "recommend", G),
@@ -954,7 +968,14 @@ def test_counting_what_the_sources_count_is_answered(
 
 
 @pytest.mark.parametrize(
-    "message", ["how big is china?", "when was the first iphone released?", "how old is the moon?"]
+    "message",
+    [
+        "how big is china?",
+        "when was the first iphone released?",
+        "how old is the moon?",
+        "how new is the iphone 16",  # the degree words of aspects ask them of other things too
+        "how smart are dolphins",
+    ],
 )
 def test_a_property_of_something_else_is_declined(engine: Engine, message: str) -> None:
     """ "how big is <subject>": a size or a date asked of a thing that is not a model."""

@@ -83,7 +83,8 @@ _AFTER_CHOSEN_NOUN = frozenset(
 _RANKING_WORDS = ("best", "cheapest", "fastest", "top", "most", "fewest", "least")
 # A property asked of a subject: "how big is <subject>", "when was <subject> released".
 _PROPERTY_OF = re.compile(
-    r"^(?:how (?:big|large|much|long|old|fast|expensive|good)|when)\s+"
+    r"^(?:how (?:big|large|much|long|old|new|recent|fast|expensive|good|smart|strong|capable)"
+    r"|when)\s+"
     r"(?:is|was|are|were|does|did|do)\s+(?:(?:the|a|an|my|our)\s+)?(\S.*)$"
 )
 # A yes/no or why question about a determined subject: "does my bank …", "can a hospital
