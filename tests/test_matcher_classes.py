@@ -782,12 +782,33 @@ def test_which_model_word_or_aspect_is_still_a_model_question(engine: Engine, me
 
 
 @pytest.mark.parametrize(
+    "message", ["which is open source", "哪个开源", "哪个能商用", "which one is free"]
+)
+def test_which_with_an_aspect_sorts_every_model(engine: Engine, message: str) -> None:
+    """ "which is open source?": no model named, so every model, on that aspect."""
+    ans = engine.answer(message)
+    assert ans.answered and len(ans.models) == 4, ans.why
+
+
+@pytest.mark.parametrize(
+    "message", ["which country hosted the 2016 olympics", "which company makes the iphone"]
+)
+def test_which_aspect_noun_of_something_else_is_declined(engine: Engine, message: str) -> None:
+    ans = engine.answer(message)
+    assert not ans.answered and not ans.table, ans.why
+
+
+@pytest.mark.parametrize(
     ("message", "aspect"),
     [
         ("how new is mistral large 2", "release_date"),
         ("how smart is mistral large 2", "strengths"),
         ("what can i do with deepseek v2 legally", "license"),
         ("gpt-4o mini 有多强", "strengths"),
+        ("mistral 是哪里的公司", "origin"),
+        ("deepseek 背后是谁", "origin"),
+        ("405b 要几张卡才能跑", "hardware"),
+        ("is deepseek v2 moe", "parameters"),
     ],
 )
 def test_plain_words_for_an_aspect(engine: Engine, message: str, aspect: str) -> None:

@@ -23,7 +23,16 @@ from bot.engine.compose import Composer, join_names
 from bot.engine.context import Context
 from bot.kb.schema import KnowledgeBase, Model
 from bot.text.code import has_paste, without_code
-from bot.text.normalize import bigrams, compact, content_stems, has_cjk, normalize, squash, tokens
+from bot.text.normalize import (
+    STOPWORDS,
+    bigrams,
+    compact,
+    content_stems,
+    has_cjk,
+    normalize,
+    squash,
+    tokens,
+)
 
 
 @dataclass(frozen=True)
@@ -1037,7 +1046,33 @@ def _compares_every_model(s: Situation) -> bool:
         (s.superlative and s.selector) or "compare" in an.cues or _PARTITION.search(an.focus_text)
     ):
         return not s.has_job or not an.focus_use_case
+    if (
+        s.aspects
+        and s.selector
+        and not (s.has_job or an.follow_up or "article" in an.cues)
+        and not _selects_by_aspect_noun(s)
+    ):
+        return True  # "which is open source?", "哪个能商用": which of them has that aspect
     return "compare" in an.cues and not s.has_job and not an.keyword_topics
+
+
+_SELECTED_NOUN = re.compile(r"\b(?:which|what|whose)\s+([a-z]+)(?:\s+([a-z]+))?")
+
+
+def _selects_by_aspect_noun(s: Situation) -> bool:
+    """ "which country hosted …", "which chinese companies …": the aspect's word is the noun
+    the question chooses among, not a property asked of the models."""
+    match = _SELECTED_NOUN.search(s.an.focus_text)
+    if match is None:
+        return False
+    if match.group(1) in STOPWORDS:
+        return False  # "which is open source": the aspect is asked, nothing chosen
+    nouns = {w for w in match.groups() if w}
+    return any(
+        e.kind == "aspect" and normalize(e.words).split()[0] in nouns
+        for e in s.an.evidence
+        if normalize(e.words)
+    )
 
 
 def _topic_for_every(s: Situation) -> str | None:
