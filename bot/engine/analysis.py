@@ -536,6 +536,17 @@ class Matchers:
             slot_hits = self._slot_hits(toks, names)
             if slot_hits:
                 lex = self._resolve_lexicon(lex + slot_hits)
+            # "model" of "model train set": a domain word inside a thing that is no model
+            not_model = [(h.start, h.end) for h in lex if h.kind == "cue" and h.ref == "not_model"]
+            lex = [
+                h
+                for h in lex
+                if not (
+                    h.kind == "cue"
+                    and h.ref == "domain"
+                    and any(a <= h.start and h.end <= b for a, b in not_model)
+                )
+            ]
             for lh in lex:
                 explained.update(range(lh.start, lh.end))
                 if lh.kind == "cue" and lh.ref in ("domain", "article"):
