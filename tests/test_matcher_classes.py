@@ -809,6 +809,9 @@ def test_which_aspect_noun_of_something_else_is_declined(engine: Engine, message
         ("deepseek 背后是谁", "origin"),
         ("405b 要几张卡才能跑", "hardware"),
         ("is deepseek v2 moe", "parameters"),
+        ("what is deepseek v2 known for", "strengths"),
+        ("mistral 能做什么", "main_use_case"),
+        ("what is llama meant for", "main_use_case"),
     ],
 )
 def test_plain_words_for_an_aspect(engine: Engine, message: str, aspect: str) -> None:
