@@ -950,6 +950,7 @@ def test_the_most_of_an_aspect_compares_every_model(
         "what's the best coding model",
         "fastest one for customer support?",
         "which chatbot app is best for customer support",
+        "our app gets tons of customer messages daily and we can't afford much, what should we use",
         "which open source model is best for coding",
         # translating is the multilingual job, in Chinese too
         "想做个翻译工具，用哪个",
