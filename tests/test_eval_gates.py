@@ -50,6 +50,7 @@ HELD_OUT = [
     "heldout_fresh7.jsonl",
     "heldout_fresh8.jsonl",
     "heldout_fresh9.jsonl",
+    "heldout_fresh10.jsonl",
 ]
 
 # The first run of each held-out set (docs/eval/*-first-run.txt): no change may take a
@@ -63,6 +64,7 @@ FIRST_RUN: dict[str, dict[str, float]] = {
     "heldout_fresh7.jsonl": {"accuracy": 0.942, "in_scope": 0.958, "rejection": 0.88},
     "heldout_fresh8.jsonl": {"accuracy": 0.96, "in_scope": 0.975, "rejection": 0.933},
     "heldout_fresh9.jsonl": {"accuracy": 0.92, "in_scope": 0.908, "rejection": 0.967},
+    "heldout_fresh10.jsonl": {"accuracy": 0.86, "in_scope": 0.842, "rejection": 0.933},
 }
 
 # Held-out sets still short of the held-out gate. They stay held out (never read, never
@@ -70,7 +72,8 @@ FIRST_RUN: dict[str, dict[str, float]] = {
 # is a strict expected failure (it turns into an error the day the set clears it, so the
 # marker is removed). heldout_fresh3 and heldout_fresh7 (first run 88.0% of declines
 # declined) were here until general rules brought them to the gate unread.
-SHORT_OF_GATE = {"heldout_fresh6.jsonl"}
+# heldout_fresh10 (150, written after the matcher change 1f0fb97) missed it on its first run.
+SHORT_OF_GATE = {"heldout_fresh6.jsonl", "heldout_fresh10.jsonl"}
 
 
 @pytest.mark.parametrize("name", TUNING)
