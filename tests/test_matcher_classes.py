@@ -798,6 +798,33 @@ def test_which_aspect_noun_of_something_else_is_declined(engine: Engine, message
     assert not ans.answered and not ans.table, ans.why
 
 
+@pytest.mark.parametrize("message", ["what's the tl;dr", "tl;dr?"])
+def test_a_job_phrase_that_is_a_topic_keyword_asks_the_topic(engine: Engine, message: str) -> None:
+    """ "tl;dr?" names the summarising job and the article's overview; asked alone, with
+    nothing choosing a model, it asks for the article's summary."""
+    ans = engine.answer(message)
+    assert ans.answered and ans.intent == "topic" and ans.topic == "overview", ans.why
+
+
+@pytest.mark.parametrize(
+    "message", ["tldr of a long pdf, which model", "need a model to tl;dr reports"]
+)
+def test_a_summary_job_asked_with_a_model_word_is_a_recommendation(
+    engine: Engine, message: str
+) -> None:
+    ans = engine.answer(message)
+    assert ans.answered and ans.intent == "recommend", ans.why
+
+
+@pytest.mark.parametrize(
+    ("message", "models"),
+    [("how do the three stack up on price", 3), ("how does llama stack up against mistral", 2)],
+)
+def test_stacking_up_compares(engine: Engine, message: str, models: int) -> None:
+    ans = engine.answer(message)
+    assert ans.answered and ans.intent == "compare" and len(ans.models) >= models, ans.why
+
+
 @pytest.mark.parametrize(
     ("message", "aspect"),
     [

@@ -940,6 +940,8 @@ def _asks_for_job(s: Situation) -> bool:
     if "article" in an.cues and an.topic_score >= t.topic_min and "recommend" not in an.cues:
         return False  # "tl;dr of the article": the article, not a summarisation job
     cued = bool({"recommend", "domain"} & an.cues) or s.selector
+    if not cued and _job_said_as_topic_keyword(s):
+        return False  # "tl;dr?": the article's summary, not a summarising job
     if _about_not_a_model(s):
         return False  # "recommend a cheap phone": the thing asked for is not a model
     if _HOW_TO.search(an.focus_text) and not cued:
@@ -1190,6 +1192,18 @@ def suggestions_for(s: Situation) -> list[str]:
 def _more_than_one_word(norm: str) -> bool:
     """Two Latin words or more, or three Chinese characters or more (about two words)."""
     return len(tokens(norm)) >= 2 or (len(squash(norm)) >= 3 and has_cjk(norm))
+
+
+def _job_said_as_topic_keyword(s: Situation) -> bool:
+    """Whether the best job's phrase is, word for word, a keyword of a topic the question
+    reaches ("tl;dr" of the summary job and of the article's overview)."""
+    an = s.an
+    job = {
+        compact(normalize(e.words))
+        for e in an.evidence
+        if e.kind == "use_case" and e.ref == an.use_case
+    }
+    return any(compact(normalize(w)) in job for w in an.topic_words.values())
 
 
 def _always(s: Situation) -> bool:
