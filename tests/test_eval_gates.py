@@ -51,6 +51,7 @@ HELD_OUT = [
     "heldout_fresh8.jsonl",
     "heldout_fresh9.jsonl",
     "heldout_fresh10.jsonl",
+    "heldout_fresh11.jsonl",
 ]
 
 # The first run of each held-out set (docs/eval/*-first-run.txt): no change may take a
@@ -65,6 +66,7 @@ FIRST_RUN: dict[str, dict[str, float]] = {
     "heldout_fresh8.jsonl": {"accuracy": 0.96, "in_scope": 0.975, "rejection": 0.933},
     "heldout_fresh9.jsonl": {"accuracy": 0.92, "in_scope": 0.908, "rejection": 0.967},
     "heldout_fresh10.jsonl": {"accuracy": 0.86, "in_scope": 0.842, "rejection": 0.933},
+    "heldout_fresh11.jsonl": {"accuracy": 0.927, "in_scope": 0.925, "rejection": 0.933},
 }
 
 # Held-out sets still short of the held-out gate. They stay held out (never read, never
@@ -196,13 +198,13 @@ def test_answers_do_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
 # A second batch (tune2 / heldout2), written the same way by two more helpers, first ran at
 # 98.3% / 97.3% (commit ca0641f). A third, tuning only (tune3), asked for lines that share
 # words with the domain in their everyday senses, first ran at 96.5% (commit 290dfc9).
-# The floors are what the general rules of 98a8c17 reached (the held-out halves unread).
+# The floors are what the general rules of fe0691e reached (the held-out halves unread).
 OFFTOPIC_FLOOR = {
     "offtopic_tune.jsonl": 1.0,
     "offtopic_heldout.jsonl": 0.990,
     "offtopic_tune2.jsonl": 0.997,
-    "offtopic_heldout2.jsonl": 0.980,
-    "offtopic_tune3.jsonl": 0.982,
+    "offtopic_heldout2.jsonl": 0.985,
+    "offtopic_tune3.jsonl": 0.984,
 }
 OFFTOPIC_AIM = 0.995
 
