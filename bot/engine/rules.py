@@ -24,6 +24,7 @@ from bot.engine.context import Context
 from bot.kb.schema import KnowledgeBase, Model
 from bot.text.code import has_paste, without_code
 from bot.text.normalize import (
+    A_NOT_A,
     STOPWORDS,
     bigrams,
     compact,
@@ -170,7 +171,7 @@ ASKING = re.compile(
     r"告诉我|告訴我|想|需要|求|选|選|区别|區別|差别|差別|好不好|行不行|适合|適合|希望|打算|"
     r"计划|計劃|要求|要快|要便宜|要低|要高|要好|总结|總結|概括|做一个|做一個|做个|做個|搞一个|"
     r"搞个|让模型|讓模型|用什么|用什麼|排序|帮我|幫我|请|請"
-    r"|([\u4e00-\u9fff])[不没沒]\1"  # A-not-A: "贵不贵", "值不值得", "能不能", "有沒有"
+    r"|" + A_NOT_A  # "贵不贵", "值不值得", "能不能", "有沒有"
 )
 # A declarative sentence: a subject, then a verb of being or having ("this set is great",
 # "the api was down", "llama farms are cute").
@@ -260,19 +261,25 @@ class Situation:
         ]
 
     @cached_property
+    def best_job_phrases(self) -> list[str]:
+        """The phrases, normalised, that scored the best job ("python to go")."""
+        an = self.an
+        return [
+            normalize(e.words) for e in an.evidence if e.kind == "use_case" and e.ref == an.use_case
+        ]
+
+    @cached_property
     def _job_phrase_said_whole(self) -> bool:
         """Whether the phrase that scored the best job stands in the question as written,
         and is more than one word ("replies in their own language"; a statement sharing
         one word with a job, "I'm a translator, Spanish into English", states no need)."""
-        an = self.an
-        said = compact(an.focus_text)
-        return any(
-            e.kind == "use_case"
-            and e.ref == an.use_case
-            and compact(normalize(e.words)) in said
-            and _more_than_one_word(normalize(e.words))
-            for e in an.evidence
-        )
+        said = compact(self.an.focus_text)
+        return any(compact(p) in said and _more_than_one_word(p) for p in self.best_job_phrases)
+
+    @cached_property
+    def pasted(self) -> bool:
+        """Whether the message carries pasted code or a log besides its prose."""
+        return has_paste(self.an.question)
 
     @cached_property
     def asked(self) -> bool:
@@ -914,7 +921,7 @@ def _asks_for_job(s: Situation) -> bool:
     # "where's the bug in this script?" above a paste, "which setting do I change?" under a
     # build log: the job's words ("script", "javascript") describe the paste, and the
     # question is about it, not about a model.
-    if has_paste(an.question) and not models_in_play:
+    if s.pasted and not models_in_play:
         return False
     # An aspect asked on its own ("which languages?") is not a job, unless its words are
     # the job's own ("users in Thailand": a language, and the multilingual job).
@@ -1197,13 +1204,8 @@ def _more_than_one_word(norm: str) -> bool:
 def _job_said_as_topic_keyword(s: Situation) -> bool:
     """Whether the best job's phrase is, word for word, a keyword of a topic the question
     reaches ("tl;dr" of the summary job and of the article's overview)."""
-    an = s.an
-    job = {
-        compact(normalize(e.words))
-        for e in an.evidence
-        if e.kind == "use_case" and e.ref == an.use_case
-    }
-    return any(compact(normalize(w)) in job for w in an.topic_words.values())
+    job = {compact(p) for p in s.best_job_phrases}
+    return any(compact(normalize(w)) in job for w in s.an.topic_words.values())
 
 
 def _always(s: Situation) -> bool:

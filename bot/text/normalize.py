@@ -90,7 +90,8 @@ _ZH_COLLOQUIAL = str.maketrans(
 )
 # The A-not-A question ("贵不贵", "能不能", "有没有") asks whether A: read as A, so that its
 # "不贵" is not read as "not expensive".
-_ZH_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
+A_NOT_A = r"(?P<a_not_a>[\u4e00-\u9fff])[不没沒](?P=a_not_a)"
+_ZH_A_NOT_A = re.compile(A_NOT_A)
 # Chat shorthand with a standard spelling ("wht can u do", "tell me abt it pls").
 _EN_SHORTHAND = {
     "wht": "what",
@@ -128,7 +129,7 @@ def normalize(text: str) -> str:
     phrases are normalised many times while the indexes are built)."""
     text = unicodedata.normalize("NFKC", text).translate(_ZH_COLLOQUIAL)
     if "不" in text or "没" in text:
-        text = _ZH_A_NOT_A.sub(r"\1", text)
+        text = _ZH_A_NOT_A.sub(r"\g<a_not_a>", text)
     if "<" in text or "@" in text:
         text = _MENTION.sub(" ", text)
     if "://" in text:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.text.normalize import A_NOT_A
+
 # A sentence ends at ! ? (either width), a Chinese full stop, semicolon or comma (Chinese
 # runs clauses of context and the question together with commas), a newline, or a Latin
 # full stop followed by a space or the end (so "3.1", "gpt-4o.mini" and "tl;dr" survive).
@@ -34,7 +36,7 @@ _EN_REQUEST = re.compile(
 # "值不值得", "能不能", "有没有").
 _ZH_ASK = re.compile(
     r"[吗呢嘛么？]|哪|谁|什么|啥|怎么|咋|多少|几|是否|能否|可否|有没有|是不是|会不会|推荐|"
-    r"介绍|对比|比较|区别|选|求|请问|如何|([\u4e00-\u9fff])[不没沒]\1"
+    r"介绍|对比|比较|区别|选|求|请问|如何|" + A_NOT_A
 )
 
 
