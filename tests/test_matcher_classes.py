@@ -446,6 +446,9 @@ def test_two_other_things_set_against_each_other_are_not_models(
         ("api or self-hosting for a bank?", "recommend"),
         ("should i go cheap or accurate for support tickets?", "recommend"),
         ("开源还是闭源好", "topic"),
+        # a number standing alone beside the connective is a quantity, not a thing
+        ("每月预算 100 美元的客服和翻译用哪个", "recommend"),
+        ("只有 50 美元的翻译和客服选哪个", "recommend"),
     ],
 )
 def test_alternatives_the_sources_know_are_still_answered(

@@ -115,6 +115,9 @@ _ALTERNATIVES = re.compile(
 _SET_AGAINST = re.compile(
     r"\b(?:or|vs|versus)\b|和|跟|还是|与|\bbetween\s+(?:a\s+|an\s+|the\s+)?\S+(?:\s+\S+)?\s+(and)\b"
 )
+# A number written straight after a word ("pixel 8", "iphone 15 的电池"): a product's
+# name; a number standing alone ("100 美元") is a quantity.
+_NAMED_NUMBER = re.compile(r"[a-z][a-z+#-]*\s*\d+\D*$")
 # A bare quantity question: what it counts is the noun after it, when there is one.
 _QUANTITY = ("how", "much")
 
@@ -948,7 +951,10 @@ class Matchers:
         for match in _SET_AGAINST.finditer(focus_norm):
             at = match.start(1) if match.lastindex else match.start()
             end = match.end(1) if match.lastindex else match.end()
-            left = [t for t in tokens(focus_norm[:at]) if t not in STOPWORDS][-1:]
+            before = [t for t in tokens(focus_norm[:at]) if t not in STOPWORDS]
+            left = before[-1:]
+            if left and left[0].isdigit() and not _NAMED_NUMBER.search(focus_norm[:at]):
+                left = []  # "预算 100 美元的客服和翻译": a quantity, not a thing set against
             right = [t for t in tokens(focus_norm[end:]) if t not in STOPWORDS][:1]
             for tok in (*left, *right):
                 if self._names_a_model(tok):
