@@ -842,6 +842,8 @@ def test_stacking_up_compares(engine: Engine, message: str, models: int) -> None
         ("what is deepseek v2 known for", "strengths"),
         ("mistral 能做什么", "main_use_case"),
         ("what is llama meant for", "main_use_case"),
+        ("can i run llama 405b on one gpu", "hardware"),
+        ("llama 3.1 用来干嘛最好", "main_use_case"),
     ],
 )
 def test_plain_words_for_an_aspect(engine: Engine, message: str, aspect: str) -> None:
@@ -990,6 +992,19 @@ def test_the_most_of_an_aspect_compares_every_model(
 def test_the_best_model_word_is_still_a_recommendation(engine: Engine, message: str) -> None:
     ans = engine.answer(message)
     assert ans.answered and ans.intent == "recommend", ans.why
+
+
+@pytest.mark.parametrize(
+    ("message", "use_case"),
+    [
+        ("which one should a startup with no money use", "cost-sensitive"),
+        ("钱不多，用哪个模型好", "cost-sensitive"),
+        ("best pick for summarizing long pdfs?", "long-document-summarization"),
+    ],
+)
+def test_everyday_words_for_a_job(engine: Engine, message: str, use_case: str) -> None:
+    ans = engine.answer(message)
+    assert ans.answered and ans.use_case == use_case, ans.why
 
 
 @pytest.mark.parametrize(
