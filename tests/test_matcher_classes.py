@@ -1171,6 +1171,10 @@ def test_chinese_of_the_labs_is_still_the_china_topic(engine: Engine, message: s
         ("how much context does gpt-4o mini take?", "context_window"),
         ("how big is deepseek", "parameters"),
         ("how much does mistral cost per token?", "pricing"),
+        # a degree adjective right before another aspect's noun
+        ("which has the biggest context window", "context_window"),
+        ("which model has the largest context window?", "context_window"),
+        ("which is the biggest model", "parameters"),
     ],
 )
 def test_a_degree_question_asks_the_degree_of_the_aspect_named_after_it(

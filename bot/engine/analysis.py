@@ -136,16 +136,29 @@ def _counts_something_else(hit: LexHit, toks: tuple[str, ...], lex: list[LexHit]
 
 
 def _degree_of_another_aspect(hit: LexHit, lex: list[LexHit]) -> bool:
-    """Whether an aspect matched only by a degree question ("how big", "how long") asks
-    the degree of another aspect named right after it ("how big is llama's context
-    window?"), and no other word of its own aspect is there ("how much does it cost")."""
-    if not hit.term.words or hit.term.words[0] != "how":
+    """Whether an aspect matched only by a degree question ("how big", "how long") or by
+    a degree adjective ("biggest") asks the degree of another aspect named right after it
+    ("how big is llama's context window?", "the largest context window"), and no other
+    word of its own aspect is there ("how much does it cost")."""
+    words = hit.term.words
+    if not words:
+        return False
+    if words[0] == "how":
+        reach = 4
+    elif len(words) == 1 and _DEGREE_FORM.search(words[0]):
+        reach = 0  # "the biggest context window": the window is big, not the model
+    else:
         return False
     own = any(h is not hit and h.kind == "aspect" and h.ref == hit.ref for h in lex)
     other = any(
-        h.kind == "aspect" and h.ref != hit.ref and hit.end <= h.start <= hit.end + 4 for h in lex
+        h.kind == "aspect" and h.ref != hit.ref and hit.end <= h.start <= hit.end + reach
+        for h in lex
     )
     return other and not own
+
+
+# A comparative or superlative adjective ("bigger", "largest").
+_DEGREE_FORM = re.compile(r"[a-z]{3,}(?:er|est)$")
 
 
 # A version number in a model's name ("3.1", the "2" of "V2"), and one written alone.
