@@ -844,6 +844,11 @@ def test_stacking_up_compares(engine: Engine, message: str, models: int) -> None
         ("what is llama meant for", "main_use_case"),
         ("can i run llama 405b on one gpu", "hardware"),
         ("llama 3.1 用来干嘛最好", "main_use_case"),
+        ("what's 4o mini bad at", "strengths"),
+        ("mistral large 2 有什么局限", "strengths"),
+        ("4o mini 是给谁用的", "main_use_case"),
+        ("what do we know about deepseek v2's architecture", "parameters"),
+        ("deepseek v2 是什么架构", "parameters"),
     ],
 )
 def test_plain_words_for_an_aspect(engine: Engine, message: str, aspect: str) -> None:
@@ -1005,6 +1010,12 @@ def test_the_best_model_word_is_still_a_recommendation(engine: Engine, message: 
 def test_everyday_words_for_a_job(engine: Engine, message: str, use_case: str) -> None:
     ans = engine.answer(message)
     assert ans.answered and ans.use_case == use_case, ans.why
+
+
+@pytest.mark.parametrize("message", ["mistral large 2 specs", "llama 405b spec sheet"])
+def test_specs_ask_for_the_overview(engine: Engine, message: str) -> None:
+    ans = engine.answer(message)
+    assert ans.answered and ans.intent == "overview", ans.why
 
 
 @pytest.mark.parametrize(
