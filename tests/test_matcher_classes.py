@@ -847,8 +847,6 @@ def test_stacking_up_compares(engine: Engine, message: str, models: int) -> None
         ("what's 4o mini bad at", "strengths"),
         ("mistral large 2 有什么局限", "strengths"),
         ("4o mini 是给谁用的", "main_use_case"),
-        ("what do we know about deepseek v2's architecture", "parameters"),
-        ("deepseek v2 是什么架构", "parameters"),
     ],
 )
 def test_plain_words_for_an_aspect(engine: Engine, message: str, aspect: str) -> None:
