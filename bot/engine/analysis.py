@@ -964,8 +964,7 @@ class Matchers:
         for match in _SET_AGAINST.finditer(focus_norm):
             at = match.start(1) if match.lastindex else match.start()
             end = match.end(1) if match.lastindex else match.end()
-            before = [t for t in tokens(focus_norm[:at]) if t not in STOPWORDS]
-            left = before[-1:]
+            left = [t for t in tokens(focus_norm[:at]) if t not in STOPWORDS][-1:]
             if left and left[0].isdigit() and not _NAMED_NUMBER.search(focus_norm[:at]):
                 left = []  # "预算 100 美元的客服和翻译": a quantity, not a thing set against
             right = [t for t in tokens(focus_norm[end:]) if t not in STOPWORDS][:1]
