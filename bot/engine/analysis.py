@@ -135,6 +135,10 @@ def _counts_something_else(hit: LexHit, toks: tuple[str, ...], lex: list[LexHit]
     return not same
 
 
+# A comparative or superlative adjective ("bigger", "largest").
+_DEGREE_FORM = re.compile(r"[a-z]{3,}(?:er|est)$")
+
+
 def _degree_of_another_aspect(hit: LexHit, lex: list[LexHit]) -> bool:
     """Whether an aspect matched only by a degree question ("how big", "how long") or by
     a degree adjective ("biggest") asks the degree of another aspect named right after it
@@ -155,10 +159,6 @@ def _degree_of_another_aspect(hit: LexHit, lex: list[LexHit]) -> bool:
         for h in lex
     )
     return other and not own
-
-
-# A comparative or superlative adjective ("bigger", "largest").
-_DEGREE_FORM = re.compile(r"[a-z]{3,}(?:er|est)$")
 
 
 # A version number in a model's name ("3.1", the "2" of "V2"), and one written alone.

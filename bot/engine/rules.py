@@ -1078,9 +1078,9 @@ def _selects_by_aspect_noun(s: Situation) -> bool:
         return False  # "which is open source": the aspect is asked, nothing chosen
     nouns = {w for w in match.groups() if w}
     return any(
-        e.kind == "aspect" and normalize(e.words).split()[0] in nouns
+        (norm := normalize(e.words)) and norm.split()[0] in nouns
         for e in s.an.evidence
-        if normalize(e.words)
+        if e.kind == "aspect"
     )
 
 
