@@ -6,6 +6,8 @@ mechanism that handles it, so a failure points at the mechanism, not at a phrasi
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.engine.context import Asker
@@ -1217,3 +1219,130 @@ def test_a_name_in_the_place_of_it_is_no_follow_up(engine: Engine) -> None:
     engine.answer("how much is gpt-4o mini?", asker)
     ans = engine.answer("what makes deepseek special", asker)
     assert ans.models == [D], ans.why
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "top", "left_out"),
+    [
+        ("compare llama and gpt-4o mini", "which one is better for coding tho", L, "GPT-4o mini"),
+        ("gpt-4o mini vs llama 3.1", "ok and which of them should i use for coding?", L, "GPT-4o"),
+        ("对比一下 mistral 和 gpt-4o mini", "写代码的话哪个好", M, "GPT-4o mini"),
+    ],
+)
+def test_which_one_after_a_comparison_chooses_between_the_models_compared(
+    engine: Engine, first: str, then: str, top: str, left_out: str
+) -> None:
+    """A job asked right after two models side by side ranks those two only, and says
+    which of them the ranking for that job leaves out."""
+    asker = Asker("c", f"among:{then}")
+    assert engine.answer(first, asker).intent == "compare"
+    ans = engine.answer(then, asker)
+    assert ans.answered and ans.intent == "recommend"
+    assert [r.model for r in ans.recommendations] == [top]
+    assert left_out in ans.answer
+
+
+def test_a_job_neither_compared_model_is_ranked_for_gives_the_whole_ranking(
+    engine: Engine,
+) -> None:
+    asker = Asker("c", "none-ranked")
+    engine.answer("compare mistral and deepseek", asker)
+    ans = engine.answer("哪一个更适合做翻译", asker)
+    assert ans.answered and ans.language == "zh"
+    assert [r.model for r in ans.recommendations] == [L, G]
+    assert "Mistral Large 2" in ans.answer and "DeepSeek-V2" in ans.answer
+    assert "没有推荐" in ans.answer
+
+
+def test_a_model_word_after_a_comparison_asks_among_every_model(engine: Engine) -> None:
+    asker = Asker("c", "fresh-choice")
+    engine.answer("compare llama and gpt-4o mini", asker)
+    ans = engine.answer("which model is best for coding", asker)
+    assert [r.model for r in ans.recommendations] == [M, D, L]
+
+
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        ("llama or mistral for translation?", "compare"),
+        ("gpt-4o mini or deepseek for translation", "compare"),
+        ("mistral for translation?", "fact"),
+        ("any model for translation?", "recommend"),
+    ],
+)
+def test_a_job_word_beside_models_is_a_question_not_a_task(
+    engine: Engine, message: str, intent: str
+) -> None:
+    """ "translation" names the multilingual job as well as the task: beside a model, or
+    a model word, it asks about models."""
+    ans = engine.answer(message, Asker("c", message))
+    assert ans.answered and ans.intent == intent
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["translation?", "translate this with llama or mistral: hola amigo", "translate pls"],
+)
+def test_a_task_word_alone_or_ordering_the_task_is_still_declined(
+    engine: Engine, message: str
+) -> None:
+    ans = engine.answer(message, Asker("c", message))
+    assert not ans.answered
+
+
+def test_a_knowledge_base_without_the_among_sentence_says_the_usual_intro(kb_copy: Path) -> None:
+    """ "recommend_among" is optional: an admin's older responses.yaml still loads, and the
+    narrowed ranking opens with recommend_intro."""
+    from bot.kb.loader import load_directory
+
+    path = kb_copy / "responses.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  recommend_among:")
+    end = text.index("  compare_intro:")
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    kb = load_directory(kb_copy)
+    assert kb.responses.recommend_among is None
+    engine = Engine(kb)
+    asker = Asker("c", "older-kb")
+    engine.answer("compare llama and gpt-4o mini", asker)
+    ans = engine.answer("which one is better for coding tho", asker)
+    assert [r.model for r in ans.recommendations] == [L]
+    assert not ans.answer.startswith("Of ")
+
+
+@pytest.mark.parametrize(
+    ("message", "model"),
+    [
+        ("is deepseek chinese", D),
+        ("isnt mistral a french company?", M),
+        ("is llama 3.1 405b really american", L),
+        ("is gpt-4o mini american made?", G),
+        ("is deepseek chinese or american", D),
+        ("mistral 是法国的吗", M),
+        ("deepseek 是不是国产模型", D),
+    ],
+)
+def test_a_model_said_to_be_of_a_country_asks_its_origin(
+    engine: Engine, message: str, model: str
+) -> None:
+    """The country word is what the model is said to be: its maker and origin, although
+    "french" is also a language and "chinese" a word of the China topic."""
+    ans = engine.answer(message, Asker("c", message))
+    assert ans.answered and ans.intent == "fact"
+    assert ans.models == [model] and ans.aspect == "origin"
+
+
+@pytest.mark.parametrize(
+    ("message", "aspect"),
+    [
+        ("does mistral speak french", "languages"),
+        ("is mistral good for french", "languages"),
+        ("is deepseek cheap for chinese users", "pricing"),
+        ("is llama free for american companies", "license"),
+    ],
+)
+def test_a_country_word_that_is_not_what_the_model_is_keeps_its_aspect(
+    engine: Engine, message: str, aspect: str
+) -> None:
+    ans = engine.answer(message, Asker("c", message))
+    assert ans.aspect == aspect

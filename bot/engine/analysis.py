@@ -352,6 +352,8 @@ class Matchers:
             self.lexicon.add("cue", "all_models", kw, "vocabulary")
         for kw in vocab.not_models.all():
             self.lexicon.add("cue", "not_model", kw, "vocabulary")
+        for kw in vocab.nationalities.all():
+            self.lexicon.add("cue", "nationality", kw, "vocabulary")
         for concept in kb.concepts.values():
             for term in concept.all():
                 self.lexicon.add("concept", concept.id, term, f"concept {concept.id}")

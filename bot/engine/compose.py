@@ -295,6 +295,12 @@ class Composer:
         lang = ans.language
         uc = self.kb.use_cases[use_case_id]
         ranking = [r for r in uc.ranking if among is None or r.model in among]
+        # Models asked about that the job's ranking leaves out: said after the ranking, and
+        # when it leaves out all of them, the whole ranking is what they are told.
+        unranked = [m for m in among or [] if m not in {r.model for r in ranking}]
+        narrowed = bool(among) and bool(ranking)
+        if not ranking:
+            ranking = list(uc.ranking)
         if prefer:
             ranking.sort(key=lambda r: not prefer & set(self.kb.models[r.model].traits))
         ans.use_case = use_case_id
@@ -302,6 +308,10 @@ class Composer:
         lines: list[str] = []
         if ranking:
             ans.intro = fill(self.kb.responses.recommend_intro, lang)
+            among_text = self.kb.responses.recommend_among
+            if narrowed and among_text is not None:
+                names = join_names((self.model_name(m) for m in among or []), lang)
+                ans.intro = fill(among_text, lang, models=names)
             ranked_by = list(dict.fromkeys(c.source for r in ranking for c in r.citations))
             if len(self.kb.sources) > 1 and len(ranked_by) == 1:
                 # Several sources loaded: say whose ranking this is.
@@ -315,6 +325,16 @@ class Composer:
                 lines.append(f"{i}. {self.model_name(ranked.model)} — {reason}")
                 ans.recommendations.append(Recommendation(model=ranked.model, reason=reason))
             ans.citations = cite(c for r in ranking for c in r.citations)
+            if unranked:
+                lines.append(
+                    fill(
+                        self.kb.responses.rank_absent,
+                        lang,
+                        use_case=_job_in_sentence(uc, lang),
+                        model=join_names((self.model_name(m) for m in unranked), lang),
+                        models=join_names((self.model_name(r.model) for r in uc.ranking), lang),
+                    )
+                )
         else:
             names = join_names((self.model_name(m) for m in among or []), lang)
             ans.intro = fill(self.kb.responses.no_ranking, lang, models=names)
@@ -322,7 +342,7 @@ class Composer:
         if uc.note is not None:
             ans.note = say(uc.note, lang)
             lines.append(ans.note)
-        ans.models = [r.model for r in ranking] or list(among or [])
+        ans.models = list(dict.fromkeys([*(r.model for r in ranking), *unranked]))
         ans.answer = "\n".join(lines)
         return ans
 

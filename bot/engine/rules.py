@@ -12,6 +12,7 @@ The table itself is ``RULES`` at the bottom of this file.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -129,6 +130,36 @@ _HOW_TO = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we|you)|how to)\b|^(
 _ADVICE = re.compile(r"\bbest way to\b|\bany tips\b|有什么技巧|最好的办法")
 _QUANTITY_ASKED = re.compile(r"^how (?:many|much)\b|^多少|有多少")
 _MAKING = re.compile(r"\b(?:makes?|made|build|builds|built|develops?|developed|creates?|created)\b")
+
+
+# "<is> <model> (a) <country word> (company)?", "<model> 是国产的吗": a model said to be of
+# a country (Situation._nationality_asked), built from the question's model words and the
+# vocabulary's country words.
+def _alternation(words: tuple[str, ...]) -> str:
+    """Longest first; the words of a name may be written with any separators."""
+    ordered = sorted(words, key=len, reverse=True)
+    return "|".join(r"[\W_]*".join(map(re.escape, w.split())) for w in ordered if w)
+
+
+@functools.lru_cache(maxsize=256)
+def _nationality_en(models: tuple[str, ...], countries: tuple[str, ...]) -> re.Pattern[str]:
+    nat = _alternation(countries)
+    return re.compile(
+        rf"^(?:is|are|was|were|isn'?t|wasn'?t|aren'?t) (?:the )?(?:{_alternation(models)})"
+        r" (?:really |actually |even |also |originally )?(?:from |made in |based in )?"
+        rf"(?:an? )?(?:{nat})(?: (?:model|llm|company|lab|startup|ai|one|thing|made|based))?"
+        rf"(?: or (?:{nat}))?(?: (?:or not|right|too|then))?\??$"
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _nationality_zh(countries: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(
+        rf"(?:是|算)(?:不是)?(?:一[个家款])?(?:{_alternation(countries)})的?"
+        r"(?:公司|模型|大模型|产品|厂商|团队|企业)?(?:做的|开发的|出的|的)?(?:吗|嘛|么|吧|呢)?[?？]?$"
+    )
+
+
 _SELECTOR = re.compile(r"\b(which|wich|whcih|what model|what llm|who|whose)\b|哪|谁")
 # "why?", "how come", "为什么": asks for the reason of the previous answer.
 _WHY = re.compile(r"\b(why|how come|what makes it|reason|reasons)\b|为什么|为啥|凭什么|理由|原因")
@@ -349,7 +380,27 @@ class Situation:
         making = bool(self.an.models) and _MAKING.search(self.an.focus_text) is not None
         if not found and self.selector and (self.an.vendor_named or making):
             found = self.kb.role("maker")[:1]
+        if self.an.models and self._nationality_asked(found):
+            return self.kb.role("maker")[:1]
         return self._aspects_by_fact_words(found)
+
+    def _nationality_asked(self, found: list[str]) -> bool:
+        """ "is deepseek chinese?", "isn't mistral a french company?", "deepseek 是国产的吗":
+        a model said to be of a country asks where it is from, whatever aspect the country
+        word also names ("french" is a language). Only the country word as what the model
+        is: "does it speak french?" and "is it good for french?" ask something else."""
+        an = self.an
+        if not any(e.kind == "cue" and e.ref == "nationality" for e in an.evidence):
+            return False
+        countries = tuple(normalize(w) for w in self.kb.vocabulary.nationalities.all())
+        maker = set(self.kb.role("maker"))
+        for e in an.evidence:
+            if e.kind == "aspect" and e.ref not in maker and normalize(e.words) not in countries:
+                return False  # "is the french version cheaper?": another aspect is asked
+        if has_cjk(an.focus_text):
+            return _nationality_zh(countries).search(an.focus_text) is not None
+        names = tuple(sorted({normalize(e.words) for e in an.evidence if e.kind == "model"}))
+        return _nationality_en(names, countries).match(an.focus_text) is not None
 
     def _aspects_by_fact_words(self, found: list[str]) -> list[str]:
         """One model named, and one of its facts repeats far more of the question than the
@@ -617,7 +668,18 @@ def _is_task(s: Situation) -> bool:
         return True
     if _IMPERATIVE.search(an.focus_text) and not an.keyword_topics:
         return True
-    return "task" in cues
+    # "llama or mistral for translation?": a word of a job beside two models is a choice
+    # between them, not the job asked of the bot; and "mistral for translation?" names the
+    # job ("translation" is a job's word as well as the task's), it does not order it done.
+    return "task" in cues and len(s.named) < 2 and not _task_word_names_the_job(s)
+
+
+def _task_word_names_the_job(s: Situation) -> bool:
+    if not s.named and "domain" not in s.an.cues:
+        return False  # "translation?" alone says nothing of models
+    task = {normalize(e.words) for e in s.an.evidence if e.kind == "cue" and e.ref == "task"}
+    jobs = {normalize(e.words) for e in s.an.evidence if e.kind == "use_case"}
+    return bool(task) and task <= jobs
 
 
 def _decline_not_asked(s: Situation) -> Answer:
@@ -1030,7 +1092,25 @@ def _decline_size(s: Situation) -> Answer:
 
 def _recommend(s: Situation) -> Answer:
     conf = s.an.use_case_score * (0.7 + 0.3 * s.an.explained)
-    return s.c.recommend(s.base("recommend", conf), s.an.use_case or "", prefer=s.asked_traits)
+    among = s.ctx_models if _chooses_among_previous(s) else None
+    return s.c.recommend(
+        s.base("recommend", conf), s.an.use_case or "", among=among, prefer=s.asked_traits
+    )
+
+
+# "which one", "哪一个": a choice among things just shown, where "which model" is not.
+_WHICH_ONE = re.compile(r"\bwhich (?:one|of)\b|哪一?个")
+
+
+def _chooses_among_previous(s: Situation) -> bool:
+    """ "which one's better for coding tho?" right after Llama and Mistral side by side:
+    a choice between those two, not among every model. Only a follow-up (it leans on the
+    previous answer, or says "which one") that names no model, no other thing and not "all
+    of them" narrows the ranking."""
+    an = s.an
+    if len(s.ctx_models) < 2 or s.named or an.all_models or an.entities or an.unknown_names:
+        return False
+    return s.leans_on_context or _WHICH_ONE.search(an.focus_text) is not None
 
 
 def _compares_every_model(s: Situation) -> bool:

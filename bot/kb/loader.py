@@ -814,8 +814,10 @@ class _Builder:
                     )
         vocab_doc = self._doc("vocabulary.yaml")
         for cue, cue_words in vocab.vocabulary:
-            if cue == "model_nouns":
-                continue  # not matched in questions: read only after "which"
+            if cue in ("model_nouns", "nationalities"):
+                # model nouns are read only after "which"; a country word decides nothing
+                # unless the question says a model is of that country
+                continue
             for lang in ("en", "zh"):
                 for j, text in enumerate(getattr(cue_words, lang)):
                     words.setdefault(
@@ -925,6 +927,8 @@ class _Builder:
         """Each text may use only the placeholders that the code filling it provides."""
         doc = self._doc(name)
         for entry, text in catalogue:
+            if text is None:
+                continue  # an optional sentence left out: the code falls back to another
             allowed = type(catalogue).placeholders_for(entry)
             for lang in ("en", "zh"):
                 for found in dict.fromkeys(PLACEHOLDER.findall(getattr(text, lang))):

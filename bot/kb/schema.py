@@ -279,6 +279,9 @@ class Vocabulary(Strict):
     # Words that say nothing either way about being on topic ("startup", "basically"):
     # they neither count as understood nor as unknown.
     neutral: Phrasings = Field(default_factory=Phrasings)
+    # Where a maker is from ("french", "american", "国产"): "is deepseek chinese?", "是美国
+    # 的吗" ask a model's origin, where "does it speak french" asks its languages.
+    nationalities: Phrasings = Field(default_factory=Phrasings)
 
 
 class VocabularyFile(Strict):
@@ -317,6 +320,7 @@ class Responses(Catalogue):
         "not_stated": frozenset({"model", "aspect"}),
         "need_model": frozenset({"models"}),
         "no_ranking": frozenset({"models"}),
+        "recommend_among": frozenset({"models"}),
         "compare_intro": frozenset({"models"}),
         "rank_position": frozenset({"use_case", "model", "rank"}),
         "rank_absent": frozenset({"use_case", "model", "models"}),
@@ -332,6 +336,10 @@ class Responses(Catalogue):
     need_model: Text
     no_ranking: Text
     recommend_intro: Text
+    # "Of Llama 3.1 405B and Mistral Large 2, my sources rank for this job:" when a
+    # follow-up asks which of the models just compared suits a job. Optional: without it,
+    # recommend_intro is said.
+    recommend_among: Text | None = None
     compare_intro: Text
     # "For {use_case}, the article ranks {model} #{rank}."
     rank_position: Text
