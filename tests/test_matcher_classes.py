@@ -1346,3 +1346,29 @@ def test_a_country_word_that_is_not_what_the_model_is_keeps_its_aspect(
 ) -> None:
     ans = engine.answer(message, Asker("c", message))
     assert ans.aspect == aspect
+
+
+@pytest.mark.parametrize(
+    "message", ["which is good at math", "any of them good at maths?", "有没有哪个擅长数学"]
+)
+def test_which_is_good_at_a_job_asks_the_jobs_ranking(engine: Engine, message: str) -> None:
+    """ "good at" is the strengths aspect's word, but asked as a choice of one model for a
+    job it is a recommendation, not an aspect waiting for a model."""
+    ans = engine.answer(message, Asker("c", message))
+    assert ans.answered and ans.intent == "recommend"
+    assert ans.recommendations[0].model == M
+
+
+@pytest.mark.parametrize(
+    ("message", "answered"),
+    [
+        ("what did the author say each one is good at, like coding", True),
+        ("any of them good at chess", False),
+        ("my brother is good at math", False),
+    ],
+)
+def test_what_each_is_good_at_or_a_job_we_do_not_know_is_no_ranking(
+    engine: Engine, message: str, answered: bool
+) -> None:
+    ans = engine.answer(message, Asker("c", message))
+    assert ans.intent != "recommend" and ans.answered is answered

@@ -988,12 +988,21 @@ def _asks_for_job(s: Situation) -> bool:
     # An aspect asked on its own ("which languages?") is not a job, unless its words are
     # the job's own ("users in Thailand": a language, and the multilingual job).
     weak_job = an.use_case_score < t.use_case_exact and an.job_support < 2
-    if s.aspects_beside_job and not s.superlative and "recommend" not in an.cues and weak_job:
+    # "which is good at math?" asks the job's ranking all the same.
+    good_at = _good_at_among_models(s)
+    if (
+        s.aspects_beside_job
+        and not s.superlative
+        and "recommend" not in an.cues
+        and weak_job
+        and not good_at
+    ):
         return False
     # "苹果手机多少钱", "how much is an iphone": the aspect is asked of the one thing the job
     # is read from, and nothing chooses or names a model.
     if (
         s.aspect_asked_of_job
+        and not good_at
         and an.job_support < 2
         and not (s.superlative or s.selector or models_in_play)
         and "recommend" not in an.cues
@@ -1043,6 +1052,7 @@ def _asks_for_job(s: Situation) -> bool:
         return False
     asks = (
         cued
+        or good_at
         or (an.follow_up and bool(s.ctx_models))
         or an.use_case_score >= t.use_case_exact
         or an.phrase_question
@@ -1059,6 +1069,21 @@ def _asks_for_job(s: Situation) -> bool:
 # other recommend cues ("which one", "pick", "推荐", "用哪个") ask for a model.
 _NEED = re.compile(r"(?:i|we|you) need|need")
 _NEED_TO = re.compile(r"\bneeds? to\b")
+
+
+_ANY_OF = re.compile(r"\bany of (?:them|these|those|the models|the three|the four)\b|有没有哪个")
+
+
+def _good_at_among_models(s: Situation) -> bool:
+    """ "which is good at math?", "any of them good at maths?": what a model is good at,
+    asked as a choice of one among the models, is the job's ranking. Not what each one is
+    good at ("each one", "which … and which …", the author's view): that compares them all;
+    and "is it good at math?" of one model is answered by job_named before this."""
+    an = s.an
+    if s.named or an.all_models or "article" in an.cues or _PARTITION.search(an.focus_text):
+        return False
+    among = s.selector or _ANY_OF.search(an.focus_text) is not None
+    return among and set(s.aspects) <= set(s.kb.role("good_at"))
 
 
 def _choice_asked(s: Situation) -> bool:
