@@ -1372,3 +1372,26 @@ def test_what_each_is_good_at_or_a_job_we_do_not_know_is_no_ranking(
 ) -> None:
     ans = engine.answer(message, Asker("c", message))
     assert ans.intent != "recommend" and ans.answered is answered
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["what is synthetic data?", "what are edge devices", "什么是合成数据", "客服机器人是什么"],
+)
+def test_asking_what_a_jobs_words_mean_is_general_knowledge(engine: Engine, message: str) -> None:
+    """A job's own phrase asked to be defined is not a request for a model: declined as
+    out of scope, with the job offered as a question the bot can answer."""
+    ans = engine.answer(message, Asker("c", message))
+    assert not ans.answered and ans.intent == "out_of_scope"
+    assert ans.why.rule == "defines_job" and ans.suggestions
+
+
+@pytest.mark.parametrize(
+    ("message", "top"),
+    [("what is good for customer support", G), ("what's the best for code migration?", M)],
+)
+def test_what_is_best_for_a_job_is_still_a_recommendation(
+    engine: Engine, message: str, top: str
+) -> None:
+    ans = engine.answer(message, Asker("c", message))
+    assert ans.intent == "recommend" and ans.recommendations[0].model == top

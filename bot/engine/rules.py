@@ -1074,6 +1074,44 @@ _NEED_TO = re.compile(r"\bneeds? to\b")
 _ANY_OF = re.compile(r"\bany of (?:them|these|those|the models|the three|the four)\b|有没有哪个")
 
 
+# "what is synthetic data?", "what's an edge device", "什么是合成数据", "合成数据是什么意思":
+# the thing asked to be defined is group 1 (or 2).
+_DEFINITION = re.compile(
+    r"^(?:what(?:'s| is| are)|whats|define|meaning of) (?:a |an |the )?(.+?)\??$"
+    r"|^(?:什么是|何为|啥是)(.+?)[?？]?$|^(.+?)是(?:什么|啥)(?:意思|东西)?[?？]?$"
+)
+
+
+def _defines_the_job(s: Situation) -> bool:
+    """ "what is customer support?": a job's own phrase asked to be defined is general
+    knowledge, not a request for a model (no model, model word or recommend cue in it)."""
+    an = s.an
+    if s.named or {"domain", "recommend"} & an.cues or an.follow_up:
+        return False
+    match = _DEFINITION.match(an.focus_text)
+    if match is None:
+        return False
+    thing = next(g for g in match.groups() if g)
+    for e in an.evidence:
+        if e.kind != "use_case":
+            continue
+        words = normalize(e.words)
+        if compact(words) == compact(thing):
+            return True
+        stems = set(content_stems(words))
+        if stems and stems == set(content_stems(thing)):
+            return True  # "what are edge devices" and the phrase "edge device"
+    return False
+
+
+def _decline_definition(s: Situation) -> Answer:
+    ans = s.c.decline(
+        s.base("out_of_scope", 0.85), s.kb.responses.out_of_scope, models=s.c.covered(s.an.lang)
+    )
+    ans.suggestions = suggestions_for(s)
+    return ans
+
+
 def _good_at_among_models(s: Situation) -> bool:
     """ "which is good at math?", "any of them good at maths?": what a model is good at,
     asked as a choice of one among the models, is the job's ranking. Not what each one is
@@ -1381,6 +1419,9 @@ RULES: tuple[Rule, ...] = (
     Rule("job_by_size", "a job for models of one size ('a good 7b model'): no source ranks sizes",
          "问某个规模的模型适合什么任务（“适合聊天的 7B 模型”）：资料不按规模排名",
          _asks_job_by_size, _decline_size),
+    Rule("defines_job", "asks what a job's own words mean ('what is synthetic data?')",
+         "问某项任务的词是什么意思（“什么是合成数据”）",
+         _defines_the_job, _decline_definition),
     Rule("recommend_job", "asks which model suits a job or situation",
          "问哪个模型适合某项任务或场景",
          _asks_for_job, _recommend),
