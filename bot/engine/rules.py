@@ -1086,8 +1086,8 @@ def _defines_the_job(s: Situation) -> bool:
     """ "what is customer support?": a job's own phrase asked to be defined is general
     knowledge, not a request for a model (no model, model word or recommend cue in it)."""
     an = s.an
-    if s.named or {"domain", "recommend"} & an.cues or an.follow_up:
-        return False
+    if s.named or {"domain", "recommend"} & an.cues or an.follow_up or an.keyword_topics:
+        return False  # "what's the tl;dr": a topic's keyword, the article's summary
     match = _DEFINITION.match(an.focus_text)
     if match is None:
         return False
