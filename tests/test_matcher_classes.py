@@ -1395,3 +1395,16 @@ def test_what_is_best_for_a_job_is_still_a_recommendation(
 ) -> None:
     ans = engine.answer(message, Asker("c", message))
     assert ans.intent == "recommend" and ans.recommendations[0].model == top
+
+
+@pytest.mark.parametrize(
+    ("message", "aspect"),
+    [("哪个大模型的上下文最长", "context_window"), ("llama 和 mistral 哪个大", "parameters")],
+)
+def test_a_size_word_that_begins_a_word_for_model_is_no_size_question(
+    engine: Engine, message: str, aspect: str
+) -> None:
+    """ "哪个大" (which is bigger) inside "哪个大模型" (which large model): the shared
+    character belongs to the model word, so the aspect asked is the one named after it."""
+    ans = engine.answer(message, Asker("c", message))
+    assert ans.answered and ans.aspect == aspect

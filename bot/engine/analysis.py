@@ -580,6 +580,8 @@ class Matchers:
                         continue  # "how much gpu memory": the noun says what is counted
                     if _degree_of_another_aspect(lh, lex):
                         continue  # "how big is its context window": a window's size
+                    if _ends_inside_a_model_word(lh, lex):
+                        continue  # "哪个大模型…": "大" begins "大模型", it is no "哪个大"
                     aspect_order.append((idx, lh.start, lh.ref))
                     an.evidence.append(Evidence("aspect", lh.ref, words, 1.0))
                 elif lh.kind == "cue":
@@ -1132,6 +1134,15 @@ class Matchers:
         if "follow_up" in an.cues or _FOLLOW_UP_EN.match(text):
             return True
         return has_cjk(text) and _FOLLOW_UP_ZH.search(text) is not None
+
+
+def _ends_inside_a_model_word(hit: LexHit, hits: list[LexHit]) -> bool:
+    """Whether a domain word ("大模型") starts inside ``hit`` and runs past its end: the
+    characters they share belong to the longer word, so ``hit`` was never said."""
+    return any(
+        h.kind == "cue" and h.ref == "domain" and hit.start < h.start < hit.end < h.end
+        for h in hits
+    )
 
 
 def _inside_longer_term(hit: LexHit, hits: list[LexHit]) -> bool:
