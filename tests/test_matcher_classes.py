@@ -1408,3 +1408,29 @@ def test_a_size_word_that_begins_a_word_for_model_is_no_size_question(
     character belongs to the model word, so the aspect asked is the one named after it."""
     ans = engine.answer(message, Asker("c", message))
     assert ans.answered and ans.aspect == aspect
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ("tell me about mistral large 2", "and what about llama"),
+        ("deepseek v2 怎么样", "那 llama 呢"),
+    ],
+)
+def test_which_of_the_two_is_newer_compares_their_release_dates(
+    engine: Engine, first: str, then: str
+) -> None:
+    asker = Asker("c", f"newer:{first}")
+    engine.answer(first, asker)
+    engine.answer(then, asker)
+    question = "which of the two is newer" if then.isascii() else "这两个哪个比较新"
+    ans = engine.answer(question, asker)
+    assert ans.answered and ans.aspect == "release_date" and len(ans.models) == 2
+
+
+def test_which_is_newer_asks_release_dates_not_a_fact_sharing_the_word(engine: Engine) -> None:
+    """ "newer" is a release-date word; a Llama fact about its new release's tool use shares
+    the word and is no answer to it."""
+    ans = engine.answer("which is newer", Asker("c", "which-newer"))
+    assert ans.answered and ans.aspect != "tool_use"
+    assert set(ans.models) == {G, L, M, D}

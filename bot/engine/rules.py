@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -532,6 +532,10 @@ class Situation:
             return None
         if not property_asked and not own_figure and best.aspect not in self.aspects:
             return None
+        if best.aspect not in self.aspects and self._only_aspect_words(best.evidence):
+            # "which is newer?" asks the release date; a fact of another aspect that shares
+            # only the aspect's own words ("the new release supports tools") is not it.
+            return None
         # "Which one supports 80+ languages?" asks whose fact that is; "which model for my
         # coding agency?" asks for a job. Without a figure of its own, a fact wins over a job
         # only when the question asks about the fact's property ("which one *is* free…") or
@@ -543,6 +547,19 @@ class Situation:
             if not asks_property or an.job_support >= 2:
                 return None
         return best.model, best.aspect, list(best.evidence)
+
+    def _only_aspect_words(self, words: Iterable[str]) -> bool:
+        """Whether every word is a word (stem) of the terms of the aspects asked."""
+        if not self.aspects:
+            return False
+        terms: set[str] = set()
+        for aspect_id in self.aspects:
+            aspect = self.kb.aspects[aspect_id]
+            phrases = [*aspect.keywords.all()]
+            for concept_id in aspect.concepts:
+                phrases.extend(self.kb.concepts[concept_id].all())
+            terms.update(st for p in phrases for st in content_stems(normalize(p)))
+        return all(set(content_stems(normalize(w))) <= terms for w in words)
 
     @cached_property
     def aspects_beside_job(self) -> bool:
