@@ -565,6 +565,11 @@ class Matchers:
                     and any(a <= h.start and h.end <= b for a, b in not_model)
                 )
             ]
+            # Where each domain word ("大模型") starts: the furthest it reaches.
+            domain_ends: dict[int, int] = {}
+            for h in lex:
+                if h.kind == "cue" and h.ref == "domain":
+                    domain_ends[h.start] = max(h.end, domain_ends.get(h.start, h.end))
             for lh in lex:
                 explained.update(range(lh.start, lh.end))
                 if lh.kind == "cue" and lh.ref in ("domain", "article"):
@@ -580,7 +585,7 @@ class Matchers:
                         continue  # "how much gpu memory": the noun says what is counted
                     if _degree_of_another_aspect(lh, lex):
                         continue  # "how big is its context window": a window's size
-                    if _ends_inside_a_model_word(lh, lex):
+                    if _ends_inside_a_model_word(lh, domain_ends):
                         continue  # "哪个大模型…": "大" begins "大模型", it is no "哪个大"
                     aspect_order.append((idx, lh.start, lh.ref))
                     an.evidence.append(Evidence("aspect", lh.ref, words, 1.0))
@@ -1136,13 +1141,11 @@ class Matchers:
         return has_cjk(text) and _FOLLOW_UP_ZH.search(text) is not None
 
 
-def _ends_inside_a_model_word(hit: LexHit, hits: list[LexHit]) -> bool:
+def _ends_inside_a_model_word(hit: LexHit, domain_ends: dict[int, int]) -> bool:
     """Whether a domain word ("大模型") starts inside ``hit`` and runs past its end: the
-    characters they share belong to the longer word, so ``hit`` was never said."""
-    return any(
-        h.kind == "cue" and h.ref == "domain" and hit.start < h.start < hit.end < h.end
-        for h in hits
-    )
+    characters they share belong to the longer word, so ``hit`` was never said.
+    ``domain_ends`` maps where each domain word starts to where it ends."""
+    return any(domain_ends.get(p, 0) > hit.end for p in range(hit.start + 1, hit.end))
 
 
 def _inside_longer_term(hit: LexHit, hits: list[LexHit]) -> bool:
