@@ -53,6 +53,8 @@ HELD_OUT = [
     "heldout_fresh10.jsonl",
     "heldout_fresh11.jsonl",
     "heldout_fresh12.jsonl",
+    "heldout_fresh13.jsonl",
+    "heldout_fresh14.jsonl",
 ]
 
 # The first run of each held-out set (docs/eval/*-first-run.txt): no change may take a
@@ -69,6 +71,8 @@ FIRST_RUN: dict[str, dict[str, float]] = {
     "heldout_fresh10.jsonl": {"accuracy": 0.86, "in_scope": 0.842, "rejection": 0.933},
     "heldout_fresh11.jsonl": {"accuracy": 0.927, "in_scope": 0.925, "rejection": 0.933},
     "heldout_fresh12.jsonl": {"accuracy": 0.94, "in_scope": 0.933, "rejection": 0.967},
+    "heldout_fresh13.jsonl": {"accuracy": 0.913, "in_scope": 0.908, "rejection": 0.933},
+    "heldout_fresh14.jsonl": {"accuracy": 0.907, "in_scope": 0.883, "rejection": 1.0},
 }
 
 # Held-out sets still short of the held-out gate. They stay held out (never read, never
@@ -76,8 +80,9 @@ FIRST_RUN: dict[str, dict[str, float]] = {
 # is a strict expected failure (it turns into an error the day the set clears it, so the
 # marker is removed). heldout_fresh3 and heldout_fresh7 (first run 88.0% of declines
 # declined) were here until general rules brought them to the gate unread.
-# heldout_fresh10 (150, written after the matcher change 1f0fb97) missed it on its first run.
-SHORT_OF_GATE = {"heldout_fresh6.jsonl", "heldout_fresh10.jsonl"}
+# heldout_fresh10 (150, written after the matcher change 1f0fb97) missed it on its first run,
+# and heldout_fresh14 (75, written after d293b48) on in-scope accuracy (88.3%).
+SHORT_OF_GATE = {"heldout_fresh6.jsonl", "heldout_fresh10.jsonl", "heldout_fresh14.jsonl"}
 
 
 @pytest.mark.parametrize("name", TUNING)
