@@ -1434,3 +1434,34 @@ def test_which_is_newer_asks_release_dates_not_a_fact_sharing_the_word(engine: E
     ans = engine.answer("which is newer", Asker("c", "which-newer"))
     assert ans.answered and ans.aspect != "tool_use"
     assert set(ans.models) == {G, L, M, D}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "who are you",
+        "are you a bot?",
+        "help pls",
+        "is there a list of commands",
+        "idk what to ask lol",
+        "can you help me",
+        "你是谁",
+        "能问你什么问题",
+        "有什么命令",
+        "你能帮我什么",
+    ],
+)
+def test_questions_about_the_bot_itself_get_the_help_reply(engine: Engine, message: str) -> None:
+    ans = engine.answer(message, Asker("c", message))
+    assert ans.intent == "help"
+    assert ans.language == ("zh" if not message.isascii() else "en")
+
+
+@pytest.mark.parametrize(
+    "message", ["what do you know about llama", "can you help me pick a model for coding"]
+)
+def test_a_real_question_that_starts_like_a_help_request_is_answered(
+    engine: Engine, message: str
+) -> None:
+    ans = engine.answer(message, Asker("c", message))
+    assert ans.answered and ans.intent in ("overview", "recommend")
