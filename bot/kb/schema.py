@@ -279,8 +279,8 @@ class Vocabulary(Strict):
     # Words that say nothing either way about being on topic ("startup", "basically"):
     # they neither count as understood nor as unknown.
     neutral: Phrasings = Field(default_factory=Phrasings)
-    # Where a maker is from ("french", "american", "国产"): "is deepseek chinese?", "是美国
-    # 的吗" ask a model's origin, where "does it speak french" asks its languages.
+    # Where a maker is from ("french", "american", "国产"): "is deepseek chinese?" and
+    # "它是美国的吗" ask a model's origin, where "does it speak french" asks its languages.
     nationalities: Phrasings = Field(default_factory=Phrasings)
 
 
