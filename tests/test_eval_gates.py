@@ -55,6 +55,7 @@ HELD_OUT = [
     "heldout_fresh12.jsonl",
     "heldout_fresh13.jsonl",
     "heldout_fresh14.jsonl",
+    "heldout_fresh15.jsonl",
 ]
 
 # The first run of each held-out set (docs/eval/*-first-run.txt): no change may take a
@@ -73,6 +74,7 @@ FIRST_RUN: dict[str, dict[str, float]] = {
     "heldout_fresh12.jsonl": {"accuracy": 0.94, "in_scope": 0.933, "rejection": 0.967},
     "heldout_fresh13.jsonl": {"accuracy": 0.913, "in_scope": 0.908, "rejection": 0.933},
     "heldout_fresh14.jsonl": {"accuracy": 0.907, "in_scope": 0.883, "rejection": 1.0},
+    "heldout_fresh15.jsonl": {"accuracy": 0.887, "in_scope": 0.883, "rejection": 0.9},
 }
 
 # Held-out sets still short of the held-out gate. They stay held out (never read, never
@@ -81,8 +83,14 @@ FIRST_RUN: dict[str, dict[str, float]] = {
 # marker is removed). heldout_fresh3 and heldout_fresh7 (first run 88.0% of declines
 # declined) were here until general rules brought them to the gate unread.
 # heldout_fresh10 (150, written after the matcher change 1f0fb97) missed it on its first run,
-# and heldout_fresh14 (75, written after d293b48) on in-scope accuracy (88.3%).
-SHORT_OF_GATE = {"heldout_fresh6.jsonl", "heldout_fresh10.jsonl", "heldout_fresh14.jsonl"}
+# heldout_fresh14 (75, written after d293b48) on in-scope accuracy (88.3%), and
+# heldout_fresh15 (150, written after 481e898) on accuracy and in-scope accuracy (88.7/88.3%).
+SHORT_OF_GATE = {
+    "heldout_fresh6.jsonl",
+    "heldout_fresh10.jsonl",
+    "heldout_fresh14.jsonl",
+    "heldout_fresh15.jsonl",
+}
 
 
 @pytest.mark.parametrize("name", TUNING)
