@@ -405,7 +405,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             fail(f'{path}: case "{case.id}": {problem}')
             return EXIT_USAGE
     from bot.engine.engine import Engine
-    from bot.evaluate import knowledge_for_set
+    from bot.evaluate import describe_set_knowledge, knowledge_for_set
 
     engine = _load_engine(args.knowledge)
     try:
@@ -413,6 +413,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     except ValueError as exc:
         fail(str(exc))
         return EXIT_USAGE
+    print(describe_set_knowledge(path))
     report = evaluate(engine, cases)
     print(format_report(report, show_misses=not args.quiet))
     if report.accuracy < args.min:

@@ -136,6 +136,21 @@ def set_knowledge(path: Path) -> Path | None:
     return path.parent / folder if folder else None
 
 
+def describe_set_knowledge(path: Path) -> str:
+    """One line saying what knowledge ``path`` is scored on, so that a set scored before it
+    is registered in sets.yaml is noticed (it is scored on everything loaded)."""
+    frozen = set_knowledge(path)
+    if frozen is not None:
+        return f"knowledge: {frozen} (frozen for this set in {path.parent / SETS_FILE})"
+    sources = set_sources(path)
+    if sources is not None:
+        return f"knowledge: only sources {', '.join(sources)} (per {path.parent / SETS_FILE})"
+    return (
+        f"knowledge: everything loaded ({path.name} is not listed in {path.parent / SETS_FILE}; "
+        "list it there if it was written from some sources only)"
+    )
+
+
 def knowledge_for_set(kb: KnowledgeBase, path: Path) -> KnowledgeBase:
     """``kb`` as the set's writers knew it: restricted to the set's sources when it names
     any, or the set's own frozen knowledge (the growth set: knowledge an admin grew)."""

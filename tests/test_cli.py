@@ -456,6 +456,19 @@ def test_eval_command_exits_1_below_min(tmp_path: Path) -> None:
     assert "accuracy: 0.0%" in proc.stdout and "top=mistral-large-2" in proc.stdout
 
 
+def test_eval_says_which_knowledge_a_set_is_scored_on(tmp_path: Path) -> None:
+    """A set registered in sets.yaml is scored on its sources, and one that is not says so:
+    scoring a new held-out set before registering it would otherwise go unnoticed."""
+    registered = run_cli("eval", "tests/eval/heldout.jsonl", "--quiet")
+    assert "knowledge: only sources aibusinessasia-2024-07-29" in registered.stdout
+    cases = tmp_path / "new.jsonl"
+    cases.write_text(
+        json.dumps({"id": "a", "q": "hi", "expect": {"answered": True}}) + "\n", encoding="utf-8"
+    )
+    unlisted = run_cli("eval", str(cases), "--quiet")
+    assert "knowledge: everything loaded (new.jsonl is not listed in" in unlisted.stdout
+
+
 def test_ci_runs_exactly_the_readme_test_command() -> None:
     """`.ci/run` calls the README's test command verbatim."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
