@@ -427,6 +427,15 @@ class Matchers:
                 terms.update(content_stems(norm))
                 terms.update(f"~{g}" for g in bigrams(norm) if len(g) == 2)
             self.job_terms[uc.id] = frozenset(terms)
+        # The word stems of each aspect: its keywords and its concepts' words.
+        self.aspect_terms: dict[str, frozenset[str]] = {}
+        for aspect in kb.aspects.values():
+            texts = aspect.keywords.all() + [
+                t for c in aspect.concepts for t in kb.concepts[c].all()
+            ]
+            self.aspect_terms[aspect.id] = frozenset(
+                st for text in texts for st in content_stems(normalize(text))
+            )
 
     def _concepts_in(self, text: str) -> set[str]:
         """The concepts of facts (those aspects refer to) a text mentions, for indexing

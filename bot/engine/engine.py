@@ -125,7 +125,13 @@ class Engine:
         an = self.read(question)
         ctx = self.contexts.get(asker)
         situation = Situation(
-            an, ctx, self.kb, self.compose, self.thresholds, self.matchers.job_terms
+            an,
+            ctx,
+            self.kb,
+            self.compose,
+            self.thresholds,
+            self.matchers.job_terms,
+            self.matchers.aspect_terms,
         )
         rule, ans, runner_up = decide(situation)
         ans.why = Why(

@@ -12,11 +12,10 @@ The table itself is ``RULES`` at the bottom of this file.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from bot.engine.analysis import SMALL_TALK, SMALL_TALK_INTENT, Analysis
 from bot.engine.answer import Answer
@@ -141,7 +140,7 @@ def _alternation(words: tuple[str, ...]) -> str:
     return "|".join(r"[\W_]*".join(map(re.escape, w.split())) for w in ordered if w)
 
 
-@functools.lru_cache(maxsize=256)
+@lru_cache(maxsize=256)
 def _nationality_en(models: tuple[str, ...], countries: tuple[str, ...]) -> re.Pattern[str]:
     nat = _alternation(countries)
     return re.compile(
@@ -152,7 +151,7 @@ def _nationality_en(models: tuple[str, ...], countries: tuple[str, ...]) -> re.P
     )
 
 
-@functools.lru_cache(maxsize=16)
+@lru_cache(maxsize=16)
 def _nationality_zh(countries: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(
         rf"(?:是|算)(?:不是)?(?:一[个家款])?(?:{_alternation(countries)})的?"
@@ -227,9 +226,11 @@ class Situation:
         compose: Composer,
         t: Thresholds,
         job_terms: dict[str, frozenset[str]] | None = None,
+        aspect_terms: dict[str, frozenset[str]] | None = None,
     ) -> None:
         self.an = an
         self.job_terms = job_terms or {}
+        self.aspect_terms = aspect_terms or {}
         self.kb = kb
         self.c = compose
         self.t = t
@@ -552,13 +553,7 @@ class Situation:
         """Whether every word is a word (stem) of the terms of the aspects asked."""
         if not self.aspects:
             return False
-        terms: set[str] = set()
-        for aspect_id in self.aspects:
-            aspect = self.kb.aspects[aspect_id]
-            phrases = [*aspect.keywords.all()]
-            for concept_id in aspect.concepts:
-                phrases.extend(self.kb.concepts[concept_id].all())
-            terms.update(st for p in phrases for st in content_stems(normalize(p)))
+        terms = set().union(*(self.aspect_terms.get(a, frozenset()) for a in self.aspects))
         return all(set(content_stems(normalize(w))) <= terms for w in words)
 
     @cached_property
