@@ -44,6 +44,18 @@ _FOLLOW_UP_EN = re.compile(
     r"^(?:and|what about|how about|same for|same question for|ok and|also)\b"
 )
 _FOLLOW_UP_ZH = re.compile(r"^(?:那|那么|还有)|呢\s*[?]?$")
+# "tell me about gpt-4o mini in chinese", "explain llama 3.1 in english pls": the language
+# asked for the reply, not a question about the languages a model speaks. Left out before
+# matching (answers follow the language the question is written in).
+_REPLY_LANGUAGE = re.compile(
+    r"^(?P<ask>(?:(?:can|could|would) you |please |pls |plz )?(?:tell me about|describe|"
+    r"explain|summari[sz]e|introduce|talk about|(?:give me )?an? (?:overview|summary) of|"
+    r"(?:overview|summary) of|"
+    r"answer|reply|respond)\b.*?)"
+    r"\s+(?:in|into) (?:simplified |traditional )?(?:chinese|mandarin|english)"
+    r"(?:\s+(?:please|pls|plz))?(?P<end>\s*[?.!]*)\s*$",
+    re.IGNORECASE,
+)
 # Chinese characters too common to count as evidence of anything.
 _ZH_FILLER = frozenset(
     "的了吗呢吧啊呀啦呗哈嗯喔哟嘿是在有和与我你他她它们这那个么什怎样请问一下帮给能会可以就都也还"
@@ -489,6 +501,7 @@ class Matchers:
     def read(self, question: str) -> Analysis:
         # The prose around pasted code is what asks; the code itself asks nothing.
         text = without_code(question)
+        text = _REPLY_LANGUAGE.sub(r"\g<ask>\g<end>", text)
         norm = normalize(text)
         sentences = split_sentences(text)
         focus_ids = set(focus(sentences))

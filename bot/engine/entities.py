@@ -142,6 +142,7 @@ class TermIndex:
             if not fuzzy_here and first not in self.prefixes and first[:-1] not in self.prefixes:
                 continue
             joined = ""
+            exact_here: set[str] = set()  # terms already found whole from i
             for j in range(i, min(n, i + self.max_tokens)):
                 joined += toks[j]
                 if len(joined) > self.max_len + 2:
@@ -157,12 +158,21 @@ class TermIndex:
                     exact = self.latin_exact.get(joined[:-1], ())  # "h100s", "gpus"
                 for term in exact:
                     hits.append(Hit(term.kind, term.ref, i, j + 1, 1.0))
+                    exact_here.add(term.text)
                 if not fuzzy_here or len(joined) < NAME_FUZZ_MIN_LEN:
+                    continue
+                if j > i and toks[j] in STOPWORDS:
+                    # A name's typo does not end in a function word: "commands are" is not
+                    # "Command R", whatever the letters say.
                     continue
                 digits: str | None = None
                 for length in range(len(joined) - 2, len(joined) + 3):
                     for term in self.latin.get((joined[0], length), ()):
                         if term.text == joined:
+                            continue
+                        if term.text in exact_here and len(joined) - len(term.text) > 1:
+                            # Found whole already: a word more is not a typo of it ("command
+                            # r vs" holds "Command R", not a misspelling of it with "vs").
                             continue
                         # Digits carry meaning ("llama 3" is not "llama 3.1"): no fuzz on them.
                         digits = _digits(joined) if digits is None else digits
