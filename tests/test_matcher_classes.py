@@ -1465,3 +1465,135 @@ def test_a_real_question_that_starts_like_a_help_request_is_answered(
 ) -> None:
     ans = engine.answer(message, Asker("c", message))
     assert ans.answered and ans.intent in ("overview", "recommend")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "how much do you cost?",
+        "what languages do you speak",
+        "what are you trained on",
+        "who made you",
+        "what model are you",
+        "are you free to use?",
+        "你支持什么语言",
+        "你的用途是什么",
+    ],
+)
+def test_an_aspect_said_of_the_bot_itself_gets_the_help_reply(engine: Engine, message: str) -> None:
+    """_about_the_bot: "you"/"your"/"你" as the owner of the aspect asks about the bot,
+    not about a model; it is neither "which model do you mean?" nor a fact."""
+    ans = engine.answer(message, Asker("c", message))
+    assert ans.intent == "help", ans.why
+
+
+def test_an_aspect_said_of_the_bot_does_not_borrow_the_previous_model(engine: Engine) -> None:
+    who = Asker("c", "size")
+    assert engine.answer("how big is llama?", who).aspect == "parameters"
+    assert engine.answer("how big are you?", who).intent == "help"
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "model", "aspect"),
+    [
+        ("how big is llama?", "can you tell me the price?", L, "pricing"),
+        ("how big is mistral large 2?", "do you know if it is open source?", M, "license"),
+        ("gpt-4o mini 多少钱", "你知道它多少参数吗", G, "parameters"),
+    ],
+)
+def test_you_asked_to_tell_about_a_model_is_still_a_follow_up(
+    engine: Engine, first: str, follow_up: str, model: str, aspect: str
+) -> None:
+    who = Asker("c", first)
+    engine.answer(first, who)
+    ans = engine.answer(follow_up, who)
+    assert ans.intent == "fact" and ans.models == [model] and ans.aspect == aspect, ans.why
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "what are your opening hours",
+        "how much do you charge for delivery",
+        "are you open on sundays",
+        "do you have to book in advance",
+    ],
+)
+def test_you_asked_of_a_shop_is_not_a_question_about_the_bot(engine: Engine, message: str) -> None:
+    ans = engine.answer(message, Asker("c", message))
+    assert not ans.answered and ans.intent != "help", ans.why
+
+
+def test_a_pick_asked_of_the_bot_is_a_recommendation(engine: Engine) -> None:
+    ans = engine.answer("what's your pick for coding?", Asker("c", "pick"))
+    assert ans.intent == "recommend" and ans.recommendations
+
+
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        ("what commands are there", "help"),  # not "Command R" with "are" misspelt
+        ("command r vs llama", "unknown_model"),  # Command R found whole, "vs" left a cue
+        ("can I open a savings account here", "out_of_scope"),  # not "OpenAI"
+    ],
+)
+def test_a_misspelt_name_does_not_swallow_the_next_word(
+    engine: Engine, message: str, intent: str
+) -> None:
+    """TermIndex.find: a typo adds or drops a letter, not a word; a name found whole is
+    not matched again, fuzzily, with the word after it."""
+    assert engine.answer(message, Asker("c", message)).intent == intent
+
+
+def test_a_connective_after_a_name_stays_a_connective(engine: Engine) -> None:
+    ans = engine.answer("command r vs llama", Asker("c", "cr"))
+    assert "Command R" in ans.answer
+    evidence = " ".join(engine.answer("gpt-4o mini vs llama 3.1 405b").why.evidence)
+    assert "'gpt 4o mini'" in evidence and "mini vs" not in evidence
+
+
+@pytest.mark.parametrize(
+    ("message", "top"),
+    [
+        ("I use mistral at work. which is cheapest?", G),
+        ("We run llama 3.1 405b in prod. what should I use for coding?", M),
+    ],
+)
+def test_a_choice_after_a_model_mentioned_in_passing_is_a_recommendation(
+    engine: Engine, message: str, top: str
+) -> None:
+    """Situation.named: one model in a background sentence is not what "which is …?" or
+    "what should I use …?" asks about."""
+    ans = engine.answer(message, Asker("c", message))
+    assert ans.intent == "recommend" and ans.recommendations[0].model == top, ans.why
+
+
+@pytest.mark.parametrize(
+    ("message", "intent", "models"),
+    [
+        ("I use mistral at work. is it open source?", "fact", [M]),
+        ("deepseek 和 gpt-4o mini 比，谁便宜？", "compare", [D, G]),
+    ],
+)
+def test_a_model_mentioned_in_passing_is_still_what_it_and_a_pair_refer_to(
+    engine: Engine, message: str, intent: str, models: list[str]
+) -> None:
+    ans = engine.answer(message, Asker("c", message))
+    assert ans.intent == intent and ans.models == models, ans.why
+
+
+@pytest.mark.parametrize(
+    ("message", "intent", "aspect"),
+    [
+        ("tell me about mistral large 2 in chinese", "overview", None),
+        ("describe deepseek v2 in english please", "overview", None),
+        ("a summary of gpt-4o mini in chinese", "overview", None),
+        ("is llama 3.1 405b good in french?", "fact", "languages"),
+    ],
+)
+def test_the_language_asked_for_the_reply_is_not_a_languages_question(
+    engine: Engine, message: str, intent: str, aspect: str | None
+) -> None:
+    """_REPLY_LANGUAGE: "tell me about X in chinese" asks for the reply in Chinese."""
+    ans = engine.answer(message, Asker("c", message))
+    assert ans.intent == intent and ans.aspect == aspect, ans.why

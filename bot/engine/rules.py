@@ -125,6 +125,38 @@ _IMPERATIVE = re.compile(
 )
 # Errands in the world that vocabulary words cannot spell out: "给我妈打个电话", "打给客服".
 _ERRAND = re.compile(r"给.{1,8}打(?:个|一个|一通)?电话|打(?:个)?电话给|給.{1,8}打(?:個|一個)?電話")
+# The bot itself as the subject or owner of what is asked ("how much do you cost", "what
+# languages do you speak", "what's your purpose", "who made you", "你多大了", "你的用途"):
+# a question about the bot, not about a model, whatever aspect word it uses. "you" as
+# the one asked to tell, pick or compare ("can you tell me the price", "你觉得哪个好",
+# "what's your pick for coding") is a request about models and is left out.
+_REQUEST_AFTER_YOU = (
+    r"know|think|tell|recommend|suggest|compare|say|pick|choose|have|explain|help|list|"
+    r"show|give|rank|reckon|prefer|rate|advise|mean|suppose|find|see|use|like|want|need|"
+    r"able|aware|check|look|summari[sz]e|describe|name|share|provide|mention|remember|"
+    r"happen|guess|believe|agree|go|break|let|make"
+)
+# What "do you …" asks of the bot itself ("do you speak chinese", "can you handle long
+# documents"); any other verb after "do you" is a request or the generic "you" ("do you
+# have to book in advance", "can you just turn up").
+_BOT_VERBS = (
+    r"speak|support|cost|charge|understand|handle|run|work|read|reply|respond|answer|"
+    r"learn|store|log|save|keep|collect|update|accept|cover|cite|quote|search|browse|"
+    r"remember|know about"
+)
+_OF_THE_BOT = re.compile(
+    r"\byour(?:self)?\b(?!\s+(?:opinion|recommendations?|picks?|choices?|take|suggestions?|"
+    r"advice|views?|thoughts?|favou?rites?|top|best|sources?|own|team|company|app|"
+    r"project|use|needs?|budget|case)\b)"
+    r"|(?<!\bhow )\bare (?:you|u)\b(?!\s+(?:please\s+)?(?:" + _REQUEST_AFTER_YOU + r")\b)"
+    r"|(?<!\bhow )\b(?:do|can|could|did|will|would) (?:you|u)\s+(?:" + _BOT_VERBS + r")\b"
+    r"|\b(?:are|were) (?:you|u)\s*$"
+    r"|\b(?:made|built|created|trained|developed|programmed|coded|designed|runs|powers) you\b"
+    r"|\bthis bot\b"
+    r"|(?:你|您)(?!们|(?:能|可以|可不可以|能不能|会不会|给我|帮我)?(?:帮|告诉|推荐|知道|觉得|"
+    r"认为|说说|讲讲|比较|介绍|列|总结|给|看|建议|选|对比|解释|分析|评价|怎么看|有没有|"
+    r"好|们好|说的|提到|刚才|上面|确定|讲的))"
+)
 _HOW_TO = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we|you)|how to)\b|^(?:怎么|如何)")
 _ADVICE = re.compile(r"\bbest way to\b|\bany tips\b|有什么技巧|最好的办法")
 _QUANTITY_ASKED = re.compile(r"^how (?:many|much)\b|^多少|有多少")
@@ -487,9 +519,17 @@ class Situation:
         # asks about every model, not the one named in passing.
         if an.all_models:
             return []
-        if an.background_models and (an.follow_up or self.short) and not an.entities:
-            return an.background_models
-        return []
+        if not an.background_models or an.entities:
+            return []
+        if an.follow_up or "follow_up" in an.cues:
+            return an.background_models  # "I use mistral at work. is it open source?"
+        # "I use mistral at work. which is cheapest?": a choice among models, not a question
+        # about the one the asker mentioned; "llama 跟 mistral 比，谁更强？" chooses between
+        # the two it named.
+        chooses = self.selector or self.superlative or "recommend" in an.cues
+        if chooses and len(an.background_models) < 2:
+            return []
+        return an.background_models if self.short else []
 
     @cached_property
     def subject(self) -> list[str]:
@@ -642,6 +682,8 @@ def _small_talk_topic(s: Situation) -> str | None:
         return None  # "翻译成日语：谢谢您的款待" is a task that quotes a thank-you
     if an.small_talk and an.topic_score >= 1.0:
         return an.small_talk  # exactly one of its phrasings ("how does this bot work")
+    if _about_the_bot(s):
+        return "help"
     if s.named or an.aspects or s.has_job:
         return None
     if an.small_talk:
@@ -652,6 +694,22 @@ def _small_talk_topic(s: Situation) -> str | None:
         if topic_id in an.keyword_topics and an.unknown_words <= unknown_allowed:
             return topic_id
     return None
+
+
+def _about_the_bot(s: Situation) -> bool:
+    """An aspect or a model word said of the bot itself ("how much do you cost", "what
+    model are you", "你支持什么语言"), and nothing else: what it is and does is
+    the help reply, not a fact to look up for some model, nor the previous answer's model."""
+    an = s.an
+    if s.named or an.entities or an.unknown_names or {"recommend", "compare"} & an.cues:
+        return False
+    if not s.asked or s.pasted or an.keyword_topics - set(SMALL_TALK_INTENT):
+        return False  # "…your branch is behind" in a log; "where does your info come from?"
+    if not (an.aspects or "domain" in an.cues) or an.unknown_words:
+        # "what's your name" (no word of the domain) is left to the help phrasings; "what
+        # are your opening hours" has words no source explains: asked of a shop, not of me.
+        return False
+    return bool(_OF_THE_BOT.search(an.focus_text))
 
 
 def _small_talk(s: Situation) -> Answer:
