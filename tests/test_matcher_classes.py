@@ -1597,3 +1597,40 @@ def test_the_language_asked_for_the_reply_is_not_a_languages_question(
     """_REPLY_LANGUAGE: "tell me about X in chinese" asks for the reply in Chinese."""
     ans = engine.answer(message, Asker("c", message))
     assert ans.intent == intent and ans.aspect == aspect, ans.why
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("gimme the summary", "overview"),
+        ("give me the gist", "overview"),
+        ("tldr pls", "overview"),
+        ("quick recap?", "overview"),
+        ("总结一下", "overview"),
+        ("给我个总结", "overview"),
+        ("who won in the end according to the writeup", "conclusion"),
+    ],
+)
+def test_a_bare_request_for_the_summary_is_the_articles_overview(
+    engine: Engine, message: str, topic: str
+) -> None:
+    """A summary or a winner asked with no object: the article's overview or conclusion
+    (the topics' keywords; "gimme", "recap", "tldr" ask, see ASKING)."""
+    ans = engine.answer(message, Asker("c", message))
+    assert ans.intent == "topic" and ans.topic == topic, ans.why
+
+
+@pytest.mark.parametrize(
+    ("message", "answered"),
+    [
+        ("which model is best for a quick recap of meeting notes", True),
+        ("哪个模型适合总结一下长文档", True),
+        ("recap my meeting notes", False),
+        ("who won the world cup", False),
+    ],
+)
+def test_a_summary_word_with_a_job_or_an_object_is_not_the_overview(
+    engine: Engine, message: str, answered: bool
+) -> None:
+    ans = engine.answer(message, Asker("c", message))
+    assert ans.answered == answered and ans.topic is None, ans.why

@@ -226,7 +226,7 @@ ASKING = re.compile(
     r"wanna|pick|choose|decide|best|better|worth|good for|good at|advice|options?|"
     r"alternatives?|would like|like a model|hoping|hope to|planning|plan to|trying to|"
     r"looking to|in order|rank|sort|summari[sz]e|summary|overview|walk me|let me know|"
-    r"must|has to|have to|got to|gotta)\b"
+    r"must|has to|have to|got to|gotta|gimme|recap|gist|tldr|tl;dr|sum (?:it|this|that) up)\b"
     r"|'d like\b"
     r"|吗|嗎|呢|么|麼|什么|什麼|啥|哪|谁|誰|怎么|怎麼|怎样|怎樣|如何|多少|几|幾|是否|能否|可否|"
     r"有没有|有沒有|是不是|推荐|推薦|建议|建議|比较|比較|对比|對比|介绍|介紹|说说|說說|讲讲|講講|"
