@@ -1634,3 +1634,18 @@ def test_a_summary_word_with_a_job_or_an_object_is_not_the_overview(
 ) -> None:
     ans = engine.answer(message, Asker("c", message))
     assert ans.answered == answered and ans.topic is None, ans.why
+
+
+@pytest.mark.parametrize(
+    "message", ["who wrote it", "who's the author", "who is the author of this"]
+)
+def test_the_author_asked_with_no_other_work_is_the_articles_source(
+    engine: Engine, message: str
+) -> None:
+    ans = engine.answer(message, Asker("c", message))
+    assert ans.intent == "topic" and ans.topic == "source", ans.why
+
+
+@pytest.mark.parametrize("message", ["who is the author of dune", "who wrote harry potter"])
+def test_the_author_of_another_work_is_out_of_scope(engine: Engine, message: str) -> None:
+    assert not engine.answer(message, Asker("c", message)).answered
