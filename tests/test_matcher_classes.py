@@ -1588,6 +1588,7 @@ def test_a_model_mentioned_in_passing_is_still_what_it_and_a_pair_refer_to(
         ("tell me about mistral large 2 in chinese", "overview", None),
         ("describe deepseek v2 in english please", "overview", None),
         ("a summary of gpt-4o mini in chinese", "overview", None),
+        ("what does the article say about deepseek v2 in chinese", "overview", None),
         ("is llama 3.1 405b good in french?", "fact", "languages"),
     ],
 )

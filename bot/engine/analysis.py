@@ -50,7 +50,7 @@ _FOLLOW_UP_ZH = re.compile(r"^(?:那|那么|还有)|呢\s*[?]?$")
 _REPLY_LANGUAGE = re.compile(
     r"^(?P<ask>(?:(?:can|could|would) you |please |pls |plz )?(?:tell me about|describe|"
     r"explain|summari[sz]e|introduce|talk about|(?:give me )?an? (?:overview|summary) of|"
-    r"(?:overview|summary) of|"
+    r"(?:overview|summary) of|what (?:does|did) (?:the article|the author|it) say about|"
     r"answer|reply|respond)\b.*?)"
     r"\s+(?:in|into) (?:simplified |traditional )?(?:chinese|mandarin|english)"
     r"(?:\s+(?:please|pls|plz))?(?P<end>\s*[?.!]*)\s*$",
@@ -439,6 +439,8 @@ class Matchers:
                 terms.update(content_stems(norm))
                 terms.update(f"~{g}" for g in bigrams(norm) if len(g) == 2)
             self.job_terms[uc.id] = frozenset(terms)
+        # The vocabulary's country words, normalised ("is deepseek chinese?").
+        self.countries = tuple(normalize(w) for w in kb.vocabulary.nationalities.all())
         # The word stems of each aspect: its keywords and its concepts' words.
         self.aspect_terms: dict[str, frozenset[str]] = {}
         for aspect in kb.aspects.values():

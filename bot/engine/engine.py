@@ -130,8 +130,7 @@ class Engine:
             self.kb,
             self.compose,
             self.thresholds,
-            self.matchers.job_terms,
-            self.matchers.aspect_terms,
+            self.matchers,
         )
         rule, ans, runner_up = decide(situation)
         ans.why = Why(

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from bot.engine.analysis import SMALL_TALK, SMALL_TALK_INTENT, Analysis
+from bot.engine.analysis import SMALL_TALK, SMALL_TALK_INTENT, Analysis, Matchers
 from bot.engine.answer import Answer
 from bot.engine.compose import Composer, join_names
 from bot.engine.context import Context
@@ -257,12 +257,13 @@ class Situation:
         kb: KnowledgeBase,
         compose: Composer,
         t: Thresholds,
-        job_terms: dict[str, frozenset[str]] | None = None,
-        aspect_terms: dict[str, frozenset[str]] | None = None,
+        matchers: Matchers,
     ) -> None:
         self.an = an
-        self.job_terms = job_terms or {}
-        self.aspect_terms = aspect_terms or {}
+        # The word stems of each job and each aspect, computed once per knowledge base.
+        self.job_terms = matchers.job_terms
+        self.aspect_terms = matchers.aspect_terms
+        self.countries = matchers.countries
         self.kb = kb
         self.c = compose
         self.t = t
@@ -425,7 +426,7 @@ class Situation:
         an = self.an
         if not any(e.kind == "cue" and e.ref == "nationality" for e in an.evidence):
             return False
-        countries = tuple(normalize(w) for w in self.kb.vocabulary.nationalities.all())
+        countries = self.countries
         maker = set(self.kb.role("maker"))
         for e in an.evidence:
             if e.kind == "aspect" and e.ref not in maker and normalize(e.words) not in countries:
