@@ -40,6 +40,7 @@ TUNING = [
     "classes.jsonl",
     "tune2.jsonl",
     "tune3.jsonl",
+    "tune4.jsonl",
 ]
 HELD_OUT = [
     "heldout_fresh1.jsonl",

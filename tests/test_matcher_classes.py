@@ -1650,3 +1650,40 @@ def test_the_author_asked_with_no_other_work_is_the_articles_source(
 @pytest.mark.parametrize("message", ["who is the author of dune", "who wrote harry potter"])
 def test_the_author_of_another_work_is_out_of_scope(engine: Engine, message: str) -> None:
     assert not engine.answer(message, Asker("c", message)).answered
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("hey, what's the article about", "overview"),
+        ("yo bot what did the article conclude", "conclusion"),
+        ("thanks for the article summary", "thanks"),
+    ],
+)
+def test_a_greeting_before_a_question_about_the_article_answers_the_question(
+    engine: Engine, message: str, topic: str
+) -> None:
+    """_small_talk_topic: a greeting is small talk only when nothing else is asked; thanks
+    may mention what it thanks for."""
+    assert engine.answer(message, Asker("c", message)).topic == topic
+
+
+@pytest.mark.parametrize(
+    ("message", "intent", "aspect", "topic"),
+    [
+        ("这篇文章是什么时候发的", "topic", None, "source"),
+        ("gpt-4o mini 啥时候出的", "fact", "release_date", None),
+        ("gpt-4o mini 能力强吗", "fact", "strengths", None),
+        ("deepseek 实力如何", "fact", "strengths", None),
+    ],
+)
+def test_everyday_chinese_for_a_date_or_an_ability(
+    engine: Engine, message: str, intent: str, aspect: str | None, topic: str | None
+) -> None:
+    ans = engine.answer(message, Asker("c", message))
+    assert (ans.intent, ans.aspect, ans.topic) == (intent, aspect, topic), ans.why
+
+
+@pytest.mark.parametrize("message", ["gm everyone", "早啊机器人", "heya"])
+def test_chat_greetings_get_the_greeting(engine: Engine, message: str) -> None:
+    assert engine.answer(message, Asker("c", message)).topic == "greeting"
