@@ -78,6 +78,10 @@ class Thresholds:
     fact_words_outweigh: int = 4
     # ... and how many of its words, at least, before they outrank an aspect keyword.
     fact_words_override: int = 3
+    # ... or one word alone, when it is this rare among all stated facts (idf; a word of
+    # one or two facts: "alignbench", "vllm", "arabic") and spelt out in letters.
+    fact_word_rare_min: float = 3.0
+    fact_word_rare_len: int = 4
     # A question of at most this many content words leans on the previous one.
     follow_up_max_words: int = 2
     # A model named beside this many unknown words is not an overview request.
@@ -946,6 +950,31 @@ def _topic(s: Situation) -> Answer:
     return s.c.topic(s.base("topic", s.an.topic_score * s.strength), topic_id)
 
 
+# "is there a 3b one?", "有 7b 的吗", "does it come in 70b": whether a size exists.
+_EXISTS = re.compile(
+    r"\b(?:is there|are there|does (?:it|\S+) come in|comes? in|exists?|available in|"
+    r"do they (?:have|make))\b|有没有|有[^？?吗]{0,16}吗|有[^？?]{0,8}版本"
+)
+
+
+def _family_fact(s: Situation) -> str | None:
+    """The aspect of the named model's fact that lists its family's sizes, when the
+    question names one of them and asks whether it exists ("qwen2.5 有 3b 的吗"): the
+    fact naming the most of the model's variants, two at least."""
+    model = s.kb.models[s.named[0]]
+    if model.id not in s.an.variants or not _EXISTS.search(s.an.focus_text):
+        return None
+    sizes = [re.compile(rf"(?<![\w.]){re.escape(v.id)}(?!\w)", re.I) for v in model.variants]
+    best, best_count = None, 1
+    for fact in model.facts:
+        if not fact.stated:
+            continue
+        count = sum(bool(size.search(fact.text.en)) for size in sizes)
+        if count > best_count:
+            best, best_count = fact.aspect, count
+    return best
+
+
 def _fact_by_words(s: Situation) -> tuple[str, float] | None:
     """The aspect of the named model's stated fact that the rest of the question repeats,
     when no aspect keyword was found ("how long can qwen2.5 outputs be?" repeats "generate
@@ -954,19 +983,29 @@ def _fact_by_words(s: Situation) -> tuple[str, float] | None:
     if not _one_model(s) or s.aspects or "overview" in an.cues:
         return None
     model = s.named[0]
+    family = _family_fact(s)
+    if family is not None:
+        return family, t.fact_words_min
     mine = [f for f in an.named_facts if f.model == model]
     if not mine:
         return None
     best = mine[0]
     runner = mine[1].score if len(mine) > 1 else 0.0
     shared = set(best.evidence)  # words, figures and concepts, the names left out
-    if (
-        best.score < t.fact_words_min
-        or len(shared) < 2
-        or best.score < t.fact_words_margin * runner
-    ):
+    if best.score < t.fact_words_margin * runner:
         return None
-    return best.aspect, best.score
+    if len(shared) >= 2 and best.score >= t.fact_words_min:
+        return best.aspect, best.score
+    # "deepseek v2 在 alignbench 上多少分", "does qwen2.5 do arabic?": one word that only
+    # this fact (or one other) uses names it, where a common word would not.
+    (word,) = shared if len(shared) == 1 else ("",)
+    rare = (
+        best.score >= t.fact_word_rare_min
+        and len(word) >= t.fact_word_rare_len
+        and word.isascii()
+        and word.isalpha()
+    )
+    return (best.aspect, best.score) if rare else None
 
 
 def _fact_outweighs_unaddressed(s: Situation) -> bool:
