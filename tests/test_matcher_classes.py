@@ -1743,3 +1743,17 @@ def test_whether_a_size_exists_is_answered_by_the_fact_listing_the_sizes(
 def test_a_size_no_source_gives_is_still_an_unknown_variant(grown: Engine) -> None:
     ans = grown.answer("qwen2.5 有 13b 的吗", Asker("c", "13b"))
     assert not ans.answered and ans.intent == "unknown_model"
+
+
+@pytest.mark.parametrize(
+    ("message", "answered"),
+    [
+        ("deepseek v2 RL vs SFT on mmlu?", True),  # "SFT" is a term its README uses
+        ("deepseek v2 vs InternLM", False),  # a model no source covers
+    ],
+)
+def test_a_capitalised_term_the_sources_use_is_no_unknown_model(
+    grown: Engine, message: str, answered: bool
+) -> None:
+    """Matchers.word_keys: the capitalised terms of the stated facts are known words."""
+    assert grown.answer(message, Asker("c", message)).answered == answered

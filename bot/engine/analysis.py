@@ -419,7 +419,11 @@ class Matchers:
         for e in kb.other_entities.values():
             for a in e.aliases:
                 self.name_keys.setdefault(compact(a), frozenset())
-        self.word_keys = frozenset(compact(t.text) for t in self.lexicon.terms if not t.cjk)
+        # Known words: the lexicon's, and the capitalised terms the sources' own facts use
+        # ("SFT", "AlignBench", "MMLU"): asked about, they are no model the bot lacks.
+        self.word_keys = frozenset(
+            compact(t.text) for t in self.lexicon.terms if not t.cjk
+        ) | self._fact_terms(kb)
         self.fact_concepts = frozenset(c for a in kb.aspects.values() for c in a.concepts)
         generic = PhraseIndex()
         generic.set_generic(self._generic_phrases())
@@ -450,6 +454,22 @@ class Matchers:
             self.aspect_terms[aspect.id] = frozenset(
                 st for text in texts for st in content_stems(normalize(text))
             )
+
+    @staticmethod
+    def _fact_terms(kb: KnowledgeBase) -> frozenset[str]:
+        texts = [
+            text
+            for m in kb.models.values()
+            for f in m.facts
+            if f.stated
+            for text in (f.text.en, *(c.quote for c in f.citations))
+        ]
+        return frozenset(
+            re.sub(r"[^a-z0-9]", "", shaped.text.lower())
+            for text in texts
+            for shaped in unknown_names(text, {}, frozenset())
+            if not shaped.strong  # "Qwen2", "GPT-4": other models, still unknown when asked
+        )
 
     def _concepts_in(self, text: str) -> set[str]:
         """The concepts of facts (those aspects refer to) a text mentions, for indexing

@@ -692,9 +692,7 @@ def _small_talk_topic(s: Situation) -> str | None:
     if s.named or an.aspects or s.has_job:
         return None
     thanks = an.small_talk == "thanks" or "thanks" in an.keyword_topics
-    if not thanks and (
-        "article" in an.cues or an.keyword_topics - set(SMALL_TALK_INTENT)
-    ):
+    if not thanks and ("article" in an.cues or an.keyword_topics - set(SMALL_TALK_INTENT)):
         # "hey bot, what's the article about": a greeting before a question about the
         # article is not small talk on its own ("thanks for the article" still thanks).
         return None
