@@ -305,9 +305,12 @@ def test_the_knowledge_an_admin_grew_still_checks_clean() -> None:
 # docs/eval/. Held out: floor at the first run, the aim as a strict xfail.
 # Floors: the first runs (78.0 / 76.2 / 95.0 and 80.0 / 79.1 / 100), raised to what the
 # general fact-by-words rule later reached without anyone reading the sets.
+# growth_tune (80, a third helper who saw only the two documents) is a tuning set, read
+# and tuned on: first run 71.2% / 67.2% / 93.8%; its floor is where the class fixes left it.
 GROWTH_FLOORS = {
-    "heldout_growth.jsonl": {"accuracy": 0.81, "in_scope": 0.80, "rejection": 0.95},
+    "heldout_growth.jsonl": {"accuracy": 0.84, "in_scope": 0.825, "rejection": 0.95},
     "heldout_growth2.jsonl": {"accuracy": 0.84, "in_scope": 0.837, "rejection": 1.0},
+    "growth_tune.jsonl": {"accuracy": 0.787, "in_scope": 0.766, "rejection": 0.937},
 }
 GROWTH_SETS = sorted(GROWTH_FLOORS)
 
