@@ -1757,3 +1757,28 @@ def test_a_capitalised_term_the_sources_use_is_no_unknown_model(
 ) -> None:
     """Matchers.word_keys: the capitalised terms of the stated facts are known words."""
     assert grown.answer(message, Asker("c", message)).answered == answered
+
+
+@pytest.mark.parametrize(
+    ("message", "model", "aspect"),
+    [
+        ("which model has 405 billion parameters", L, "parameters"),
+        ("哪个模型有2360亿参数", D, "parameters"),
+        ("哪个模型用了15万亿token训练", L, "training"),
+    ],
+)
+def test_a_reverse_fact_answers_with_the_aspect_asked(
+    engine: Engine, message: str, model: str, aspect: str
+) -> None:
+    """Situation.reverse_fact: a figure two facts of one model share goes to the fact of the
+    aspect named ("parameters", not hardware); "2360亿" is the "236B" a fact gives."""
+    ans = engine.answer(message, Asker("c", message))
+    assert (ans.intent, ans.models, ans.aspect) == ("fact", [model], aspect), ans.why
+
+
+def test_chinese_large_numbers_are_the_figures_english_gives() -> None:
+    from bot.engine.facts import numbers
+
+    assert {"236"} <= numbers("2360亿参数")
+    assert {"15"} <= numbers("15万亿 tokens")
+    assert "0.15" not in numbers("1.5亿美元")  # no price of anything

@@ -24,6 +24,7 @@ _NUMBER = re.compile(r"(?<![A-Za-z]{3})\d[\d,]*(?:\.\d+)?")  # not the "3" of "p
 # A hardware or part code ("H100-80GB", "A100-40GB") gives no figure: its "80" is not
 # a count the question could repeat.
 _CODE = re.compile(r"\b[A-Za-z]+\d+(?:-\d+[A-Za-z]+)+\b")
+_YI = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(万)?亿")
 _ZH_DIGITS = {ch: n for n, ch in enumerate("一二三四五六七八九十", start=1)} | {"两": 2}
 # Chinese numerals before a counter word: "八种语言", "三个月".
 _ZH_COUNT = re.compile(r"([一二两三四五六七八九十])(?=[种个款项位家])")
@@ -56,6 +57,12 @@ def numbers(text: str) -> set[str]:
     found |= {str(_ZH_DIGITS[m.group(1)]) for m in _ZH_COUNT.finditer(text)}
     words = set(re.findall(r"[a-z]+", text.casefold()))
     found |= {str(n) for w, n in _EN_NUMBERS.items() if w in words}
+    # "2360亿" is 236 billion and "15万亿" 15 trillion: the figures the English text gives
+    # ("236B", "15T").
+    for m in _YI.finditer(plain):
+        value = float(m.group(1).replace(",", "")) / (1.0 if m.group(2) else 10.0)
+        if value >= 1:  # "1.5亿美元" is no 0.15 of anything
+            found.add(f"{value:g}")
     if "half" in words or "一半" in text:
         found.add("50")  # "about half the cost" is the article's "50%"
     found |= {str(n) for month, n in _MONTHS.items() if month in words}

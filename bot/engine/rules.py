@@ -70,6 +70,9 @@ class Thresholds:
     # and how far ahead of another model's best fact it must be.
     reverse_fact_min: float = 3.0
     reverse_fact_margin: float = 1.5
+    # ... and the share of the best fact's evidence a fact of the aspect asked must have to
+    # answer instead ("which has 405 billion *parameters*?": that fact, not hardware's).
+    reverse_fact_aspect_share: float = 0.75
     # A named model's fact found by its words alone (no aspect keyword): this much idf
     # evidence, from two words or more, this far ahead of the model's next fact.
     fact_words_min: float = 5.0
@@ -592,7 +595,19 @@ class Situation:
             )
             if not asks_property or an.job_support >= 2:
                 return None
-        return best.model, best.aspect, list(best.evidence)
+        # "which model has 405 billion parameters?": the fact of the aspect asked, when it
+        # repeats the question nearly as well as another fact of the same model.
+        asked = next(
+            (
+                f
+                for f in an.facts
+                if f.model == best.model
+                and f.aspect in self.aspects
+                and f.score >= t.reverse_fact_aspect_share * best.score
+            ),
+            best,
+        )
+        return best.model, asked.aspect, list(asked.evidence)
 
     def _only_aspect_words(self, words: Iterable[str]) -> bool:
         """Whether every word is a word (stem) of the terms of the aspects asked."""
