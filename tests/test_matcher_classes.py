@@ -1782,3 +1782,20 @@ def test_chinese_large_numbers_are_the_figures_english_gives() -> None:
     assert {"236"} <= numbers("2360亿参数")
     assert {"15"} <= numbers("15万亿 tokens")
     assert "0.15" not in numbers("1.5亿美元")  # no price of anything
+
+
+@pytest.mark.parametrize(
+    ("message", "aspect"),
+    [
+        ("what gpus do i need for llama 405b", "hardware"),  # not the training GPUs
+        ("what gpu was llama trained on", "training"),
+        ("想在本地跑 llama 405b 需要什么", "hardware"),
+        ("llama 3.1 有哪些尺寸", "parameters"),
+        ("llama 3.1 有几个版本", "parameters"),
+    ],
+)
+def test_gpus_to_run_and_sizes_asked_in_everyday_words(
+    engine: Engine, message: str, aspect: str
+) -> None:
+    ans = engine.answer(message, Asker("c", message))
+    assert ans.intent == "fact" and ans.aspect == aspect, ans.why
