@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from bot.engine.entities import Hit, PhraseIndex, TermIndex, resolve_overlaps
 from bot.engine.facts import FactIndex, FactMatch
 from bot.engine.lexicon import LexHit, Lexicon
-from bot.engine.shapes import unknown_names
+from bot.engine.shapes import name_key, unknown_names
 from bot.kb.schema import KnowledgeBase, Phrasings
 from bot.text.code import without_code
 from bot.text.normalize import (
@@ -465,7 +465,7 @@ class Matchers:
             for text in (f.text.en, *(c.quote for c in f.citations))
         ]
         return frozenset(
-            re.sub(r"[^a-z0-9]", "", shaped.text.lower())
+            name_key(shaped.text)
             for text in texts
             for shaped in unknown_names(text, {}, frozenset())
             if not shaped.strong  # "Qwen2", "GPT-4": other models, still unknown when asked

@@ -707,7 +707,7 @@ def _small_talk_topic(s: Situation) -> str | None:
     if s.named or an.aspects or s.has_job:
         return None
     thanks = an.small_talk == "thanks" or "thanks" in an.keyword_topics
-    if not thanks and ("article" in an.cues or an.keyword_topics - set(SMALL_TALK_INTENT)):
+    if not thanks and ("article" in an.cues or an.keyword_topics - set(SMALL_TALK)):
         # "hey bot, what's the article about": a greeting before a question about the
         # article is not small talk on its own ("thanks for the article" still thanks).
         return None
@@ -728,7 +728,7 @@ def _about_the_bot(s: Situation) -> bool:
     an = s.an
     if s.named or an.entities or an.unknown_names or {"recommend", "compare"} & an.cues:
         return False
-    if not s.asked or s.pasted or an.keyword_topics - set(SMALL_TALK_INTENT):
+    if not s.asked or s.pasted or an.keyword_topics - set(SMALL_TALK):
         return False  # "…your branch is behind" in a log; "where does your info come from?"
     if not (an.aspects or "domain" in an.cues) or an.unknown_words:
         # "what's your name" (no word of the domain) is left to the help phrasings; "what

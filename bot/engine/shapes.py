@@ -64,6 +64,11 @@ def _another_generation(key: str, known: int, own: frozenset[str]) -> bool:
     return rest.removeprefix("v") not in own
 
 
+def name_key(text: str) -> str:
+    """The compact lower-case form names are compared in ("C-Eval" -> "ceval")."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
 def unknown_names(
     raw: str, names: Mapping[str, frozenset[str]], words: frozenset[str]
 ) -> list[ShapedName]:
@@ -82,7 +87,7 @@ def unknown_names(
             text = match.group(0).strip(".-_")
             if not text or match.start() in found:
                 continue
-            key = re.sub(r"[^a-z0-9]", "", text.lower())
+            key = name_key(text)
             if not key or key in COMMON_ACRONYMS or key in words or _NOT_A_NAME.match(text):
                 continue
             known = [n for n in range(min(len(key), 4), len(key) + 1) if key[:n] in names]
