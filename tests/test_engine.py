@@ -222,8 +222,12 @@ def test_compare_on_an_aspect_marks_unstated_cells(engine: Engine) -> None:
 
 
 def test_compare_for_a_use_case_ranks_the_named_models(engine: Engine) -> None:
-    """'llama or mistral for coding?' ranks just those two for the job."""
+    """'llama or mistral for coding?' ranks just those two for the job; 'llama vs mistral
+    for coding' ranks them too, beside their strengths."""
     ans = engine.answer("llama or mistral for coding?")
+    assert ans.intent == "recommend"
+    assert [r.model for r in ans.recommendations] == ["mistral-large-2", "llama-3.1-405b"]
+    ans = engine.answer("llama vs mistral for coding")
     assert ans.intent == "compare"
     assert [r.model for r in ans.recommendations] == ["mistral-large-2", "llama-3.1-405b"]
 

@@ -12,6 +12,7 @@ import pytest
 
 from bot.engine.context import Asker
 from bot.engine.engine import Engine
+from bot.kb.schema import KnowledgeBase
 
 G, L, M, D = "gpt-4o-mini", "llama-3.1-405b", "mistral-large-2", "deepseek-v2"
 
@@ -1264,8 +1265,8 @@ def test_a_model_word_after_a_comparison_asks_among_every_model(engine: Engine) 
 @pytest.mark.parametrize(
     ("message", "intent"),
     [
-        ("llama or mistral for translation?", "compare"),
-        ("gpt-4o mini or deepseek for translation", "compare"),
+        ("llama or mistral for translation?", "recommend"),  # a pick among the two
+        ("gpt-4o mini or deepseek for translation", "recommend"),
         ("mistral for translation?", "fact"),
         ("any model for translation?", "recommend"),
     ],
@@ -1799,3 +1800,99 @@ def test_gpus_to_run_and_sizes_asked_in_everyday_words(
 ) -> None:
     ans = engine.answer(message, Asker("c", message))
     assert ans.intent == "fact" and ans.aspect == aspect, ans.why
+
+
+# Named models offered as alternatives for a job ("or", "还是", "which of") get a pick
+# among them (rules._picks_among_named); "vs", "differ" or "更强" sets them side by side.
+@pytest.mark.parametrize(
+    ("message", "among", "top"),
+    [
+        ("which of llama or deepseek for solving math homework?", {L, D}, D),
+        ("for translating our product pages, mistral or llama?", {M, L}, L),
+        ("做客服机器人用 gpt-4o mini 还是 mistral", {G, M}, G),
+        ("should our python refactoring go to gpt-4o mini or mistral large 2", {G, M}, M),
+    ],
+)
+def test_named_alternatives_for_a_job_get_a_pick_among_them(
+    engine: Engine, message: str, among: set[str], top: str
+) -> None:
+    ans = engine.answer(message)
+    assert ans.intent == "recommend" and ans.recommendations[0].model == top, ans.why
+    assert {r.model for r in ans.recommendations} <= among
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "llama vs mistral for translation",
+        "is deepseek or mistral stronger at math",
+        "deepseek 和 mistral 哪个数学比较强",
+        "how do gpt-4o mini and llama differ for customer support",
+        "mistral 和 llama 写代码有什么区别",
+    ],
+)
+def test_named_models_set_side_by_side_for_a_job_are_compared(engine: Engine, message: str) -> None:
+    ans = engine.answer(message)
+    assert ans.intent == "compare" and len(ans.models) == 2, ans.why
+
+
+# The article puts Llama on the open-source side without terms: "is it open source?" is
+# answered; a detail it lacks ("commercially") is not, unless another source gives it.
+def test_what_one_source_lacks_is_answered_by_the_source_that_gives_it(
+    kb: KnowledgeBase,
+) -> None:
+    article = Engine(kb.restrict({"aibusinessasia-2024-07-29"}))
+    assert article.answer("is llama 3.1 an open source model?").intent == "fact"
+    lacking = article.answer("can we use llama 3.1 in a commercial product?")
+    assert lacking.intent == "not_stated" and not lacking.answered, lacking.why
+    both = Engine(kb).answer("can we use llama 3.1 in a commercial product?")
+    assert both.answered and {c.source for c in both.citations} == {"meta-llama-3.1-model-card"}
+
+
+# Asking in which language one may talk to the bot is about the bot: the help reply.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "can we ask you stuff in chinese?",
+        "could i write to you in simplified chinese",
+        "我能用英语提问吗",
+        "你懂英文吗",
+    ],
+)
+def test_which_language_to_ask_in_is_about_the_bot(engine: Engine, message: str) -> None:
+    ans = engine.answer(message, Asker("c", message))
+    assert ans.intent == "help", ans.why
+
+
+# A phone call opening the message is an errand in the world, declined as a task.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "call united airlines support and ask about my refund",
+        "phone the bank customer service about my card",
+        "please ring the hotel front desk and ask for late checkout",
+    ],
+)
+def test_a_phone_call_errand_is_a_task(engine: Engine, message: str) -> None:
+    ans = engine.answer(message, Asker("c", message))
+    assert not ans.answered and ans.why.rule == "task_request", ans.why
+
+
+def test_a_call_centre_is_a_job_not_a_call(engine: Engine) -> None:
+    ans = engine.answer("call center bot, which model is best?")
+    assert ans.intent == "recommend", ans.why
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "请用英文回答：deepseek 有多少参数",
+        "answer in english: deepseek 有多少参数",
+        "deepseek 有多少参数？用中文回答",
+    ],
+)
+def test_a_reply_language_instruction_is_not_the_languages_aspect(
+    engine: Engine, message: str
+) -> None:
+    ans = engine.answer(message, Asker("c", message))
+    assert ans.intent == "fact" and ans.aspect == "parameters", ans.why

@@ -56,6 +56,15 @@ _REPLY_LANGUAGE = re.compile(
     r"(?:\s+(?:please|pls|plz))?(?P<end>\s*[?.!]*)\s*$",
     re.IGNORECASE,
 )
+# A reply-language instruction on its own ("请用英文回答：", "answer in english:"): an
+# instruction about the reply, not the languages aspect of a model.
+_REPLY_LANGUAGE_ALONE = re.compile(
+    r"(?:请|麻烦)?(?:用|以)(?:简体|繁体|繁體)?(?:中文|英文|英语|英語|汉语|漢語|普通话)(?:来|來)?"
+    r"(?:回答|回复|回覆|作答|说|說|讲|講|解释|解釋|介绍|介紹|讲解)(?:一下)?[吧哦]?"
+    r"|^(?:please |pls )?(?:answer|reply|respond) in (?:simplified |traditional )?"
+    r"(?:chinese|mandarin|english)\b(?:\s+(?:please|pls))?\s*[:,\-]",
+    re.IGNORECASE,
+)
 # Chinese characters too common to count as evidence of anything.
 _ZH_FILLER = frozenset(
     "的了吗呢吧啊呀啦呗哈嗯喔哟嘿是在有和与我你他她它们这那个么什怎样请问一下帮给能会可以就都也还"
@@ -445,6 +454,8 @@ class Matchers:
             self.job_terms[uc.id] = frozenset(terms)
         # The vocabulary's country words, normalised ("is deepseek chinese?").
         self.countries = tuple(normalize(w) for w in kb.vocabulary.nationalities.all())
+        # Words that offer the models named as alternatives ("or", "还是").
+        self.choice_words = frozenset(normalize(w) for w in kb.vocabulary.choice.all())
         # The word stems of each aspect: its keywords and its concepts' words.
         self.aspect_terms: dict[str, frozenset[str]] = {}
         for aspect in kb.aspects.values():
@@ -524,6 +535,7 @@ class Matchers:
         # The prose around pasted code is what asks; the code itself asks nothing.
         text = without_code(question)
         text = _REPLY_LANGUAGE.sub(r"\g<ask>\g<end>", text)
+        text = _REPLY_LANGUAGE_ALONE.sub(" ", text)
         norm = normalize(text)
         sentences = split_sentences(text)
         focus_ids = set(focus(sentences))

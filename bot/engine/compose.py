@@ -178,6 +178,11 @@ class Composer:
         stated = [f for f in facts if f.stated]
         if stated:
             facts = stated  # a source that gives it beats one that says it is not given
+            complete = [f for f in stated if not asked & set(f.lacks)]
+            if complete:
+                # "can I use llama commercially?": the source that gives the detail asked
+                # answers; the one that only calls it open source does not.
+                facts = stated = complete
         if not facts:
             return self.not_addressed(ans, [model_id], aspect, variant)
         ans.answer = self.fact_text(facts, lang, model_id)

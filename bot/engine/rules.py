@@ -131,7 +131,11 @@ _IMPERATIVE = re.compile(
     r"give me \d+)\b"
 )
 # Errands in the world that vocabulary words cannot spell out: "给我妈打个电话", "打给客服".
-_ERRAND = re.compile(r"给.{1,8}打(?:个|一个|一通)?电话|打(?:个)?电话给|給.{1,8}打(?:個|一個)?電話")
+# "call Delta's support desk and ask about my bag": a phone call opening the message.
+_ERRAND = re.compile(
+    r"给.{1,8}打(?:个|一个|一通)?电话|打(?:个)?电话给|給.{1,8}打(?:個|一個)?電話"
+    r"|^(?:please |pls |can you |could you )?(?:call|phone|ring)\b(?!\s+cent(?:er|re)s?\b)"
+)
 # The bot itself as the subject or owner of what is asked ("how much do you cost", "what
 # languages do you speak", "what's your purpose", "who made you", "你多大了", "你的用途"):
 # a question about the bot, not about a model, whatever aspect word it uses. "you" as
@@ -158,6 +162,9 @@ _OF_THE_BOT = re.compile(
     r"|(?<!\bhow )\bare (?:you|u)\b(?!\s+(?:please\s+)?(?:" + _REQUEST_AFTER_YOU + r")\b)"
     r"|(?<!\bhow )\b(?:do|can|could|did|will|would) (?:you|u)\s+(?:" + _BOT_VERBS + r")\b"
     r"|\b(?:are|were) (?:you|u)\s*$"
+    # "can I ask in chinese?", "我可以用英文问吗", "你会说英文吗": the language to talk to me in.
+    r"|\b(?:can|could|may) (?:i|we) (?:ask|talk|write|chat|type)\b"
+    r"|你(?:会|能|懂|支持)|(?:我|可以|能)用(?:中文|英文|英语|汉语|繁体|简体)"
     r"|\b(?:made|built|created|trained|developed|programmed|coded|designed|runs|powers) you\b"
     r"|\bthis bot\b"
     r"|(?:你|您)(?!们|(?:能|可以|可不可以|能不能|会不会|给我|帮我)?(?:帮|告诉|推荐|知道|觉得|"
@@ -271,6 +278,7 @@ class Situation:
         self.job_terms = matchers.job_terms
         self.aspect_terms = matchers.aspect_terms
         self.countries = matchers.countries
+        self.choice_words = matchers.choice_words
         self.kb = kb
         self.c = compose
         self.t = t
@@ -848,8 +856,27 @@ def _compare_named(s: Situation) -> Answer:
     if not aspects and s.an.follow_up and s.ctx_aspect:
         aspects = [s.ctx_aspect]  # "它跟 DeepSeek-V2 比呢？" after a question about size
     if s.has_job and not aspects:
+        if _picks_among_named(s):
+            # "gpt-4o mini or mistral for code review?": a pick among the models named.
+            return _recommend(s, among=models)
         return s.c.compare_for_use_case(ans, models, s.an.use_case or "")
     return s.c.compare(ans, models, aspects)
+
+
+def _picks_among_named(s: Situation) -> bool:
+    """ "which of llama or mistral for code review?", "写代码用 llama 还是 mistral": the models
+    named are offered as alternatives for a job (a selector, a recommend word, "or"), and
+    nothing asks to set them side by side ("vs", "better at", "区别")."""
+    an = s.an
+    side_by_side = any(
+        e.kind == "cue" and e.ref == "compare" and normalize(e.words) not in s.choice_words
+        for e in an.evidence
+    )
+    if side_by_side:
+        return False
+    words = set(tokens(an.focus_text))
+    offered = any(w in words if w.isascii() else w in an.focus_text for w in s.choice_words)
+    return offered or s.selector or "recommend" in an.cues
 
 
 def _topic_keyword_for_aspect(s: Situation) -> bool:
@@ -1283,9 +1310,10 @@ def _decline_size(s: Situation) -> Answer:
     )
 
 
-def _recommend(s: Situation) -> Answer:
+def _recommend(s: Situation, among: list[str] | None = None) -> Answer:
     conf = s.an.use_case_score * (0.7 + 0.3 * s.an.explained)
-    among = s.ctx_models if _chooses_among_previous(s) else None
+    if among is None and _chooses_among_previous(s):
+        among = s.ctx_models
     return s.c.recommend(
         s.base("recommend", conf), s.an.use_case or "", among=among, prefer=s.asked_traits
     )

@@ -255,6 +255,10 @@ class Vocabulary(Strict):
 
     recommend: Phrasings
     compare: Phrasings
+    # Words that offer the models named as alternatives ("or", "还是"). "llama or mistral
+    # for code review?" names a job and asks for a pick among those two: a recommendation
+    # among them. With "vs", "better" or "区别" the models are set side by side instead.
+    choice: Phrasings = Field(default_factory=Phrasings)
     overview: Phrasings
     # Words that show a question is about LLMs at all.
     domain: Phrasings
