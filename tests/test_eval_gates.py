@@ -41,6 +41,8 @@ TUNING = [
     "tune2.jsonl",
     "tune3.jsonl",
     "tune4.jsonl",
+    "tune5.jsonl",
+    "tune6.jsonl",
 ]
 HELD_OUT = [
     "heldout_fresh1.jsonl",

@@ -1896,3 +1896,68 @@ def test_a_reply_language_instruction_is_not_the_languages_aspect(
 ) -> None:
     ans = engine.answer(message, Asker("c", message))
     assert ans.intent == "fact" and ans.aspect == "parameters", ans.why
+
+
+# A short "what's the take?" question asks about the clause before it (sentences.focus).
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("百川融资，文章怎么说？", "china_landscape"),
+        ("中国大模型，作者怎么看", "china_landscape"),
+        ("開源和閉源，作者怎麼看？", "open_vs_closed"),
+    ],
+)
+def test_a_take_question_asks_about_the_clause_before_it(
+    engine: Engine, message: str, topic: str
+) -> None:
+    ans = engine.answer(message, Asker("c", message))
+    assert ans.answered and ans.topic == topic, ans.why
+
+
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        ("yo bot, what can you do?", "help"),
+        ("hi, do I have to tag you every time?", "help"),
+        ("有人吗", "greeting"),
+        ("anyone here?", "greeting"),
+    ],
+)
+def test_a_greeting_opening_a_help_request_gets_help(
+    engine: Engine, message: str, intent: str
+) -> None:
+    ans = engine.answer(message, Asker("c", message))
+    assert ans.intent == intent, ans.why
+
+
+def test_a_summary_in_bullet_points_is_the_overview(engine: Engine) -> None:
+    ans = engine.answer("can I get the entire article in a few bullet points?")
+    assert ans.intent == "topic" and ans.topic == "overview", ans.why
+
+
+def test_them_with_nothing_before_means_every_model_and_it_means_nothing(
+    engine: Engine,
+) -> None:
+    ans = engine.answer("which of them can be used for free?", Asker("c", "a"))
+    assert ans.answered and len(ans.models) >= 3, ans.why
+    ans = engine.answer("who makes it?", Asker("c", "b"))
+    assert not ans.answered, ans.why
+
+
+# Every model ranked by one aspect, with no situation, compares them on it; a situation
+# beside the same words still asks for a recommendation.
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        ("这三个模型哪个最贵", "compare"),
+        ("几个模型里面谁最便宜", "compare"),
+        ("几个模型里面谁最便宜，我们是做客服的小公司", "recommend"),
+    ],
+)
+def test_ranking_every_model_by_an_aspect_word_is_a_comparison(
+    engine: Engine, message: str, intent: str
+) -> None:
+    ans = engine.answer(message, Asker("c", message))
+    assert ans.intent == intent, ans.why
+    if intent == "compare":
+        assert ans.aspect == "pricing" and len(ans.models) >= 3, ans.why

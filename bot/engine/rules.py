@@ -223,6 +223,9 @@ _COMPARATIVE = re.compile(
 # a question about doing something in the world unless a model comes up.
 _DUMMY_IT = re.compile(r"^(?:is|was|would|will|isn't) it (?:\w+ ){1,2}to \w+")
 # Words for a pair of models already talked about.
+# "which of them …" with nothing before it: the models the sources cover ("who made it?"
+# with nothing before it names nothing).
+_THEM = re.compile(r"\b(?:them|these|those|they)\b|它们|他们|这些|这几个")
 _PAIR = re.compile(r"\b(the two|these two|those two|both|both of them)\b|两个|俩|两者|二者")
 # "which are open source and which aren't", "哪些开源哪些闭源": sorts every model by one
 # aspect, a comparison of all of them.
@@ -719,6 +722,8 @@ def _small_talk_topic(s: Situation) -> str | None:
         # "hey bot, what's the article about": a greeting before a question about the
         # article is not small talk on its own ("thanks for the article" still thanks).
         return None
+    if an.small_talk == "greeting" and "help" in an.keyword_topics:
+        return "help"  # "hey bot what can u do": the greeting opens a help request
     if an.small_talk:
         return an.small_talk
     # Help before greeting ("hi, how do I use you"); a greeting must be all greeting.
@@ -1145,6 +1150,16 @@ def _asks_for_job(s: Situation) -> bool:
     # An aspect asked on its own ("which languages?") is not a job, unless its words are
     # the job's own ("users in Thailand": a language, and the multilingual job).
     weak_job = an.use_case_score < t.use_case_exact and an.job_support < 2
+    # "which of the three is cheapest?", "三个模型哪个最便宜": every model ranked by an
+    # aspect whose word is all the job there is, and no situation: a comparison of them all.
+    if (
+        an.all_models
+        and s.superlative
+        and weak_job
+        and not s.named
+        and s._only_aspect_words(s.best_job_phrases)
+    ):
+        return False
     # "which is good at math?" asks the job's ranking all the same.
     good_at = _good_at_among_models(s)
     if (
@@ -1359,10 +1374,13 @@ def _compares_every_model(s: Situation) -> bool:
     if (
         s.aspects
         and s.selector
-        and not (s.has_job or an.follow_up or "article" in an.cues)
+        and not (s.has_job or "article" in an.cues)
+        and (not an.follow_up or (not s.ctx_models and _THEM.search(an.focus_text)))
         and not _selects_by_aspect_noun(s)
     ):
-        return True  # "which is open source?", "哪个能商用": which of them has that aspect
+        # "which is open source?", "哪个能商用": which of them has that aspect; "them" with
+        # nothing before it means the models the sources cover.
+        return True
     return "compare" in an.cues and not s.has_job and not an.keyword_topics
 
 

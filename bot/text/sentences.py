@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.text.normalize import A_NOT_A
+from bot.text.normalize import A_NOT_A, normalize
 
 # A sentence ends at ! ? (either width), a Chinese full stop, semicolon or comma (Chinese
 # runs clauses of context and the question together with commas), a newline, or a Latin
@@ -82,4 +82,26 @@ def focus(sentences: list[Sentence]) -> list[int]:
     such as "need a cheap model for my chatbot" is itself the request).
     """
     asking = [i for i, s in enumerate(sentences) if s.asks]
-    return asking or list(range(len(sentences)))
+    if not asking:
+        return list(range(len(sentences)))
+    # "开源和闭源之争，文章怎么看？": a short question that only asks for the take on what the
+    # clause before it names asks about that clause too.
+    out: list[int] = []
+    for i in asking:
+        if i > 0 and i - 1 not in asking and _asks_of_before(sentences[i].text):
+            out.append(i - 1)
+        out.append(i)
+    return out
+
+
+# "文章怎么看？", "作者怎么说", "what's the article's take?": the take on something said before.
+_TAKE_ON_IT = re.compile(
+    r"^(?:那|那么)?(?:文章|作者|原文|文中|它|他们)?(?:是)?(?:怎么看|怎么说|怎么讲|咋看|咋说|如何看|"
+    r"怎么评价|如何评价|说了什么|说了啥|讲了什么|讲了啥|有什么看法|什么看法|怎么写的)[的呢吗啊呀]?[?？]?$"
+    r"|^(?:so )?what(?:'s| is| does) (?:the article(?:'s)?|the author(?:'s)?|it) "
+    r"(?:take|say|think|view)(?: on it| about it)?\s*[?]?$"
+)
+
+
+def _asks_of_before(text: str) -> bool:
+    return _TAKE_ON_IT.search(normalize(text).strip()) is not None
