@@ -222,10 +222,10 @@ _COMPARATIVE = re.compile(
 # "is it cheaper to buy tickets online?": an "it" that stands for the doing that follows,
 # a question about doing something in the world unless a model comes up.
 _DUMMY_IT = re.compile(r"^(?:is|was|would|will|isn't) it (?:\w+ ){1,2}to \w+")
-# Words for a pair of models already talked about.
 # "which of them …" with nothing before it: the models the sources cover ("who made it?"
 # with nothing before it names nothing).
 _THEM = re.compile(r"\b(?:them|these|those|they)\b|它们|他们|这些|这几个")
+# Words for a pair of models already talked about.
 _PAIR = re.compile(r"\b(the two|these two|those two|both|both of them)\b|两个|俩|两者|二者")
 # "which are open source and which aren't", "哪些开源哪些闭源": sorts every model by one
 # aspect, a comparison of all of them.
