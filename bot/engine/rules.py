@@ -592,7 +592,7 @@ class Situation:
             return None
         if not property_asked and not own_figure and best.aspect not in self.aspects:
             return None
-        if best.aspect not in self.aspects and self._only_aspect_words(best.evidence):
+        if best.aspect not in self.aspects and self.only_aspect_words(best.evidence):
             # "which is newer?" asks the release date; a fact of another aspect that shares
             # only the aspect's own words ("the new release supports tools") is not it.
             return None
@@ -620,7 +620,7 @@ class Situation:
         )
         return best.model, asked.aspect, list(asked.evidence)
 
-    def _only_aspect_words(self, words: Iterable[str]) -> bool:
+    def only_aspect_words(self, words: Iterable[str]) -> bool:
         """Whether every word is a word (stem) of the terms of the aspects asked."""
         if not self.aspects:
             return False
@@ -879,8 +879,9 @@ def _picks_among_named(s: Situation) -> bool:
     )
     if side_by_side:
         return False
-    words = set(tokens(an.focus_text))
-    offered = any(w in words if w.isascii() else w in an.focus_text for w in s.choice_words)
+    # Whole words in English ("or", not the "or" of "for"); Chinese has no word breaks.
+    spaced = f" {' '.join(tokens(an.focus_text))} "
+    offered = any(f" {w} " in spaced if w.isascii() else w in an.focus_text for w in s.choice_words)
     return offered or s.selector or "recommend" in an.cues
 
 
@@ -1157,7 +1158,7 @@ def _asks_for_job(s: Situation) -> bool:
         and s.superlative
         and weak_job
         and not s.named
-        and s._only_aspect_words(s.best_job_phrases)
+        and s.only_aspect_words(s.best_job_phrases)
     ):
         return False
     # "which is good at math?" asks the job's ranking all the same.
